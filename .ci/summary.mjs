@@ -1,0 +1,17 @@
+// Reads vitest's JSON report and prints the closing line CI recognises: "N passed, N failed".
+import { readFileSync } from "node:fs";
+
+const file = process.argv[2] ?? "test-results/vitest.json";
+let report;
+try {
+  report = JSON.parse(readFileSync(file, "utf8"));
+} catch {
+  console.log("0 passed, 1 failed");
+  console.error(`no test report at ${file}: the test run did not finish`);
+  process.exit(1);
+}
+const passed = report.numPassedTests ?? 0;
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+const skipped = report.numPendingTests ?? 0;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
