@@ -1,0 +1,365 @@
+/**
+ * The run context every command receives: parsed global options, the writer, the client (built lazily, with the
+ * key resolved and `--api-url`/`--emulator` applied), stdin helpers and the confirmation rule.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import envPaths from "env-paths";
+import { redact, registerSecret } from "../keys/redact.js";
+import { UsageError } from "./errors.js";
+import { createOutput, type Output, type Sink, useColor } from "./output.js";
+
+/** Global options, as parsed from the command line and the environment. */
+export interface GlobalOptions {
+  json: boolean;
+  apiUrl?: string;
+  emulator: boolean;
+  profile?: string;
+  quiet: boolean;
+  verbose: boolean;
+  debug: boolean;
+  color: boolean;
+  apiKeyStdin: boolean;
+  apiKey?: string;
+}
+
+/** Where the key came from (contract of `src/keys/resolve.ts`). */
+export interface ResolvedKey {
+  key: string;
+  source: "stdin" | "flag" | "env" | "rclone-env" | "keychain" | "file" | "dotenv" | "emulator";
+  profile: string;
+  storedAt?: string;
+}
+
+/** Stdin helpers given to commands. */
+export interface StdinHelpers {
+  readonly isTTY: boolean;
+  /** Reads stdin to its end (for `--api-key-stdin`, `key set` from a pipe). */
+  readAll(): Promise<string>;
+  /** Asks on stderr and reads one line without echo; only on a terminal. */
+  promptHidden(question: string): Promise<string>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the client's type is B's; this alias is narrowed when it lands.
+export type FichierClient = any;
+
+/** What the embedded emulator left for this run (when `--emulator`). */
+export interface EmulatorHandle {
+  apiUrl: string;
+  webUrl: string;
+  dataDir: string;
+  accounts: { email: string; offer: number; apiKey: string }[];
+  close(): Promise<void>;
+}
+
+/** The context passed to every command's `register`. */
+export interface CliContext {
+  /** The parsed global options (valid once commander has parsed the line). */
+  globals(): GlobalOptions;
+  /** The writer (created on first use from the global options). */
+  readonly out: Output;
+  /** The client, built once per run. */
+  client(): Promise<FichierClient>;
+  /** The resolved API key (never printed; registered with the redactor). */
+  key(): Promise<ResolvedKey>;
+  /** The embedded emulator, started on demand (`--emulator`, `fichier demo`). */
+  emulator(opts?: { dataDir?: string; temp?: boolean }): Promise<EmulatorHandle>;
+  /** The API URL in use: `--api-url`, `FICHIER_API_URL`, the emulator's, or the real service's. */
+  apiUrl(): Promise<string>;
+  readonly stdin: StdinHelpers;
+  /** Asks a yes/no question on a terminal; false (never blocks) when stdin is not a terminal. */
+  confirm(question: string): Promise<boolean>;
+  /** Environment (tests may pass their own). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Releases what the run holds (the embedded emulator). Called by main.ts. */
+  close(): Promise<void>;
+}
+
+/** Streams and environment of one run; tests of pure parts may pass their own. */
+export interface ContextIO {
+  stdout: Sink;
+  stderr: Sink;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The real service's API base (spec §1.1). */
+export const DEFAULT_API_URL = "https://api.1fichier.com/v1";
+
+/** The persistent data folder of `--emulator`: `<user data dir>/fichier/emulator`. */
+export function emulatorDataDir(): string {
+  return join(envPaths("fichier", { suffix: "" }).data, "emulator");
+}
+
+/** Reads a global option set on the program, whatever the subcommand. */
+function readGlobals(program: Command, env: NodeJS.ProcessEnv): GlobalOptions {
+  const o = program.opts<Record<string, unknown>>();
+  const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+  return {
+    json: o.json === true,
+    apiUrl: str(o.apiUrl) ?? str(env.FICHIER_API_URL),
+    emulator: o.emulator === true,
+    profile: str(o.profile) ?? str(env.FICHIER_PROFILE),
+    quiet: o.quiet === true,
+    verbose: o.verbose === true,
+    debug: o.debug === true,
+    color: o.color !== false,
+    apiKeyStdin: o.apiKeyStdin === true,
+    apiKey: str(o.apiKey),
+  };
+}
+
+// Dynamic imports of modules written by other helpers, by a computed specifier: the command still builds and
+// runs (with a clear error) while a module is missing.
+async function importOptional<T>(specifier: string): Promise<T | undefined> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (
+      code === "ERR_MODULE_NOT_FOUND" &&
+      String((e as Error).message).includes(specifier.replace(/^.*\//, ""))
+    )
+      return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Resolves the API key. Uses the key library (`src/keys/resolve.ts`) when present; otherwise the minimal
+ * fallback: `--api-key-stdin`, `--api-key`, then `FICHIER_API_KEY`.
+ */
+export async function resolveApiKey(opts: {
+  profile?: string;
+  apiKeyStdin?: boolean;
+  apiKeyFlag?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  readStdin?: () => Promise<string>;
+  warn: (msg: string) => void;
+}): Promise<ResolvedKey> {
+  const lib = await importOptional<{ resolveApiKey: (o: typeof opts) => Promise<ResolvedKey> }>(
+    "../keys/resolve.js",
+  );
+  if (lib) return lib.resolveApiKey(opts);
+  const profile = opts.profile ?? "default";
+  if (opts.apiKeyStdin && opts.readStdin) {
+    const key = (await opts.readStdin()).trim();
+    if (key) return { key, source: "stdin", profile };
+  }
+  if (opts.apiKeyFlag) {
+    opts.warn("--api-key puts the key in your shell history and the process list; prefer --api-key-stdin");
+    return { key: opts.apiKeyFlag, source: "flag", profile };
+  }
+  const env = opts.env?.FICHIER_API_KEY?.trim();
+  if (env) return { key: env, source: "env", profile };
+  const e = Object.assign(new Error(`no 1fichier API key found for profile "${profile}"`), {
+    name: "MissingKeyError",
+    fix: "set FICHIER_API_KEY, or pipe it with --api-key-stdin (create one at https://1fichier.com/console/params.pl)",
+  });
+  throw e;
+}
+
+/**
+ * Builds the context of one run around the commander program.
+ *
+ * @example
+ * const ctx = createContext(program, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+ */
+export function createContext(program: Command, io: ContextIO): CliContext {
+  let out: Output | undefined;
+  let clientP: Promise<FichierClient> | undefined;
+  let keyP: Promise<ResolvedKey> | undefined;
+  let emuP: Promise<EmulatorHandle> | undefined;
+  let stdinText: Promise<string> | undefined;
+
+  const globals = (): GlobalOptions => readGlobals(program, io.env);
+  const getOut = (): Output => {
+    if (!out) {
+      const g = globals();
+      out = createOutput({
+        json: g.json,
+        quiet: g.quiet,
+        verbose: g.verbose,
+        debug: g.debug,
+        color: useColor({ flag: g.color, env: io.env, isTTY: io.stderr.isTTY === true }),
+        stdout: io.stdout,
+        stderr: io.stderr,
+        redact,
+      });
+    }
+    return out;
+  };
+
+  const readAll = (): Promise<string> => {
+    stdinText ??= (async () => {
+      if (io.stdin.isTTY) return "";
+      const chunks: Buffer[] = [];
+      for await (const c of io.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
+      return Buffer.concat(chunks).toString("utf8");
+    })();
+    return stdinText;
+  };
+
+  const askLine = (question: string, hidden: boolean): Promise<string> =>
+    new Promise((resolve, reject) => {
+      if (!io.stdin.isTTY) {
+        reject(
+          new UsageError("cannot ask a question: stdin is not a terminal", "pass the value as an option"),
+        );
+        return;
+      }
+      const errStream = io.stderr as unknown as NodeJS.WritableStream;
+      const rl = createInterface({ input: io.stdin, output: errStream, terminal: true });
+      if (hidden) {
+        // Mute the echo of typed characters; the question itself is written before muting.
+        const anyRl = rl as unknown as { _writeToOutput: (s: string) => void };
+        errStream.write(question);
+        anyRl._writeToOutput = () => {};
+        rl.question("", (answer) => {
+          rl.close();
+          errStream.write("\n");
+          resolve(answer);
+        });
+      } else {
+        rl.question(question, (answer) => {
+          rl.close();
+          resolve(answer);
+        });
+      }
+      rl.on("SIGINT", () => {
+        rl.close();
+        reject(new UsageError("cancelled", "run the command again"));
+      });
+    });
+
+  const emulator = (opts?: { dataDir?: string; temp?: boolean }): Promise<EmulatorHandle> => {
+    emuP ??= (async () => {
+      const mod = await importOptional<{
+        startEmulator: (o: Record<string, unknown>) => Promise<EmulatorHandle>;
+      }>("../emulator/index.js");
+      if (!mod) {
+        throw Object.assign(new Error("the embedded emulator is not part of this build"), {
+          name: "CliError",
+          hint: "rebuild fichier with `npm run build`",
+          exitCode: 1,
+        });
+      }
+      let dataDir: string | undefined;
+      if (!opts?.temp) {
+        dataDir = opts?.dataDir ?? emulatorDataDir();
+        mkdirSync(dataDir, { recursive: true });
+      }
+      // limits "off": the emulator is a sandbox here, and the command's own pacing is tested elsewhere.
+      const emu = await mod.startEmulator(dataDir ? { dataDir, limits: "off" } : { limits: "off" });
+      for (const a of emu.accounts) registerSecret(a.apiKey);
+      return emu;
+    })();
+    return emuP;
+  };
+
+  const key = (): Promise<ResolvedKey> => {
+    keyP ??= (async () => {
+      const g = globals();
+      if (g.emulator) {
+        const emu = await emulator();
+        const premium = emu.accounts.find((a) => a.offer === 1) ?? emu.accounts[0];
+        if (!premium) throw new Error("the emulator has no account");
+        return { key: premium.apiKey, source: "emulator", profile: "emulator" } as ResolvedKey;
+      }
+      const resolved = await resolveApiKey({
+        ...(g.profile ? { profile: g.profile } : {}),
+        apiKeyStdin: g.apiKeyStdin,
+        ...(g.apiKey ? { apiKeyFlag: g.apiKey } : {}),
+        env: io.env,
+        cwd: process.cwd(),
+        readStdin: readAll,
+        warn: (m) => getOut().warn(m),
+      });
+      registerSecret(resolved.key);
+      return resolved;
+    })();
+    return keyP;
+  };
+
+  const apiUrl = async (): Promise<string> => {
+    const g = globals();
+    if (g.emulator) return (await emulator()).apiUrl;
+    return g.apiUrl ?? DEFAULT_API_URL;
+  };
+
+  const client = (): Promise<FichierClient> => {
+    clientP ??= (async () => {
+      const g = globals();
+      const k = await key();
+      const url = await apiUrl();
+      if (g.emulator) getOut().info(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);
+      const api = await importOptional<{ createClient: (o: Record<string, unknown>) => FichierClient }>(
+        "../api/client.js",
+      );
+      if (!api)
+        throw new Error("the 1fichier client is not part of this build; rebuild with `npm run build`");
+      const o = getOut();
+      return api.createClient({
+        apiKey: k.key,
+        apiUrl: url,
+        userAgent: "fichier-cli/0.1.0",
+        onEvent: (e: unknown) => {
+          const msg = describeEvent(e);
+          if (msg) o.info(`fichier: ${msg}`);
+        },
+        ...(g.debug ? { trace: (line: string) => o.debug(line) } : {}),
+      });
+    })();
+    return clientP;
+  };
+
+  return {
+    globals,
+    get out() {
+      return getOut();
+    },
+    client,
+    key,
+    emulator,
+    apiUrl,
+    stdin: {
+      get isTTY() {
+        return io.stdin.isTTY === true;
+      },
+      readAll,
+      promptHidden: (q) => askLine(q, true),
+    },
+    async confirm(question) {
+      if (!io.stdin.isTTY) return false;
+      const answer = await askLine(`${question} [y/N] `, false);
+      return /^y(es)?$/i.test(answer.trim());
+    },
+    env: io.env,
+    async close() {
+      if (emuP) {
+        const emu = await emuP.catch(() => undefined);
+        await emu?.close();
+      }
+    },
+  };
+}
+
+/**
+ * One line for a client event (governor waits, retries, locks), or undefined to stay silent.
+ *
+ * @example
+ * describeEvent({ type: "wait", ms: 12000, reason: "rate limit" }); // "waiting 12 s: rate limit"
+ */
+export function describeEvent(e: unknown): string | undefined {
+  if (typeof e === "string") return e;
+  if (typeof e !== "object" || e === null) return undefined;
+  const ev = e as { message?: unknown; type?: unknown; ms?: unknown; waitMs?: unknown; reason?: unknown };
+  if (typeof ev.message === "string") return ev.message;
+  const ms = typeof ev.ms === "number" ? ev.ms : typeof ev.waitMs === "number" ? ev.waitMs : undefined;
+  const reason = typeof ev.reason === "string" ? ev.reason : typeof ev.type === "string" ? ev.type : "";
+  if (ms !== undefined) return `waiting ${Math.ceil(ms / 1000)} s${reason ? `: ${reason}` : ""}`;
+  return reason || undefined;
+}

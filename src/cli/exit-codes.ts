@@ -1,0 +1,175 @@
+/**
+ * Exit codes of the `fichier` command and the pure mapping from a thrown error to a code and a one-line message.
+ * Documented in README.md and docs/cli.md; scripts rely on them, so never renumber.
+ *
+ * Classification is by class name along the prototype chain rather than `instanceof`, so it stays pure (no import
+ * of the client) and works even if two copies of a module end up loaded.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  other: 1,
+  usage: 2,
+  notFound: 3,
+  auth: 4,
+  entitlement: 5,
+  rateLimited: 6,
+  network: 7,
+  checksum: 8,
+  partial: 9,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Error class name -> exit code. Subclasses inherit the code of the nearest listed ancestor. */
+const BY_CLASS: Record<string, ExitCodeValue> = {
+  UsageError: ExitCode.usage,
+  CommanderError: ExitCode.usage,
+  InvalidNameError: ExitCode.usage,
+  NotFoundError: ExitCode.notFound,
+  AuthError: ExitCode.auth,
+  MissingKeyError: ExitCode.auth,
+  InvalidKeyError: ExitCode.auth,
+  EntitlementError: ExitCode.entitlement,
+  FloodError: ExitCode.rateLimited,
+  AccountLockedError: ExitCode.rateLimited,
+  ServerError: ExitCode.network,
+  HtmlResponseError: ExitCode.network,
+  NetworkError: ExitCode.network,
+  TimeoutError: ExitCode.network,
+  ChecksumMismatchError: ExitCode.checksum,
+  PartialSuccessError: ExitCode.partial,
+};
+
+/** Node system error codes that mean the network failed (when a raw error escapes the client). */
+const NETWORK_ERRNO = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+]);
+
+/** Names of the classes of `e`, most derived first (its own `name` property included). */
+export function classNames(e: unknown): string[] {
+  const names: string[] = [];
+  if (typeof e !== "object" || e === null) return names;
+  const own = (e as { name?: unknown }).name;
+  if (typeof own === "string") names.push(own);
+  for (let p = Object.getPrototypeOf(e); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const n = (p as { constructor?: { name?: string } }).constructor?.name;
+    if (n && !names.includes(n)) names.push(n);
+  }
+  return names;
+}
+
+/**
+ * The exit code for a thrown value.
+ *
+ * @example
+ * exitCodeFor(new UsageError("bad")); // 2
+ * exitCodeFor(Object.assign(new Error("x"), { name: "FloodError" })); // 6
+ */
+export function exitCodeFor(e: unknown): ExitCodeValue {
+  if (typeof e !== "object" || e === null) return ExitCode.other;
+  const withCode = e as { exitCode?: unknown; code?: unknown; httpStatus?: unknown };
+  const names = classNames(e);
+  // commander reports --help/--version as errors with exit code 0.
+  if (names.includes("CommanderError")) {
+    return withCode.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  // Errors that carry their own code: the CLI's CliError and the key library's KeyError family.
+  if ((names.includes("CliError") || names.includes("KeyError")) && typeof withCode.exitCode === "number") {
+    return withCode.exitCode as ExitCodeValue;
+  }
+  for (const n of names) {
+    const code = BY_CLASS[n];
+    if (code !== undefined) return code;
+  }
+  // A FichierError of no more specific class: fall back on the HTTP status (spec §8, DECISIONS.md "Errors").
+  if (names.includes("FichierError") && typeof withCode.httpStatus === "number") {
+    const s = withCode.httpStatus;
+    if (s === 401) return ExitCode.auth;
+    if (s === 404) return ExitCode.notFound;
+    if (s === 429) return ExitCode.rateLimited;
+    if (s >= 500) return ExitCode.network;
+  }
+  if (typeof withCode.code === "string" && NETWORK_ERRNO.has(withCode.code)) return ExitCode.network;
+  return ExitCode.other;
+}
+
+/** Fields read from an error to build its line; every one optional. */
+interface ErrorLike {
+  message?: unknown;
+  hint?: unknown;
+  fix?: unknown;
+  code?: unknown;
+  unlockAt?: unknown;
+  cause?: unknown;
+  stack?: unknown;
+}
+
+function sentence(s: string): string {
+  const t = s.trim().replace(/\s+/g, " ");
+  if (t === "") return t;
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+/** "14:03:20 (in 25 s)" for an unlock time, relative to `now`. */
+export function formatUnlock(unlockAt: number, now: number): string {
+  const d = new Date(unlockAt);
+  const hh = String(d.getHours()).padStart(2, "0");
+  const mm = String(d.getMinutes()).padStart(2, "0");
+  const ss = String(d.getSeconds()).padStart(2, "0");
+  const secs = Math.max(0, Math.ceil((unlockAt - now) / 1000));
+  return `${hh}:${mm}:${ss} (in ${secs} s)`;
+}
+
+/**
+ * The one line printed on stderr for an error: `fichier: <cause>. <fix> (#code)`. With `debug`, the stack and
+ * the chain of causes follow on the next lines. The caller redacts the result.
+ *
+ * @example
+ * formatErrorLine(Object.assign(new Error("Resource not found #469"), { hint: "check the URL", code: 469 }), {});
+ * // "fichier: Resource not found. Check the URL. (#469)"
+ */
+export function formatErrorLine(e: unknown, opts: { debug?: boolean; now?: number }): string {
+  if (typeof e !== "object" || e === null) return `fichier: ${sentence(String(e))}`;
+  const err = e as ErrorLike;
+  let message = typeof err.message === "string" && err.message !== "" ? err.message : String(e);
+  // commander prefixes its messages with "error: " and puts the suggestion on a second line.
+  message = message.replace(/^error:\s*/i, "").replace(/\n+/g, " ");
+  let code: string | undefined;
+  if (typeof err.code === "number") code = `#${err.code}`;
+  // The service's text usually ends with its "#N"; show it once, at the end.
+  const trailing = /\s*#(\d+)\s*$/.exec(message);
+  if (trailing) {
+    message = message.slice(0, trailing.index);
+    code ??= `#${trailing[1]}`;
+  }
+  let line = `fichier: ${sentence(message)}`;
+  // The client's errors name the fix in `hint`, the key library's in `fix`.
+  const fix = typeof err.hint === "string" ? err.hint : typeof err.fix === "string" ? err.fix : "";
+  if (typeof err.unlockAt === "number" && Number.isFinite(err.unlockAt) && err.unlockAt > 0) {
+    line += ` Locked until ${formatUnlock(err.unlockAt, opts.now ?? Date.now())}.`;
+  }
+  if (fix.trim() !== "") {
+    const h = fix.trim();
+    line += ` ${sentence(h.charAt(0).toUpperCase() + h.slice(1))}`;
+  }
+  if (code) line += ` (${code})`;
+  if (opts.debug) {
+    if (typeof err.stack === "string") line += `\n${err.stack}`;
+    let cause = err.cause;
+    for (let i = 0; cause && i < 5; i++) {
+      const c = cause as ErrorLike;
+      line += `\ncaused by: ${typeof c.stack === "string" ? c.stack : String(c.message ?? cause)}`;
+      cause = c.cause;
+    }
+  }
+  return line;
+}

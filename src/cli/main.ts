@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * The `fichier` command. The only place that calls `process.exit`: every error thrown below is mapped to an exit
+ * code (`exit-codes.ts`) and printed as one redacted line on stderr (stack only with `--debug`).
+ */
+import { redact } from "../keys/redact.js";
+import { createContext } from "./context.js";
+import { ExitCode, exitCodeFor, formatErrorLine } from "./exit-codes.js";
+import { commandWord, createProgram, registerCommands } from "./program.js";
+
+const args = process.argv.slice(2);
+const debug = args.includes("--debug");
+
+function writeErr(s: string): void {
+  process.stderr.write(redact(s));
+}
+
+function crash(e: unknown): never {
+  writeErr(`${formatErrorLine(e, { debug })}\n`);
+  if (!debug) writeErr("fichier: this is a bug in fichier; run again with --debug and report the output.\n");
+  process.exit(ExitCode.other);
+}
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
+
+// A closed pipe (`fichier ls | head`) is a normal end, not a crash.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(ExitCode.ok);
+  crash(e);
+});
+
+async function main(): Promise<number> {
+  const program = createProgram({ out: (s) => process.stdout.write(redact(s)), err: writeErr });
+  const ctx = createContext(program, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+  });
+  try {
+    await registerCommands(program, ctx, args);
+    await program.parseAsync(process.argv);
+    return ExitCode.ok;
+  } catch (e) {
+    const code = exitCodeFor(e);
+    // commander's own usage errors carry no fix: point at the help of the command that failed.
+    if (code === ExitCode.usage && (e as { name?: string }).name === "CommanderError") {
+      const word = commandWord(args);
+      Object.assign(e as object, {
+        hint: `run \`fichier ${word && !word.startsWith("-") ? `${word} ` : ""}--help\``,
+      });
+    }
+    if (code !== ExitCode.ok) writeErr(`${formatErrorLine(e, { debug })}\n`);
+    return code;
+  } finally {
+    await ctx.close().catch(() => {});
+  }
+}
+
+const code = await main();
+// Flush stdout (a pipe may still hold the result), then end: open sockets must not keep the process alive.
+process.stdout.write("", () => process.exit(code));

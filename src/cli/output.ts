@@ -1,0 +1,170 @@
+/**
+ * Where the command writes: results on stdout (JSON with `--json`), messages and progress on stderr, every byte
+ * through the redactor so no key, password or token URL leaves the process.
+ */
+
+/** Minimal writable used by {@link Output}; `process.stdout` and test buffers both fit. */
+export interface Sink {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+/** Options of {@link createOutput}. */
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  debug: boolean;
+  color: boolean;
+  stdout: Sink;
+  stderr: Sink;
+  redact: (text: string) => string;
+}
+
+/** The command's writer, given to every command as `ctx.out`. */
+export interface Output {
+  /** True with `--json`: `result` prints JSON and human messages stay on stderr. */
+  readonly json: boolean;
+  /** Whether stderr is a terminal (progress bars and colours only then). */
+  readonly isTTY: boolean;
+  /** Writes the command's result on stdout: `json` with `--json`, else `human` (a newline is added). */
+  result(human: string, json: unknown): void;
+  /** A message on stderr, hidden by `-q`. */
+  info(msg: string): void;
+  /** A warning on stderr, always shown. */
+  warn(msg: string): void;
+  /** A progress line on stderr, hidden by `-q`; rewritten in place on a terminal. */
+  progress(msg: string): void;
+  /** A detail on stderr, only with `-v` or `--debug`. */
+  verbose(msg: string): void;
+  /** An HTTP trace line on stderr, only with `--debug`. */
+  debug(msg: string): void;
+  /** Colours `text` when colours are on (`NO_COLOR`/`--no-color` turn them off). */
+  style(kind: "bold" | "dim" | "red" | "green" | "yellow", text: string): string;
+  /** Ends an in-place progress line, if any. */
+  endProgress(): void;
+}
+
+const ANSI: Record<string, [number, number]> = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+};
+
+/**
+ * Builds the writer for one run.
+ *
+ * @example
+ * const out = createOutput({ json: false, quiet: false, verbose: false, debug: false, color: false,
+ *   stdout: process.stdout, stderr: process.stderr, redact: (s) => s });
+ * out.result("done", { ok: true });
+ */
+export function createOutput(o: OutputOptions): Output {
+  const errTTY = o.stderr.isTTY === true;
+  let progressOpen = false;
+  const err = (line: string): void => {
+    if (progressOpen) {
+      o.stderr.write("\r\x1b[K");
+      progressOpen = false;
+    }
+    o.stderr.write(`${o.redact(line)}\n`);
+  };
+  return {
+    json: o.json,
+    isTTY: errTTY,
+    result(human, json) {
+      if (o.json) {
+        o.stdout.write(`${o.redact(JSON.stringify(json))}\n`);
+        return;
+      }
+      if (human === "") return;
+      o.stdout.write(o.redact(human.endsWith("\n") ? human : `${human}\n`));
+    },
+    info(msg) {
+      if (!o.quiet) err(msg);
+    },
+    warn(msg) {
+      err(msg.startsWith("fichier: ") ? msg : `fichier: warning: ${msg}`);
+    },
+    progress(msg) {
+      if (o.quiet) return;
+      if (errTTY) {
+        o.stderr.write(`\r\x1b[K${o.redact(msg)}`);
+        progressOpen = true;
+      } else {
+        err(msg);
+      }
+    },
+    verbose(msg) {
+      if (o.verbose || o.debug) err(msg);
+    },
+    debug(msg) {
+      if (o.debug) err(msg);
+    },
+    style(kind, text) {
+      const c = ANSI[kind];
+      if (!o.color || !c) return text;
+      return `\x1b[${c[0]}m${text}\x1b[${c[1]}m`;
+    },
+    endProgress() {
+      if (progressOpen) {
+        o.stderr.write("\n");
+        progressOpen = false;
+      }
+    },
+  };
+}
+
+/**
+ * Whether to use colours: never with `NO_COLOR` (any non-empty value) or `--no-color`, never when stderr is not a
+ * terminal, and `FORCE_COLOR` forces them.
+ *
+ * @example
+ * useColor({ flag: true, env: { NO_COLOR: "1" }, isTTY: true }); // false
+ */
+export function useColor(o: { flag: boolean; env: NodeJS.ProcessEnv; isTTY: boolean }): boolean {
+  if (!o.flag) return false;
+  if (o.env.NO_COLOR !== undefined && o.env.NO_COLOR !== "") return false;
+  if (o.env.FORCE_COLOR !== undefined && o.env.FORCE_COLOR !== "0") return true;
+  return o.isTTY;
+}
+
+/** Human size: 1536 -> "1.5 KiB". */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let v = Math.abs(n);
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const s = i === 0 ? String(v) : v >= 100 ? v.toFixed(0) : v.toFixed(1);
+  return `${n < 0 ? "-" : ""}${s} ${units[i]}`;
+}
+
+/**
+ * Lays rows out in aligned columns (left-aligned, two spaces apart; the last column is not padded).
+ *
+ * @example
+ * table([["a", "1"], ["bbb", "22"]]); // "a    1\nbbb  22"
+ */
+export function table(rows: string[][], align?: ("left" | "right")[]): string {
+  const widths: number[] = [];
+  for (const r of rows) {
+    for (const [i, c] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);
+  }
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => {
+          if (i === r.length - 1 && align?.[i] !== "right") return c;
+          const w = widths[i] ?? 0;
+          return align?.[i] === "right" ? c.padStart(w) : c.padEnd(w);
+        })
+        .join("  "),
+    )
+    .join("\n");
+}

@@ -1,0 +1,163 @@
+/**
+ * Builds the commander program: global options, error output, and the table of commands. Each command lives
+ * in `src/cli/commands/<module>.ts` and is imported only when the command line needs it, so `--help` and simple
+ * commands start fast.
+ */
+import { Command, Option } from "commander";
+import { VERSION } from "../index.js";
+import type { CliContext } from "./context.js";
+
+/** What a command module exports. */
+export interface CommandModule {
+  register(program: Command, ctx: CliContext): void | Promise<void>;
+}
+
+/** One command module and the commands (with aliases) it registers. */
+export interface CommandEntry {
+  module: string;
+  commands: string[];
+  /** Owner, for the error message when the module is missing from a build. */
+  owner?: string;
+}
+
+/** Every command of `fichier`, in the order `--help` lists them. */
+export const COMMANDS: CommandEntry[] = [
+  { module: "about", commands: ["about", "whoami"] },
+  { module: "ls", commands: ["ls", "tree"] },
+  { module: "info", commands: ["info"] },
+  { module: "upload", commands: ["upload"] },
+  { module: "download", commands: ["download"] },
+  { module: "cat", commands: ["cat"] },
+  { module: "folders", commands: ["mkdir", "rmdir"] },
+  { module: "manage", commands: ["rm", "mv", "cp", "rename", "attr"] },
+  { module: "share", commands: ["share"] },
+  { module: "link", commands: ["link", "play"] },
+  { module: "remote", commands: ["remote"] },
+  { module: "key", commands: ["key"] },
+  { module: "doctor", commands: ["doctor"] },
+  { module: "emulator", commands: ["emulator"] },
+  { module: "demo", commands: ["demo"] },
+  { module: "completion", commands: ["completion"] },
+];
+
+/** Global options that take a value (to find the command word in argv). */
+const VALUE_OPTIONS = new Set(["--api-url", "--profile", "--api-key"]);
+
+/**
+ * The first operand of the command line (the command word), skipping global options and their values.
+ * `help ls` yields `ls`.
+ *
+ * @example
+ * commandWord(["--api-url", "http://x", "ls", "-l"]); // "ls"
+ */
+export function commandWord(args: string[]): string | undefined {
+  let sawHelp = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "--") return args[i + 1];
+    if (a.startsWith("-")) {
+      if (VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    if (a === "help" && !sawHelp) {
+      sawHelp = true;
+      continue;
+    }
+    return a;
+  }
+  return undefined;
+}
+
+/**
+ * The modules to load for a command line: only the one that owns the command word, or all of them (top-level
+ * help, completion scripts, and unknown commands, so commander can suggest the closest name).
+ *
+ * @example
+ * modulesFor(["ls", "-l"]).map((e) => e.module); // ["ls"]
+ */
+export function modulesFor(args: string[]): CommandEntry[] {
+  const word = commandWord(args);
+  if (word === undefined || word === "completion") return COMMANDS;
+  const hit = COMMANDS.find((e) => e.commands.includes(word));
+  return hit ? [hit] : COMMANDS;
+}
+
+/** Adds the global options and error handling to a fresh program (no commands yet). */
+export function createProgram(write: { out: (s: string) => void; err: (s: string) => void }): Command {
+  const program = new Command("fichier");
+  program
+    .description("Command line for 1fichier.com: results on stdout, messages on stderr, --json for scripts.")
+    .version(VERSION, "-V, --version", "print the version")
+    .option("--json", "machine-readable result on stdout (one JSON document)")
+    .addOption(new Option("--api-url <url>", "API base URL").env("FICHIER_API_URL"))
+    .option("--emulator", "use the embedded emulator (persistent, premium account) instead of 1fichier.com")
+    .addOption(new Option("--profile <name>", "key profile to use").env("FICHIER_PROFILE"))
+    .option("-q, --quiet", "only results and errors")
+    .option("-v, --verbose", "more detail on stderr")
+    .option("--debug", "HTTP trace and stack traces on stderr (secrets redacted)")
+    .option("--no-color", "no colours (NO_COLOR is honoured too)")
+    .option("--api-key-stdin", "read the API key from stdin")
+    .option("--api-key <value>", "API key on the command line (discouraged: visible in ps and history)")
+    .helpCommand("help [command]", "show help for a command")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok, 1 other error, 2 usage, 3 not found, 4 invalid or missing key, 5 premium needed,\n" +
+        "6 rate-limited or locked, 7 server or network trouble, 8 checksum mismatch, 9 partial success.\n" +
+        "Full reference: docs/cli.md",
+    )
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: write.out,
+      writeErr: write.err,
+      // main.ts prints the one-line error itself (exit code 2), so commander stays quiet.
+      outputError: () => {},
+    });
+  return program;
+}
+
+/**
+ * Imports and registers the command modules needed for `args`.
+ *
+ * @example
+ * await registerCommands(program, ctx, process.argv.slice(2));
+ */
+export async function registerCommands(program: Command, ctx: CliContext, args: string[]): Promise<void> {
+  const entries = modulesFor(args);
+  const loaded = await Promise.all(entries.map((e) => loadModule(e.module)));
+  for (const [i, mod] of loaded.entries()) {
+    const entry = entries[i] as CommandEntry;
+    if (mod) await mod.register(program, ctx);
+    else registerMissing(program, entry);
+  }
+}
+
+async function loadModule(name: string): Promise<CommandModule | undefined> {
+  const specifier = `./commands/${name}.js`;
+  try {
+    return (await import(specifier)) as CommandModule;
+  } catch (e) {
+    // A module another helper has not delivered yet: the command stays listed and says so when run.
+    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String(e).includes(`${name}.js`)) {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+function registerMissing(program: Command, entry: CommandEntry): void {
+  for (const name of entry.commands) {
+    program
+      .command(name)
+      .description("(not available in this build)")
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(() => {
+        throw Object.assign(new Error(`the "${name}" command is not part of this build`), {
+          name: "CliError",
+          hint: "rebuild fichier with `npm run build`",
+          exitCode: 1,
+        });
+      });
+  }
+}
