@@ -1,0 +1,195 @@
+// Pure byte-range arithmetic for segmented downloads: range sets, segment planning and
+// work-stealing re-splits. No I/O here, so every rule is unit-tested in isolation.
+
+/** A half-open byte range `[start, end)`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** Default smallest segment worth a connection of its own (smaller pieces cost more in requests than they save). */
+export const MIN_SEGMENT_BYTES = 1024 * 1024;
+
+/**
+ * Sorts and merges ranges (overlapping or touching ranges become one); empty ranges are dropped.
+ *
+ * @example
+ * normalizeRanges([{ start: 5, end: 9 }, { start: 0, end: 5 }]); // [{ start: 0, end: 9 }]
+ */
+export function normalizeRanges(ranges: readonly ByteRange[]): ByteRange[] {
+  const sorted = ranges.filter((r) => r.end > r.start).sort((a, b) => a.start - b.start || a.end - b.end);
+  const out: ByteRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) {
+      if (r.end > last.end) last.end = r.end;
+    } else {
+      out.push({ start: r.start, end: r.end });
+    }
+  }
+  return out;
+}
+
+/**
+ * Adds one range to a normalised set and returns the new normalised set.
+ *
+ * @example
+ * addRange([{ start: 0, end: 4 }], { start: 4, end: 8 }); // [{ start: 0, end: 8 }]
+ */
+export function addRange(set: readonly ByteRange[], range: ByteRange): ByteRange[] {
+  return normalizeRanges([...set, range]);
+}
+
+/**
+ * The parts of `[0, size)` not covered by `done`.
+ *
+ * @example
+ * missingRanges(10, [{ start: 2, end: 4 }]); // [{ start: 0, end: 2 }, { start: 4, end: 10 }]
+ */
+export function missingRanges(size: number, done: readonly ByteRange[]): ByteRange[] {
+  const out: ByteRange[] = [];
+  let cursor = 0;
+  for (const r of normalizeRanges(done)) {
+    const start = Math.max(0, Math.min(r.start, size));
+    const end = Math.max(0, Math.min(r.end, size));
+    if (start > cursor) out.push({ start: cursor, end: start });
+    cursor = Math.max(cursor, end);
+  }
+  if (cursor < size) out.push({ start: cursor, end: size });
+  return out;
+}
+
+/**
+ * Total number of bytes covered by a set of ranges (overlaps counted once).
+ *
+ * @example
+ * coveredBytes([{ start: 0, end: 4 }, { start: 2, end: 6 }]); // 6
+ */
+export function coveredBytes(ranges: readonly ByteRange[]): number {
+  return normalizeRanges(ranges).reduce((n, r) => n + (r.end - r.start), 0);
+}
+
+/**
+ * End of the contiguous covered region that starts at `from` (or `from` itself if `from` is not covered).
+ * The download's Whirlpool frontier uses it: everything below the result can be hashed in order.
+ *
+ * @example
+ * contiguousEnd([{ start: 0, end: 4 }, { start: 6, end: 9 }], 0); // 4
+ */
+export function contiguousEnd(set: readonly ByteRange[], from: number): number {
+  for (const r of normalizeRanges(set)) {
+    if (r.start <= from && r.end > from) return r.end;
+  }
+  return from;
+}
+
+/**
+ * Plans segments for the missing bytes of a file: the missing ranges, with the largest split in halves
+ * until there are `connections` segments or no piece is worth splitting (each half at least `minSegment`).
+ *
+ * @example
+ * planSegments(100, [], 4, 10); // four 25-byte segments
+ */
+export function planSegments(
+  size: number,
+  done: readonly ByteRange[],
+  connections: number,
+  minSegment: number = MIN_SEGMENT_BYTES,
+): ByteRange[] {
+  const segments = missingRanges(size, done);
+  const want = Math.max(1, Math.floor(connections));
+  while (segments.length < want) {
+    let idx = -1;
+    let best = 0;
+    segments.forEach((s, i) => {
+      const len = s.end - s.start;
+      if (len > best) {
+        best = len;
+        idx = i;
+      }
+    });
+    const target = segments[idx];
+    if (!target || best < 2 * minSegment) break;
+    const mid = target.start + Math.floor(best / 2);
+    segments.splice(idx, 1, { start: target.start, end: mid }, { start: mid, end: target.end });
+  }
+  return segments.sort((a, b) => a.start - b.start);
+}
+
+/** A segment being fetched: `cursor` is the next byte to arrive, `end` may be lowered by a steal. */
+export interface ActiveSegment {
+  start: number;
+  cursor: number;
+  end: number;
+}
+
+/**
+ * Work stealing for an idle connection: picks the active segment with the most bytes left and returns the
+ * split point (the busy connection keeps `[cursor, at)`, the idle one takes `[at, end)`), or `undefined`
+ * when no segment has at least `2 * minSegment` left.
+ *
+ * @example
+ * stealSplit([{ start: 0, cursor: 10, end: 110 }], 10); // { index: 0, at: 60 }
+ */
+export function stealSplit(
+  active: readonly ActiveSegment[],
+  minSegment: number = MIN_SEGMENT_BYTES,
+): { index: number; at: number } | undefined {
+  let index = -1;
+  let best = 0;
+  active.forEach((s, i) => {
+    const left = s.end - s.cursor;
+    if (left > best) {
+      best = left;
+      index = i;
+    }
+  });
+  const seg = active[index];
+  if (!seg || best < 2 * minSegment) return undefined;
+  return { index, at: seg.cursor + Math.floor(best / 2) };
+}
+
+/**
+ * Parses a `Content-Range: bytes A-B/T` header into the half-open range and total size.
+ *
+ * @example
+ * parseContentRange("bytes 0-9/100"); // { start: 0, end: 10, total: 100 }
+ */
+export function parseContentRange(
+  header: string | undefined,
+): { start: number; end: number; total: number | undefined } | undefined {
+  const m = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec((header ?? "").trim());
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const end = Number(m[2]) + 1;
+  const total = m[3] === "*" ? undefined : Number(m[3]);
+  return { start, end, total };
+}
+
+/**
+ * Parses a user range `A-B` (inclusive, like HTTP), `A-` (to the end) or `-N` (last N bytes) into a
+ * half-open range within `size`; throws a RangeError naming the problem.
+ *
+ * @example
+ * parseUserRange("0-99", 1000); // { start: 0, end: 100 }
+ */
+export function parseUserRange(text: string, size: number): ByteRange {
+  const m = /^(\d*)-(\d*)$/.exec(text.trim());
+  if (!m || (m[1] === "" && m[2] === "")) {
+    throw new RangeError(`invalid range "${text}": use A-B, A- or -N (bytes, B inclusive)`);
+  }
+  let start: number;
+  let end: number;
+  if (m[1] === "") {
+    const n = Number(m[2]);
+    start = Math.max(0, size - n);
+    end = size;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? size : Math.min(size, Number(m[2]) + 1);
+  }
+  if (start >= size || end <= start) {
+    throw new RangeError(`range "${text}" is outside the file (${size} bytes)`);
+  }
+  return { start, end };
+}
