@@ -15,6 +15,8 @@ export interface SecretStore {
   delete(profile: string): Promise<boolean>;
 }
 
+const PROBE_ACCOUNT = "__fichier_probe__";
+
 type KeyringModule = typeof import("@napi-rs/keyring");
 let keyringModule: Promise<KeyringModule> | null = null;
 
@@ -42,11 +44,15 @@ export function osKeychain(env: NodeJS.ProcessEnv = process.env): SecretStore {
   return {
     async probe() {
       try {
-        // Reading an entry that does not exist still talks to the backend: without a Secret Service on
-        // D-Bus this throws, which is exactly the "not available" answer wanted.
-        await (await entry("__fichier_probe__")).getPassword();
+        // Only a write proves the keychain usable: without a Secret Service, libdbus may autolaunch a bare
+        // bus where reads answer "no entry" and only writes fail. So write, read back and delete a probe entry.
+        const probe = await entry(PROBE_ACCOUNT);
+        await probe.setPassword("probe");
+        const back = await probe.getPassword();
+        await probe.deleteCredential();
+        if (back !== "probe") throw new Error("the keychain did not return what was written");
       } catch (e) {
-        throw new KeychainError("be reached", e);
+        throw new KeychainError("be used", e);
       }
     },
     async get(profile) {

@@ -45,13 +45,13 @@ export function encodedForms(value: string): string[] {
   const bytes = Buffer.from(value, "utf8");
   for (const encoding of ["base64", "base64url"] as const) {
     forms.add(bytes.toString(encoding).replace(/=+$/, ""));
-    // The secret may sit at any offset inside a longer base64 blob (e.g. `Basic` credentials): the stable
-    // middle of the encoding at each of the three byte alignments still identifies it.
-    for (const pad of [1, 2]) {
+    // The secret may sit at any offset inside a longer base64 blob (e.g. `Basic` credentials). At each of the
+    // three byte alignments, the characters that depend only on the secret's bytes still identify it: skip
+    // those touched by the bytes before it, stop at the last full 3-byte group.
+    for (const pad of [0, 1, 2]) {
       const shifted = Buffer.concat([Buffer.alloc(pad), bytes]).toString(encoding);
-      // Drop the characters touched by the padding bytes and the last, possibly partial, group.
       const start = Math.ceil((pad * 4) / 3);
-      const end = shifted.replace(/=+$/, "").length - 2;
+      const end = Math.floor((pad + bytes.length) / 3) * 4;
       if (end - start >= 12) forms.add(shifted.slice(start, end));
     }
   }

@@ -1,0 +1,81 @@
+// The keychain store against a real Secret Service: gnome-keyring under dbus-run-session (.ci/with-services sets
+// FICHIER_TEST_SECRET_SERVICE=1). What the library wrote is checked independently: over D-Bus with gdbus (the
+// item exists in gnome-keyring with our attributes) and by a second process reading it back.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { KeychainError } from "../../src/keys/errors.js";
+import { KEYCHAIN_SERVICE, osKeychain } from "../../src/keys/keychain.js";
+
+const run = promisify(execFile);
+const hasSecretService = Boolean(process.env.FICHIER_TEST_SECRET_SERVICE);
+const PROFILE = `test-${randomBytes(4).toString("hex")}`;
+const KEY = randomBytes(24).toString("base64url"); // 32 characters of the key alphabet
+
+async function searchItems(profile: string): Promise<string> {
+  const { stdout } = await run("gdbus", [
+    "call",
+    "--session",
+    "--dest",
+    "org.freedesktop.secrets",
+    "--object-path",
+    "/org/freedesktop/secrets",
+    "--method",
+    "org.freedesktop.Secret.Service.SearchItems",
+    `{'service': '${KEYCHAIN_SERVICE}', 'username': '${profile}'}`,
+  ]);
+  return stdout;
+}
+
+async function readInOtherProcess(profile: string): Promise<string> {
+  const script = `import { Entry } from "@napi-rs/keyring";
+process.stdout.write(JSON.stringify(new Entry(${JSON.stringify(KEYCHAIN_SERVICE)}, ${JSON.stringify(profile)}).getPassword()));`;
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: process.cwd(),
+  });
+  return JSON.parse(stdout) as string;
+}
+
+describe.skipIf(!hasSecretService)("keychain store on a real Secret Service", () => {
+  const kc = osKeychain({});
+  afterAll(async () => {
+    await kc.delete(PROFILE).catch(() => undefined);
+  });
+
+  it("is usable (probe writes, reads back and deletes)", async () => {
+    await expect(kc.probe()).resolves.toBeUndefined();
+    expect(await searchItems("__fichier_probe__")).toMatch(/\(\[\], @ao \[\]\)|\(@ao \[\], @ao \[\]\)/);
+  });
+
+  it("stores into gnome-keyring, visible over D-Bus and to another process", async () => {
+    expect(await kc.get(PROFILE)).toBeNull();
+    await kc.set(PROFILE, KEY);
+    expect(await kc.get(PROFILE)).toBe(KEY);
+    // One unlocked item in gnome-keyring's collection, found by our attributes.
+    expect(await searchItems(PROFILE)).toMatch(
+      /^\(\[objectpath '\/org\/freedesktop\/secrets\/collection\/[^']+'\], @ao \[\]\)/,
+    );
+    expect(await readInOtherProcess(PROFILE)).toBe(KEY);
+  });
+
+  it("overwrites on a second set and deletes for real", async () => {
+    const next = randomBytes(24).toString("base64url");
+    await kc.set(PROFILE, next);
+    expect(await readInOtherProcess(PROFILE)).toBe(next);
+    expect(await kc.delete(PROFILE)).toBe(true);
+    expect(await kc.delete(PROFILE)).toBe(false);
+    expect(await kc.get(PROFILE)).toBeNull();
+    expect(await searchItems(PROFILE)).not.toContain("objectpath");
+  });
+});
+
+describe("keychain store without a keychain", () => {
+  it("FICHIER_KEYCHAIN=off makes every use fail with the fix", async () => {
+    const kc = osKeychain({ FICHIER_KEYCHAIN: "off" });
+    const error = await kc.probe().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeychainError);
+    expect((error as KeychainError).fix).toMatch(/--store file/);
+    await expect(kc.set("x", KEY)).rejects.toBeInstanceOf(KeychainError);
+  });
+});
