@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import envPaths from "env-paths";
 import { redact, registerSecret } from "../keys/redact.js";
+import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resolve.js";
 import { UsageError } from "./errors.js";
 import { createOutput, type Output, type Sink, useColor } from "./output.js";
 
@@ -25,13 +26,8 @@ export interface GlobalOptions {
   apiKey?: string;
 }
 
-/** Where the key came from (contract of `src/keys/resolve.ts`). */
-export interface ResolvedKey {
-  key: string;
-  source: "stdin" | "flag" | "env" | "rclone-env" | "keychain" | "file" | "dotenv" | "emulator";
-  profile: string;
-  storedAt?: string;
-}
+/** Where the key came from: the key library's sources, plus the embedded emulator's premium account. */
+export type ResolvedKey = Omit<LibResolvedKey, "source"> & { source: LibResolvedKey["source"] | "emulator" };
 
 /** Stdin helpers given to commands. */
 export interface StdinHelpers {
@@ -125,41 +121,6 @@ async function importOptional<T>(specifier: string): Promise<T | undefined> {
       return undefined;
     throw e;
   }
-}
-
-/**
- * Resolves the API key. Uses the key library (`src/keys/resolve.ts`) when present; otherwise the minimal
- * fallback: `--api-key-stdin`, `--api-key`, then `FICHIER_API_KEY`.
- */
-export async function resolveApiKey(opts: {
-  profile?: string;
-  apiKeyStdin?: boolean;
-  apiKeyFlag?: string;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-  readStdin?: () => Promise<string>;
-  warn: (msg: string) => void;
-}): Promise<ResolvedKey> {
-  const lib = await importOptional<{ resolveApiKey: (o: typeof opts) => Promise<ResolvedKey> }>(
-    "../keys/resolve.js",
-  );
-  if (lib) return lib.resolveApiKey(opts);
-  const profile = opts.profile ?? "default";
-  if (opts.apiKeyStdin && opts.readStdin) {
-    const key = (await opts.readStdin()).trim();
-    if (key) return { key, source: "stdin", profile };
-  }
-  if (opts.apiKeyFlag) {
-    opts.warn("--api-key puts the key in your shell history and the process list; prefer --api-key-stdin");
-    return { key: opts.apiKeyFlag, source: "flag", profile };
-  }
-  const env = opts.env?.FICHIER_API_KEY?.trim();
-  if (env) return { key: env, source: "env", profile };
-  const e = Object.assign(new Error(`no 1fichier API key found for profile "${profile}"`), {
-    name: "MissingKeyError",
-    fix: "set FICHIER_API_KEY, or pipe it with --api-key-stdin (create one at https://1fichier.com/console/params.pl)",
-  });
-  throw e;
 }
 
 /**
@@ -267,7 +228,7 @@ export function createContext(program: Command, io: ContextIO): CliContext {
         const emu = await emulator();
         const premium = emu.accounts.find((a) => a.offer === 1) ?? emu.accounts[0];
         if (!premium) throw new Error("the emulator has no account");
-        return { key: premium.apiKey, source: "emulator", profile: "emulator" } as ResolvedKey;
+        return { key: premium.apiKey, source: "emulator", profile: "emulator" };
       }
       const resolved = await resolveApiKey({
         ...(g.profile ? { profile: g.profile } : {}),
@@ -276,6 +237,7 @@ export function createContext(program: Command, io: ContextIO): CliContext {
         env: io.env,
         cwd: process.cwd(),
         readStdin: readAll,
+        ...(io.stdin.isTTY ? { promptHidden: (q: string) => askLine(q, true) } : {}),
         warn: (m) => getOut().warn(m),
       });
       registerSecret(resolved.key);

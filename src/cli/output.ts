@@ -27,8 +27,12 @@ export interface Output {
   readonly json: boolean;
   /** Whether stderr is a terminal (progress bars and colours only then). */
   readonly isTTY: boolean;
-  /** Writes the command's result on stdout: `json` with `--json`, else `human` (a newline is added). */
-  result(human: string, json: unknown): void;
+  /**
+   * Writes the command's result on stdout: `json` with `--json`, else `human` (a newline is added).
+   * `reveal` lists values the user asked for that the redactor would otherwise mask (the token URL of
+   * `fichier link`); registered secrets stay masked.
+   */
+  result(human: string, json: unknown, opts?: { reveal?: string[] }): void;
   /** A message on stderr, hidden by `-q`. */
   info(msg: string): void;
   /** A warning on stderr, always shown. */
@@ -74,13 +78,16 @@ export function createOutput(o: OutputOptions): Output {
   return {
     json: o.json,
     isTTY: errTTY,
-    result(human, json) {
-      if (o.json) {
-        o.stdout.write(`${o.redact(JSON.stringify(json))}\n`);
-        return;
-      }
-      if (human === "") return;
-      o.stdout.write(o.redact(human.endsWith("\n") ? human : `${human}\n`));
+    result(human, json, opts) {
+      const text = o.json
+        ? `${JSON.stringify(json)}\n`
+        : human === ""
+          ? ""
+          : human.endsWith("\n")
+            ? human
+            : `${human}\n`;
+      if (text === "") return;
+      o.stdout.write(redactExcept(text, opts?.reveal ?? [], o.redact));
     },
     info(msg) {
       if (!o.quiet) err(msg);
@@ -115,6 +122,23 @@ export function createOutput(o: OutputOptions): Output {
       }
     },
   };
+}
+
+/**
+ * Redacts `text` but leaves the `reveal` values as they are (a token URL the user asked for).
+ *
+ * @example
+ * redactExcept("link: http://h/dl/tok", ["http://h/dl/tok"], redact); // "link: http://h/dl/tok"
+ */
+export function redactExcept(text: string, reveal: string[], redact: (s: string) => string): string {
+  const kept = reveal.filter((v) => v !== "");
+  if (kept.length === 0) return redact(text);
+  let masked = text;
+  kept.forEach((v, i) => {
+    masked = masked.split(v).join(`\uE000${i}\uE001`);
+  });
+  // Private-use characters as placeholders: the redactor never matches them.
+  return redact(masked).replace(/\uE000(\d+)\uE001/g, (_m, i: string) => kept[Number(i)] ?? "");
 }
 
 /**

@@ -1,0 +1,152 @@
+/**
+ * What the user typed where a file or folder is expected: a remote path (`/backups/2026`), a folder id (`123`),
+ * a file URL (`https://1fichier.com/?abc`), or a public share URL (`https://1fichier.com/dir/xyz`). The pure
+ * classification is separate from the resolution, which needs the client.
+ */
+import { NotFoundError } from "../api/errors.js";
+import type { FichierClient } from "./context.js";
+import { UsageError } from "./errors.js";
+
+/** A classified command-line target. */
+export type Target =
+  | { kind: "file"; url: string }
+  | { kind: "share"; url: string }
+  | { kind: "folder-id"; id: number }
+  | { kind: "path"; path: string };
+
+/**
+ * Classifies a command-line argument. Paths are normalised to start with `/`, without a trailing `/`.
+ *
+ * @example
+ * classifyTarget("https://1fichier.com/?abc"); // { kind: "file", url: "https://1fichier.com/?abc" }
+ * classifyTarget("backups//2026/"); // { kind: "path", path: "/backups/2026" }
+ * classifyTarget("42"); // { kind: "folder-id", id: 42 }
+ */
+export function classifyTarget(arg: string): Target {
+  const s = arg.trim();
+  if (/^https?:\/\//i.test(s)) {
+    // spec §3.3/§7.22: /dir/<hash> is a public share, a different namespace from folder ids.
+    if (/^https?:\/\/[^/]+\/dir\/[^/?#]+/i.test(s)) return { kind: "share", url: s };
+    return { kind: "file", url: s };
+  }
+  if (/^\d+$/.test(s)) return { kind: "folder-id", id: Number(s) };
+  return { kind: "path", path: normalisePath(s) };
+}
+
+/**
+ * `a//b/` -> `/a/b`; `""`, `.` and `/` -> `/`. `..` is refused: remote paths are absolute.
+ *
+ * @example
+ * normalisePath("photos/2026/"); // "/photos/2026"
+ */
+export function normalisePath(p: string): string {
+  const parts = p.split("/").filter((x) => x !== "" && x !== ".");
+  if (parts.includes("..")) {
+    throw new UsageError(
+      `"${p}": ".." is not allowed in a remote path`,
+      "give the full path from the root, e.g. /a/b",
+    );
+  }
+  return `/${parts.join("/")}`;
+}
+
+/**
+ * The parent folder and the last name of a normalised path.
+ *
+ * @example
+ * splitPath("/a/b/c.txt"); // { parent: "/a/b", name: "c.txt" }
+ */
+export function splitPath(path: string): { parent: string; name: string } {
+  const i = path.lastIndexOf("/");
+  return { parent: i <= 0 ? "/" : path.slice(0, i), name: path.slice(i + 1) };
+}
+
+/** Joins a folder path and a name. */
+export function joinPath(parent: string, name: string): string {
+  return parent === "/" ? `/${name}` : `${parent}/${name}`;
+}
+
+/** A resolved item: a file (by URL) or a folder (by id). */
+export type Resolved =
+  | { type: "file"; url: string; name: string; path?: string; folderId?: number; size?: number }
+  | { type: "folder"; id: number; name: string; path?: string };
+
+/** The folder id for a path, id or share URL (a share URL is refused by the client with a clear error). */
+export async function resolveFolderId(client: FichierClient, arg: string, create = false): Promise<number> {
+  const t = classifyTarget(arg);
+  if (t.kind === "folder-id") return t.id;
+  if (t.kind === "file") {
+    throw new UsageError(
+      `${arg} is a file URL, not a folder`,
+      "give a folder path such as /backups or a folder id",
+    );
+  }
+  const p = t.kind === "path" ? t.path : t.url;
+  if (p === "/") return 0;
+  return (await client.paths.resolveFolder(p, create ? { create: true } : {})) as number;
+}
+
+/**
+ * The file at a remote path (`/a/b/c.txt`): lists the parent folder once and matches the exact name.
+ *
+ * @throws NotFoundError when no file of that name is in the folder
+ */
+export async function findFileByPath(
+  client: FichierClient,
+  path: string,
+): Promise<{ url: string; name: string; folderId: number; size: number }> {
+  const { parent, name } = splitPath(path);
+  const folderId = parent === "/" ? 0 : ((await client.paths.resolveFolder(parent, {})) as number);
+  const items = (await client.files.list({ folderId })) as { url: string; filename: string; size: number }[];
+  const hit = items.find((f) => f.filename === name);
+  if (!hit) {
+    throw new NotFoundError(`no file or folder named "${name}" in ${parent}`, {
+      hint: `check the name with \`fichier ls ${parent}\``,
+    });
+  }
+  return { url: hit.url, name: hit.filename, folderId, size: hit.size };
+}
+
+/**
+ * Resolves any target to a file or a folder. A path is tried as a folder first, then as a file in its parent.
+ *
+ * @example
+ * await resolveItem(client, "/backups/db.sql"); // { type: "file", url: "https://1fichier.com/?...", ... }
+ */
+export async function resolveItem(client: FichierClient, arg: string): Promise<Resolved> {
+  const t = classifyTarget(arg);
+  switch (t.kind) {
+    case "file":
+      return { type: "file", url: t.url, name: t.url };
+    case "folder-id":
+      return { type: "folder", id: t.id, name: String(t.id) };
+    case "share":
+      throw new UsageError(
+        `${arg} is a public share link, not one of your folders`,
+        "use `fichier ls <share URL>` to list it, or give a folder path such as /backups",
+      );
+    case "path": {
+      if (t.path === "/") return { type: "folder", id: 0, name: "", path: "/" };
+      try {
+        const id = (await client.paths.resolveFolder(t.path, {})) as number;
+        return { type: "folder", id, name: splitPath(t.path).name, path: t.path };
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+      }
+      const f = await findFileByPath(client, t.path);
+      return { type: "file", url: f.url, name: f.name, path: t.path, folderId: f.folderId, size: f.size };
+    }
+  }
+}
+
+/** Resolves a target that must be a file (URL or path). */
+export async function resolveFile(
+  client: FichierClient,
+  arg: string,
+): Promise<{ url: string; name: string; path?: string }> {
+  const r = await resolveItem(client, arg);
+  if (r.type === "folder") {
+    throw new UsageError(`${arg} is a folder, not a file`, "give a file URL or the path of a file");
+  }
+  return r;
+}
