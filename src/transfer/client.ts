@@ -1,0 +1,56 @@
+// The part of the client (src/api/client.ts) the transfer layer uses, as a structural type: transfers only
+// need these calls, and tests or other callers may pass anything with this shape.
+import type { Dispatcher } from "undici";
+import type {
+  FileInfo,
+  FileItem,
+  FolderListing,
+  SharedFile,
+  UploadFile,
+  UploadLink,
+  UploadServer,
+} from "../api/types.js";
+
+/** What `uploadFile`, `downloadFile` and friends need from a `FichierClient`. */
+export interface TransferClient {
+  files: {
+    info(options: { url: string; password?: string }): Promise<FileInfo>;
+    list(options: { folderId?: number }): Promise<FileItem[]>;
+  };
+  folders: {
+    list(options: { folderId?: number; files?: boolean }): Promise<FolderListing>;
+    create(options: { name: string; parentId?: number }): Promise<{ folderId: number; name: string }>;
+  };
+  download: {
+    getToken(options: {
+      url: string;
+      single?: boolean;
+      password?: string;
+    }): Promise<{ url: string; expiresAt: number }>;
+  };
+  upload: {
+    getServer(): Promise<UploadServer>;
+    send(options: {
+      server: UploadServer;
+      files: UploadFile[];
+      folderId?: number;
+      domain?: number;
+      password?: string;
+      signal?: AbortSignal;
+    }): Promise<{ location: string }>;
+    finish(options: { server: UploadServer }): Promise<{ incoming: boolean; links: UploadLink[] }>;
+  };
+  shares: {
+    listPublic(hashOrUrl: string, options?: { password?: string }): Promise<SharedFile[]>;
+  };
+  paths: {
+    resolveFolder(pathOrId: string, options?: { create?: boolean }): Promise<number>;
+  };
+  /** Raw HTTP through the client's proxy-aware dispatcher (token URLs, Range requests). */
+  http?: {
+    request(
+      url: string,
+      options: { method?: string; headers?: Record<string, string>; signal?: AbortSignal },
+    ): Promise<Dispatcher.ResponseData>;
+  };
+}

@@ -1,0 +1,730 @@
+// Segmented, resumable, verified downloads (spec §7.1, DECISIONS.md "Transfers").
+// One token with `single: 0` (Range allowed), N parallel Range requests written at their offsets into
+// NAME.part, the completed ranges journaled in NAME.part.json, Whirlpool computed as the completed prefix
+// grows (frontier-hash.ts), then an atomic rename to NAME.
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Agent, type Dispatcher, request as undiciRequest } from "undici";
+import { AbortedError, NetworkError, NotAllowedError, NotFoundError, ServerError } from "../api/errors.js";
+import type { TransferClient } from "./client.js";
+import { freeBytes, hasRoomFor } from "./diskspace.js";
+import {
+  type DownloadJournal,
+  journalMatches,
+  journalPathFor,
+  readDownloadJournal,
+  removeDownloadJournal,
+  writeDownloadJournal,
+} from "./download-journal.js";
+import { ChecksumMismatchError, DownloadRefusedError } from "./errors.js";
+import { FrontierHasher } from "./frontier-hash.js";
+import { type ProgressListener, ProgressReporter } from "./progress.js";
+import {
+  type ActiveSegment,
+  addRange,
+  type ByteRange,
+  contiguousEnd,
+  coveredBytes,
+  MIN_SEGMENT_BYTES,
+  parseContentRange,
+  planSegments,
+  stealSplit,
+} from "./segments.js";
+import { createWhirlpoolHasher } from "./whirlpool.js";
+
+/** spec §2.1: at most 30 simultaneous download connections per account. */
+export const MAX_CONNECTIONS = 30;
+/** Parallel Range requests per file unless told otherwise. */
+export const DEFAULT_CONNECTIONS = 4;
+
+/** Options of {@link downloadFile}. */
+export interface DownloadFileOptions {
+  /** File URL `https://1fichier.com/?<id>`. */
+  url: string;
+  /** Folder to write into (default: the current directory); the file keeps its remote name. */
+  dir?: string;
+  /** Exact output path (overrides `dir` and the remote name). */
+  path?: string;
+  /** Parallel Range requests, 1 to 30 (default 4). */
+  connections?: number;
+  /** The file's access password. */
+  password?: string;
+  /** Overwrite an existing file at the output path. */
+  force?: boolean;
+  /** Verify the Whirlpool (default true). */
+  verify?: boolean;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  /** Non-fatal notices (journal damaged, remote file changed, no checksum to verify against). */
+  onWarning?: (message: string) => void;
+  /** A connection that delivers no byte for this long is dropped and its range re-queued (default 30 s). */
+  stallMs?: number;
+  /** Smallest piece worth its own connection (default 1 MiB). */
+  minSegmentBytes?: number;
+  /** Attempts per segment without progress before giving up (default 6). */
+  maxAttempts?: number;
+  /** How often the journal of completed ranges is written (default 1000 ms). */
+  journalIntervalMs?: number;
+  /** Known metadata (skips `file/info.cgi`, e.g. for files of a public share that the key does not own). */
+  known?: { filename: string; size: number; checksum?: string };
+}
+
+/** What {@link downloadFile} did. */
+export interface DownloadResult {
+  url: string;
+  path: string;
+  filename: string;
+  size: number;
+  /** Whirlpool of the written file ("" when not verified). */
+  whirlpool: string;
+  verified: boolean;
+  /** Bytes found already downloaded by an earlier, interrupted run. */
+  resumedBytes: number;
+  /** Bytes received over the network by this run (includes any re-fetched after drops). */
+  fetchedBytes: number;
+}
+
+let fallbackAgent: Agent | undefined;
+
+function httpGet(
+  client: TransferClient,
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  if (client.http) return client.http.request(url, { method: "GET", headers, signal });
+  // Used only when the client has no raw HTTP helper; many connections per origin for the segments.
+  fallbackAgent ??= new Agent({ connections: MAX_CONNECTIONS * 2, keepAliveTimeout: 10_000 });
+  return undiciRequest(url, { method: "GET", headers, signal, dispatcher: fallbackAgent });
+}
+
+async function drain(body: Dispatcher.ResponseData["body"]): Promise<void> {
+  try {
+    await body.dump({ limit: 64 * 1024 });
+  } catch {
+    // the connection is going away anyway
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * A local file name for a remote one: path separators and NUL replaced, `.`/`..`/empty refused, so a
+ * hostile remote name can never write outside the output folder.
+ *
+ * @example
+ * localNameFor("a/b.txt"); // "a_b.txt"
+ */
+export function localNameFor(remoteName: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what must go
+  const cleaned = remoteName.replace(/[/\\\u0000]/g, "_");
+  return cleaned === "" || cleaned === "." || cleaned === ".." ? "_" : cleaned;
+}
+
+/** Hands out the current token URL; a 410 makes the first worker that sees it fetch a fresh one. */
+class TokenSource {
+  private current: Promise<string> | undefined;
+  private generation = 0;
+  refreshes = 0;
+
+  constructor(private readonly fetchToken: () => Promise<string>) {}
+
+  async get(): Promise<{ url: string; generation: number }> {
+    if (!this.current) {
+      const p = this.fetchToken();
+      this.current = p;
+      p.catch(() => {
+        if (this.current === p) this.current = undefined;
+      });
+    }
+    const generation = this.generation;
+    return { url: await this.current, generation };
+  }
+
+  /** Drops the token of `generation` (no-op if another worker already replaced it). */
+  expire(generation: number): void {
+    if (generation !== this.generation) return;
+    this.generation++;
+    this.refreshes++;
+    this.current = undefined;
+  }
+}
+
+class FatalError extends Error {
+  constructor(readonly error: unknown) {
+    super("fatal");
+  }
+}
+
+interface Segment extends ActiveSegment {
+  /** `cursor` plus the bytes of a write in flight: a steal never splits below it. */
+  reserved: number;
+}
+
+/**
+ * Downloads one file with parallel Range requests, resuming from `NAME.part` / `NAME.part.json` if an
+ * earlier run was interrupted, verifying the Whirlpool and renaming atomically to the final name.
+ * An existing file is never overwritten without `force`; free disk space is checked first.
+ *
+ * @throws ChecksumMismatchError (CLI exit 8), DownloadRefusedError, NotFoundError, AbortedError, NetworkError
+ * @example
+ * const r = await downloadFile(client, { url: "https://1fichier.com/?abc...", dir: "out", connections: 8 });
+ * console.log(r.path, r.whirlpool);
+ */
+export async function downloadFile(
+  client: TransferClient,
+  options: DownloadFileOptions,
+): Promise<DownloadResult> {
+  const warn = options.onWarning ?? (() => {});
+  const signal = options.signal;
+  if (signal?.aborted) throw new AbortedError();
+  const connections = Math.min(
+    MAX_CONNECTIONS,
+    Math.max(1, Math.floor(options.connections ?? DEFAULT_CONNECTIONS)),
+  );
+  const minSegment = options.minSegmentBytes ?? MIN_SEGMENT_BYTES;
+  const stallMs = options.stallMs ?? 30_000;
+  const maxAttempts = options.maxAttempts ?? 6;
+  const verify = options.verify ?? true;
+
+  const meta = options.known
+    ? {
+        url: options.url,
+        filename: options.known.filename,
+        size: options.known.size,
+        checksum: options.known.checksum ?? "",
+      }
+    : await client.files.info({
+        url: options.url,
+        ...(options.password ? { password: options.password } : {}),
+      });
+  const url = meta.url || options.url;
+  const size = meta.size;
+  const expected = (meta.checksum ?? "").toLowerCase();
+  const finalPath = options.path ?? join(options.dir ?? ".", localNameFor(meta.filename));
+  const partPath = `${finalPath}.part`;
+  const journalPath = journalPathFor(partPath);
+
+  if (!options.force && (await exists(finalPath))) {
+    throw new DownloadRefusedError(`${finalPath} already exists`, {
+      path: finalPath,
+      hint: "Pass --force to overwrite it, or choose another folder with -o.",
+    });
+  }
+  await mkdir(dirname(finalPath), { recursive: true });
+
+  // Resume state.
+  let completed: ByteRange[] = [];
+  const read = await readDownloadJournal(journalPath);
+  const partStat = await stat(partPath).catch(() => undefined);
+  if (read.state === "ok" && partStat?.isFile()) {
+    if (journalMatches(read.journal, { url, size, checksum: expected || read.journal.checksum })) {
+      completed = read.journal.completed;
+    } else {
+      warn(`${partPath}: the remote file changed since the interrupted download; starting over`);
+    }
+  } else if (read.state === "corrupt") {
+    warn(`${journalPath} is damaged (${read.reason}); starting the download over`);
+  }
+  if (completed.length === 0) {
+    await rm(partPath, { force: true });
+    await removeDownloadJournal(journalPath);
+  }
+  const resumedBytes = coveredBytes(completed);
+
+  const available = await freeBytes(dirname(finalPath));
+  if (!hasRoomFor(size - resumedBytes, available)) {
+    throw new DownloadRefusedError(
+      `not enough disk space for ${finalPath}: ${size - resumedBytes} bytes needed, ${available} available`,
+      { path: finalPath, hint: "Free some space or download to another disk with -o DIR." },
+    );
+  }
+
+  const fd = await open(partPath, completed.length > 0 ? "r+" : "w+");
+  const journal: DownloadJournal = {
+    version: 1,
+    url,
+    filename: meta.filename,
+    size,
+    checksum: expected,
+    completed,
+  };
+  let fetchedBytes = 0;
+  const internal = new AbortController();
+  const onOuterAbort = () => internal.abort(signal?.reason);
+  signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const progress = new ProgressReporter("download", meta.filename, size, options.onProgress, resumedBytes);
+  const hasher =
+    verify && expected
+      ? new FrontierHasher(await createWhirlpoolHasher(), fd, () => contiguousEnd(completed, 0))
+      : undefined;
+  if (verify && !expected) warn(`${meta.filename}: 1fichier gave no checksum, the download is not verified`);
+
+  // Journal writes are serialised; each one first flushes the data it describes (never a hole taken for data).
+  let journalChain: Promise<void> = Promise.resolve();
+  const flushJournal = (): Promise<void> => {
+    const snapshot = completed;
+    journalChain = journalChain
+      .then(async () => {
+        await fd.datasync();
+        await writeDownloadJournal(journalPath, { ...journal, completed: snapshot });
+      })
+      .catch((e) => warn(`could not write ${journalPath}: ${(e as Error).message}`));
+    return journalChain;
+  };
+
+  options.onProgress?.({ type: "start", direction: "download", file: meta.filename, size, resumedBytes });
+  let closed = false;
+  try {
+    await fd.truncate(size);
+    if (completed.length === 0) await flushJournal();
+    hasher?.poke();
+
+    const tokens = new TokenSource(async () => {
+      const t = await client.download.getToken({
+        url,
+        single: false,
+        ...(options.password ? { password: options.password } : {}),
+      });
+      return t.url;
+    });
+
+    const queue: Segment[] = planSegments(size, completed, connections, minSegment).map((r) => ({
+      start: r.start,
+      cursor: r.start,
+      reserved: r.start,
+      end: r.end,
+    }));
+    const active: Segment[] = [];
+    let fatal: unknown;
+
+    const markDone = (start: number, end: number) => {
+      completed = addRange(completed, { start, end });
+      fetchedBytes += end - start;
+      progress.advance(end - start);
+      hasher?.poke();
+    };
+
+    const runSegment = async (seg: Segment) => {
+      let failures = 0;
+      while (seg.cursor < seg.end) {
+        if (internal.signal.aborted) return;
+        const before = seg.cursor;
+        const { url: tokenUrl, generation } = await tokens.get();
+        const ac = new AbortController();
+        const stopOnAbort = () => ac.abort(internal.signal.reason);
+        internal.signal.addEventListener("abort", stopOnAbort, { once: true });
+        let stalled = false;
+        let stallTimer: NodeJS.Timeout | undefined;
+        const armStall = () => {
+          clearTimeout(stallTimer);
+          stallTimer = setTimeout(() => {
+            stalled = true;
+            ac.abort(new Error("stalled"));
+          }, stallMs);
+        };
+        let reason = "";
+        try {
+          armStall();
+          const res = await httpGet(
+            client,
+            tokenUrl,
+            { Range: `bytes=${seg.cursor}-${seg.end - 1}` },
+            ac.signal,
+          );
+          const status = res.statusCode;
+          if (status === 410) {
+            // DECISIONS.md: an expired or used-up token gets 410; a fresh one continues the download.
+            await drain(res.body);
+            tokens.expire(generation);
+            if (tokens.refreshes > 50)
+              throw new FatalError(new ServerError("download tokens keep expiring (HTTP 410)"));
+            continue;
+          }
+          if (status === 404) {
+            await drain(res.body);
+            throw new FatalError(
+              new NotFoundError(`${meta.filename}: the download link answered 404`, { httpStatus: 404 }),
+            );
+          }
+          if (status === 403) {
+            await drain(res.body);
+            throw new FatalError(
+              new NotAllowedError(`${meta.filename}: the download link was refused (HTTP 403)`, {
+                httpStatus: 403,
+              }),
+            );
+          }
+          if (status !== 206 && status !== 200) {
+            // 429 (too many connections, spec §2.1), 5xx: try again after a pause.
+            await drain(res.body);
+            reason = `HTTP ${status}`;
+          } else {
+            const cr = parseContentRange(headerValue(res.headers["content-range"]));
+            const bodyStart = status === 206 ? (cr?.start ?? -1) : 0;
+            if (bodyStart !== seg.cursor) {
+              await drain(res.body);
+              throw new FatalError(
+                new ServerError(
+                  `${meta.filename}: the server answered bytes from ${bodyStart}, not ${seg.cursor}`,
+                ),
+              );
+            }
+            for await (const chunk of res.body as AsyncIterable<Buffer>) {
+              armStall();
+              let offset = 0;
+              while (offset < chunk.length && seg.cursor < seg.end) {
+                const n = Math.min(chunk.length - offset, seg.end - seg.cursor);
+                seg.reserved = seg.cursor + n;
+                await fd.write(chunk, offset, n, seg.cursor);
+                const s = seg.cursor;
+                seg.cursor += n;
+                offset += n;
+                markDone(s, seg.cursor);
+              }
+              if (seg.cursor >= seg.end) break;
+            }
+            if (seg.cursor < seg.end) reason = "connection closed early";
+            // Leaving the loop early (segment shortened by a steal) closes the response.
+            if (!res.body.destroyed) res.body.destroy();
+          }
+        } catch (e) {
+          if (e instanceof FatalError) throw e;
+          if (internal.signal.aborted) return;
+          reason = stalled ? `no data for ${Math.round(stallMs / 1000)} s` : describe(e);
+        } finally {
+          clearTimeout(stallTimer);
+          internal.signal.removeEventListener("abort", stopOnAbort);
+          seg.reserved = seg.cursor;
+        }
+        if (seg.cursor >= seg.end) return;
+        failures = seg.cursor > before ? 0 : failures + 1;
+        if (failures >= maxAttempts) {
+          throw new FatalError(
+            new NetworkError(`${meta.filename}: download failed after ${failures} attempts (${reason})`),
+          );
+        }
+        options.onProgress?.({
+          type: "retry",
+          direction: "download",
+          file: meta.filename,
+          reason,
+          attempt: failures,
+        });
+        await sleep(Math.min(5000, 200 * 2 ** failures), internal.signal);
+      }
+    };
+
+    const worker = async () => {
+      for (;;) {
+        if (internal.signal.aborted) return;
+        let seg = queue.shift();
+        if (!seg) {
+          // Work stealing: an idle connection takes the second half of the biggest remaining range,
+          // which is also how a stalled connection's range gets re-split.
+          const split = stealSplit(
+            active.map((a) => ({ start: a.start, cursor: a.reserved, end: a.end })),
+            minSegment,
+          );
+          const victim = split ? active[split.index] : undefined;
+          if (!split || !victim) return;
+          seg = { start: split.at, cursor: split.at, reserved: split.at, end: victim.end };
+          victim.end = split.at;
+        }
+        active.push(seg);
+        try {
+          await runSegment(seg);
+        } finally {
+          active.splice(active.indexOf(seg), 1);
+        }
+      }
+    };
+
+    const timer = setInterval(() => void flushJournal(), options.journalIntervalMs ?? 1000);
+    try {
+      await Promise.all(
+        Array.from({ length: connections }, () =>
+          worker().catch((e) => {
+            fatal ??= e instanceof FatalError ? e.error : e;
+            internal.abort(fatal);
+          }),
+        ),
+      );
+    } finally {
+      clearInterval(timer);
+    }
+    await flushJournal();
+    if (signal?.aborted) throw new AbortedError("download interrupted: run the same command again to resume");
+    if (fatal) throw fatal;
+    if (coveredBytes(completed) !== size) {
+      throw new NetworkError(
+        `${meta.filename}: download incomplete (${coveredBytes(completed)} of ${size} bytes)`,
+      );
+    }
+    progress.finish();
+
+    let whirlpool = "";
+    if (hasher) {
+      options.onProgress?.({ type: "verify", direction: "download", file: meta.filename });
+      whirlpool = await hasher.finish(size);
+      if (whirlpool !== expected) {
+        await fd.close();
+        closed = true;
+        // Never a wrong file: the bad bytes are dropped, and a rerun starts afresh.
+        await rm(partPath, { force: true });
+        await removeDownloadJournal(journalPath);
+        throw new ChecksumMismatchError(
+          `${meta.filename}: Whirlpool mismatch after download (expected ${expected.slice(0, 16)}..., got ${whirlpool.slice(0, 16)}...)`,
+          { expected, actual: whirlpool, localPath: finalPath },
+        );
+      }
+    }
+    await fd.sync();
+    await fd.close();
+    closed = true;
+    if (!options.force && (await exists(finalPath))) {
+      throw new DownloadRefusedError(`${finalPath} appeared during the download`, {
+        path: finalPath,
+        hint: `Pass --force to overwrite it; the downloaded bytes are kept in ${partPath}.`,
+      });
+    }
+    await rename(partPath, finalPath);
+    await removeDownloadJournal(journalPath);
+    options.onProgress?.({
+      type: "done",
+      direction: "download",
+      file: meta.filename,
+      size,
+      path: finalPath,
+      url,
+      whirlpool,
+    });
+    return {
+      url,
+      path: finalPath,
+      filename: meta.filename,
+      size,
+      whirlpool,
+      verified: !!hasher,
+      resumedBytes,
+      fetchedBytes,
+    };
+  } finally {
+    signal?.removeEventListener("abort", onOuterAbort);
+    await hasher?.close();
+    if (!closed) await fd.close().catch(() => {});
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function describe(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  return err?.code ? `${err.code}: ${err.message ?? ""}`.trim() : (err?.message ?? String(e));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined)) !== undefined;
+}
+
+/** Options shared by folder and share downloads. */
+export type DownloadManyOptions = Omit<DownloadFileOptions, "url" | "path" | "known" | "dir"> & {
+  /** Folder to write into; the remote folder's name is created inside it. */
+  dir?: string;
+};
+
+/** Result of a folder or share download: one entry per file, failures listed rather than thrown. */
+export interface DownloadManyResult {
+  downloaded: DownloadResult[];
+  failed: { file: string; error: unknown }[];
+}
+
+/**
+ * Downloads a remote folder (by id) recursively into `dir/<folder name>/...`, one file at a time (each
+ * with its own parallel segments). A failing file is reported and the others continue.
+ *
+ * @example
+ * const r = await downloadFolder(client, 1234, { dir: "out" });
+ * console.log(r.downloaded.length, r.failed.length);
+ */
+export async function downloadFolder(
+  client: TransferClient,
+  folderId: number,
+  options: DownloadManyOptions = {},
+): Promise<DownloadManyResult> {
+  const result: DownloadManyResult = { downloaded: [], failed: [] };
+  const walk = async (id: number, localDir: string, top: boolean) => {
+    const listing = await client.folders.list({ folderId: id, files: true });
+    const here = top && id !== 0 ? join(localDir, localNameFor(listing.name)) : localDir;
+    for (const item of listing.items ?? []) {
+      if (options.signal?.aborted) throw new AbortedError();
+      try {
+        result.downloaded.push(
+          await downloadFile(client, {
+            ...options,
+            url: item.url,
+            dir: here,
+            known: { filename: item.filename, size: item.size, checksum: item.checksum },
+          }),
+        );
+      } catch (e) {
+        if (e instanceof AbortedError) throw e;
+        result.failed.push({ file: join(here, localNameFor(item.filename)), error: e });
+      }
+    }
+    for (const sub of listing.subFolders) await walk(sub.id, join(here, localNameFor(sub.name)), false);
+  };
+  await walk(folderId, options.dir ?? ".", true);
+  return result;
+}
+
+/**
+ * Downloads every file of a public share (`https://1fichier.com/dir/<hash>`) into `dir`. Files of another
+ * account have no checksum the key may read: those are checked by size only (a warning says so).
+ *
+ * @example
+ * await downloadShare(client, "https://1fichier.com/dir/AbCdEf12", { dir: "out" });
+ */
+export async function downloadShare(
+  client: TransferClient,
+  share: string,
+  options: DownloadManyOptions = {},
+): Promise<DownloadManyResult> {
+  const result: DownloadManyResult = { downloaded: [], failed: [] };
+  const files = await client.shares.listPublic(share, options.password ? { password: options.password } : {});
+  for (const f of files) {
+    if (options.signal?.aborted) throw new AbortedError();
+    try {
+      let checksum: string | undefined;
+      try {
+        checksum = (await client.files.info({ url: f.url })).checksum;
+      } catch {
+        checksum = undefined;
+      }
+      result.downloaded.push(
+        await downloadFile(client, {
+          ...options,
+          url: f.url,
+          known: { filename: f.filename, size: f.size, ...(checksum ? { checksum } : {}) },
+        }),
+      );
+    } catch (e) {
+      if (e instanceof AbortedError) throw e;
+      result.failed.push({ file: f.filename, error: e });
+    }
+  }
+  return result;
+}
+
+/**
+ * Streams a file (or the byte range `[start, end)` of it) over one connection, resuming from the last byte
+ * received after a dropped connection or an expired token. For `fichier cat URL | mpv -`.
+ *
+ * @example
+ * for await (const chunk of streamFile(client, { url })) process.stdout.write(chunk);
+ */
+export async function* streamFile(
+  client: TransferClient,
+  options: {
+    url: string;
+    password?: string;
+    range?: ByteRange;
+    size?: number;
+    signal?: AbortSignal;
+    maxAttempts?: number;
+    stallMs?: number;
+  },
+): AsyncGenerator<Uint8Array> {
+  const signal = options.signal ?? new AbortController().signal;
+  const size =
+    options.size ??
+    (
+      await client.files.info({
+        url: options.url,
+        ...(options.password ? { password: options.password } : {}),
+      })
+    ).size;
+  const end = Math.min(options.range?.end ?? size, size);
+  let cursor = options.range?.start ?? 0;
+  const tokens = new TokenSource(
+    async () =>
+      (
+        await client.download.getToken({
+          url: options.url,
+          single: false,
+          ...(options.password ? { password: options.password } : {}),
+        })
+      ).url,
+  );
+  let failures = 0;
+  const maxAttempts = options.maxAttempts ?? 6;
+  const stallMs = options.stallMs ?? 30_000;
+  while (cursor < end) {
+    if (signal.aborted) throw new AbortedError();
+    const before = cursor;
+    const { url, generation } = await tokens.get();
+    const ac = new AbortController();
+    const stop = () => ac.abort(signal.reason);
+    signal.addEventListener("abort", stop, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => ac.abort(new Error("stalled")), stallMs);
+    };
+    let reason = "";
+    try {
+      arm();
+      const res = await httpGet(client, url, { Range: `bytes=${cursor}-${end - 1}` }, ac.signal);
+      if (res.statusCode === 410) {
+        await drain(res.body);
+        tokens.expire(generation);
+        if (tokens.refreshes > 50) throw new ServerError("download tokens keep expiring (HTTP 410)");
+        continue;
+      }
+      if (res.statusCode === 404) {
+        await drain(res.body);
+        throw new NotFoundError("the download link answered 404", { httpStatus: 404 });
+      }
+      if (res.statusCode === 206 || (res.statusCode === 200 && cursor === 0)) {
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          arm();
+          const n = Math.min(chunk.length, end - cursor);
+          if (n <= 0) break;
+          cursor += n;
+          yield n === chunk.length ? chunk : chunk.subarray(0, n);
+          if (cursor >= end) break;
+        }
+        if (!res.body.destroyed) res.body.destroy();
+        reason = "connection closed early";
+      } else {
+        await drain(res.body);
+        reason = `HTTP ${res.statusCode}`;
+      }
+    } catch (e) {
+      if (signal.aborted) throw new AbortedError();
+      if (e instanceof NotFoundError || e instanceof ServerError) throw e;
+      reason = describe(e);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", stop);
+    }
+    if (cursor >= end) return;
+    failures = cursor > before ? 0 : failures + 1;
+    if (failures >= maxAttempts)
+      throw new NetworkError(`stream failed after ${failures} attempts (${reason})`);
+    await sleep(Math.min(5000, 200 * 2 ** failures), signal);
+  }
+}
