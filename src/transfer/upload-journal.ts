@@ -208,3 +208,17 @@ export class UploadJournal {
     return p;
   }
 }
+
+/**
+ * The upload journal of the account owning `apiKey`, in the state folder (`FICHIER_STATE_DIR` overrides).
+ *
+ * @example
+ * const journal = openUploadJournal(key, { warn: (m) => console.error(m) });
+ * await uploadFile(client, { path: "a.bin", journal });
+ */
+export function openUploadJournal(
+  apiKey: string,
+  options: { dir?: string; env?: NodeJS.ProcessEnv; warn?: (message: string) => void } = {},
+): UploadJournal {
+  return new UploadJournal(options.dir ?? stateDir(options.env), accountId(apiKey), options.warn);
+}

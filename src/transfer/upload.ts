@@ -1,0 +1,545 @@
+// Streamed, verified, journaled uploads (spec §7.2-§7.4, §9.1).
+// The file is read as a stream into an exact-length multipart body; its Whirlpool is computed on the same
+// bytes as they go out and compared with the one end.pl reports. Every upload is journaled before the first
+// byte is sent, so a rerun after a crash or a lost end.pl answer finds the file (one listing per folder,
+// matched by name, size and Whirlpool) instead of uploading a duplicate.
+import { createReadStream } from "node:fs";
+import { access, constants, readdir, stat } from "node:fs/promises";
+import { basename, join, relative, resolve, sep } from "node:path";
+import {
+  AbortedError,
+  ConflictError,
+  HtmlResponseError,
+  InvalidNameError,
+  isFichierError,
+  NetworkError,
+} from "../api/errors.js";
+import { encodeName } from "../api/names.js";
+import type { FileItem, UploadLink, UploadServer } from "../api/types.js";
+import type { TransferClient } from "./client.js";
+import { ChecksumMismatchError, UploadRefusedError } from "./errors.js";
+import { type ProgressListener, ProgressReporter } from "./progress.js";
+import { findEntries, type UploadJournal, type UploadJournalEntry } from "./upload-journal.js";
+import { createWhirlpoolHasher, whirlpoolFile } from "./whirlpool.js";
+
+/** spec §7.3: each file at most 300 GB (rclone refuses above 300e9 bytes). */
+export const MAX_FILE_BYTES = 300e9;
+/** DECISIONS.md: end.pl keeps the result for 2 hours; polling never goes past it. */
+export const END_WINDOW_MS = 2 * 3600_000;
+
+/** Folder listings fetched during one run, shared by every file of a tree (one listing per folder). */
+export type ListingCache = Map<number, Promise<FileItem[]>>;
+
+/** Options of {@link uploadFile}. */
+export interface UploadFileOptions {
+  /** Local file. */
+  path: string;
+  /** Destination folder id (default 0, the root). */
+  folderId?: number;
+  /** Remote name (default: the local base name). */
+  name?: string;
+  /** Password protecting access to the uploaded file (`dpass`). */
+  password?: string;
+  /** Display domain of the link, 0-10 (spec §3.2). */
+  domain?: number;
+  /** Skip the file when the folder already holds one with the same name, size and Whirlpool. */
+  skipExisting?: boolean;
+  /** Journal of uploads in flight (see `openUploadJournal`); without it, no duplicate protection on reruns. */
+  journal?: UploadJournal;
+  /** Shared listing cache (uploadTree passes one). */
+  listings?: ListingCache;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  onWarning?: (message: string) => void;
+  /** How long end.pl is polled while it answers HTML or no links (default 10 min, at most 2 h). */
+  endTimeoutMs?: number;
+  /** First pause between end.pl polls (default 1 s, doubling up to 15 s). */
+  endPollMs?: number;
+  /** Attempts of the whole POST when it fails before the body was fully sent (default 3). */
+  sendAttempts?: number;
+}
+
+/** What {@link uploadFile} did. */
+export interface UploadResult {
+  path: string;
+  filename: string;
+  folderId: number;
+  size: number;
+  url: string;
+  whirlpool: string;
+  /** Set when nothing was sent: found by the journal (earlier interrupted run) or already present. */
+  skipped?: "journal" | "exists";
+}
+
+/**
+ * Checks that a local file can be uploaded: readable, a regular file, not empty (1fichier drops empty file
+ * parts, DECISIONS.md "Transfers"), at most 300 GB (spec §7.3), and a name the client can encode (spec §5).
+ *
+ * @throws UploadRefusedError naming the cause and the fix
+ * @example
+ * const { size, mtimeMs } = await checkUploadable("a.bin", "a.bin");
+ */
+export async function checkUploadable(
+  path: string,
+  remoteName: string,
+): Promise<{ size: number; mtimeMs: number }> {
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(path);
+    await access(path, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UploadRefusedError(
+      `${path} cannot be read (${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (code ?? (e as Error).message)})`,
+      { path, hint: "Check the path and its permissions." },
+    );
+  }
+  if (!st.isFile()) {
+    throw new UploadRefusedError(`${path} is not a regular file`, {
+      path,
+      hint: "Upload regular files or folders.",
+    });
+  }
+  if (st.size === 0) {
+    throw new UploadRefusedError(`${path} is empty: 1fichier drops empty files`, {
+      path,
+      hint: "Leave empty files out (or put something in them).",
+    });
+  }
+  if (st.size > MAX_FILE_BYTES) {
+    throw new UploadRefusedError(
+      `${path} is over 300 GB (${st.size} bytes), the most 1fichier accepts per file`,
+      {
+        path,
+        hint: "Split it (for example with `split -b 100G`) and upload the parts.",
+      },
+    );
+  }
+  try {
+    encodeName(remoteName);
+  } catch (e) {
+    throw new UploadRefusedError(`${path}: the name cannot be stored on 1fichier (${(e as Error).message})`, {
+      path,
+      hint: e instanceof InvalidNameError ? e.hint : "Rename the file.",
+    });
+  }
+  return { size: st.size, mtimeMs: st.mtimeMs };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+function listFolder(
+  client: TransferClient,
+  folderId: number,
+  cache: ListingCache | undefined,
+  fresh = false,
+) {
+  const cached = cache?.get(folderId);
+  if (cached && !fresh) return cached;
+  const p = client.files.list({ folderId });
+  cache?.set(folderId, p);
+  p.catch(() => cache?.delete(folderId));
+  return p;
+}
+
+/** A remote file matching a local one by name, size and Whirlpool (pure). */
+export function findRemoteMatch(
+  items: readonly FileItem[],
+  file: { name: string; size: number; whirlpool: string },
+): FileItem | undefined {
+  const w = file.whirlpool.toLowerCase();
+  return items.find(
+    (i) => i.filename === file.name && i.size === file.size && i.checksum.toLowerCase() === w,
+  );
+}
+
+/** The end.pl link describing our file: same name and size, else the only one (spec §7.4, rclone #5152). */
+function pickLink(links: readonly UploadLink[], name: string, size: number): UploadLink | undefined {
+  return (
+    links.find((l) => l.filename === name && l.size === size) ?? (links.length === 1 ? links[0] : undefined)
+  );
+}
+
+/**
+ * Polls end.pl until it lists the upload (it answers HTML while the node is still processing, spec §7.4,
+ * rclone issues #4382/#7971), up to `timeoutMs`. Returns undefined on timeout.
+ */
+async function pollEnd(
+  client: TransferClient,
+  server: UploadServer,
+  name: string,
+  size: number,
+  timeoutMs: number,
+  firstPauseMs: number,
+  signal: AbortSignal | undefined,
+): Promise<UploadLink | undefined> {
+  const deadline = Date.now() + Math.min(timeoutMs, END_WINDOW_MS);
+  let pause = firstPauseMs;
+  for (;;) {
+    if (signal?.aborted) throw new AbortedError();
+    try {
+      const r = await client.upload.finish({ server });
+      const link = pickLink(r.links, name, size);
+      if (link) return link;
+    } catch (e) {
+      // HTML (not processed yet), server or network trouble: poll again; anything else is final.
+      if (!(isFichierError(e) && (e.retryable || e instanceof HtmlResponseError))) throw e;
+    }
+    if (Date.now() + pause > deadline) return undefined;
+    await sleep(pause, signal);
+    pause = Math.min(15_000, pause * 2);
+  }
+}
+
+/**
+ * Uploads one file: streamed with an exact Content-Length, hashed while sent, checked against end.pl's
+ * Whirlpool, journaled so a rerun never makes a duplicate.
+ *
+ * @throws UploadRefusedError, ChecksumMismatchError (CLI exit 8, naming the bad remote copy), AbortedError
+ * @example
+ * const r = await uploadFile(client, { path: "movie.mkv", folderId: 0, journal });
+ * console.log(r.url, r.whirlpool);
+ */
+export async function uploadFile(client: TransferClient, options: UploadFileOptions): Promise<UploadResult> {
+  const path = resolve(options.path);
+  const name = options.name ?? basename(path);
+  const folderId = options.folderId ?? 0;
+  const warn = options.onWarning ?? (() => {});
+  const { signal, journal } = options;
+  if (signal?.aborted) throw new AbortedError();
+  const { size, mtimeMs } = await checkUploadable(path, name);
+  const emit = options.onProgress;
+  let localWhirlpool: string | undefined;
+  const localHash = async () => {
+    localWhirlpool ??= await whirlpoolFile(path, signal ? { signal } : {});
+    return localWhirlpool;
+  };
+  const skipped = (how: "journal" | "exists", url: string, whirlpool: string): UploadResult => {
+    emit?.({ type: "done", direction: "upload", file: path, size, url, whirlpool, skipped: how });
+    return { path, filename: name, folderId, size, url, whirlpool, skipped: how };
+  };
+
+  // 1. An earlier run of this upload that did not finish (or finished: a rerun of a whole tree).
+  if (journal) {
+    const earlier = findEntries(await journal.entries(), {
+      localPath: path,
+      remoteName: name,
+      folderId,
+      size,
+      mtimeMs,
+    });
+    if (earlier.length > 0) {
+      for (const e of earlier) {
+        if (e.state === "sent" && e.whirlpool && Date.now() - e.updatedAt < END_WINDOW_MS) {
+          // The answer of end.pl may simply have been lost: ask once more (no long polling here).
+          const link = await pollEnd(
+            client,
+            { host: e.node, id: e.uploadId },
+            name,
+            size,
+            0,
+            0,
+            signal,
+          ).catch(() => undefined);
+          if (link && link.whirlpool.toLowerCase() === e.whirlpool.toLowerCase()) {
+            await journal.patch(e.id, { state: "done", url: link.download });
+            return skipped("journal", link.download, e.whirlpool);
+          }
+        }
+      }
+      const items = await listFolder(client, folderId, options.listings);
+      if (items.some((i) => i.filename === name && i.size === size)) {
+        const w = earlier.find((e) => e.whirlpool)?.whirlpool ?? (await localHash());
+        const match = findRemoteMatch(items, { name, size, whirlpool: w });
+        if (match) {
+          for (const e of earlier) await journal.patch(e.id, { state: "done", url: match.url, whirlpool: w });
+          return skipped("journal", match.url, w);
+        }
+      }
+      for (const e of earlier) await journal.remove(e.id);
+    }
+  }
+
+  // 2. --skip-existing: the same match, for files uploaded earlier by anyone.
+  if (options.skipExisting) {
+    const items = await listFolder(client, folderId, options.listings);
+    if (items.some((i) => i.filename === name && i.size === size)) {
+      const w = await localHash();
+      const match = findRemoteMatch(items, { name, size, whirlpool: w });
+      if (match) return skipped("exists", match.url, w);
+    }
+  }
+
+  // 3. Send.
+  emit?.({ type: "start", direction: "upload", file: path, size, resumedBytes: 0 });
+  const attempts = Math.max(1, options.sendAttempts ?? 3);
+  let server: UploadServer | undefined;
+  let whirlpool = "";
+  let entry: UploadJournalEntry | undefined;
+  for (let attempt = 1; ; attempt++) {
+    server = await client.upload.getServer();
+    const now = Date.now();
+    entry = {
+      id: `${server.host}/${server.id}`,
+      node: server.host,
+      uploadId: server.id,
+      localPath: path,
+      remoteName: name,
+      folderId,
+      size,
+      mtimeMs,
+      whirlpool: null,
+      state: "sending",
+      startedAt: now,
+      updatedAt: now,
+    };
+    await journal?.put(entry);
+    const hasher = await createWhirlpoolHasher();
+    const progress = new ProgressReporter("upload", path, size, emit);
+    let sent = 0;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      const stream = createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        hasher.update(chunk);
+        sent += chunk.length;
+        progress.advance(chunk.length);
+        yield chunk;
+      }
+    }
+    try {
+      await client.upload.send({
+        server,
+        files: [{ name, size, body: body() }],
+        folderId,
+        ...(options.domain !== undefined ? { domain: options.domain } : {}),
+        ...(options.password ? { password: options.password } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      if (sent !== size) throw new Error(`${path} changed while uploading (${sent} of ${size} bytes sent)`);
+      whirlpool = hasher.digest();
+      progress.finish();
+      await journal?.patch(entry.id, { state: "sent", whirlpool });
+      break;
+    } catch (e) {
+      if (signal?.aborted) throw new AbortedError("upload interrupted: run the same command again");
+      if (sent === size) {
+        // The whole body went out; only the answer was lost. end.pl (below) tells whether it landed.
+        whirlpool = hasher.digest();
+        await journal?.patch(entry.id, { state: "sent", whirlpool });
+        warn(`${name}: the upload's answer was lost (${(e as Error).message}); asking end.pl`);
+        break;
+      }
+      // Not fully sent: nothing was stored (upload.cgi needs the whole body), so sending again is safe.
+      await journal?.remove(entry.id);
+      const retryable = isFichierError(e) ? e.retryable : true;
+      if (!retryable || attempt >= attempts) throw e;
+      emit?.({ type: "retry", direction: "upload", file: path, reason: (e as Error).message, attempt });
+      await sleep(1000 * attempt, signal);
+    }
+  }
+
+  // 4. end.pl, polled through HTML answers; then the Whirlpool check.
+  emit?.({ type: "verify", direction: "upload", file: path });
+  const link = await pollEnd(
+    client,
+    server,
+    name,
+    size,
+    options.endTimeoutMs ?? 10 * 60_000,
+    options.endPollMs ?? 1000,
+    signal,
+  );
+  let url: string;
+  let remoteWhirlpool: string;
+  if (link) {
+    url = link.download;
+    remoteWhirlpool = link.whirlpool.toLowerCase();
+  } else {
+    // end.pl never answered with JSON: the listing is the other source of truth.
+    const items = await listFolder(client, folderId, options.listings, true);
+    const match = findRemoteMatch(items, { name, size, whirlpool });
+    if (!match) {
+      throw new NetworkError(
+        `${name}: end.pl gave no result and the file is not (yet) listed in folder ${folderId}`,
+        {
+          hint: "Run the same command again later: the journal will find the file if it landed, without a duplicate.",
+        },
+      );
+    }
+    url = match.url;
+    remoteWhirlpool = match.checksum.toLowerCase();
+  }
+  if (remoteWhirlpool !== whirlpool) {
+    await journal?.remove(entry.id);
+    throw new ChecksumMismatchError(
+      `${name}: Whirlpool mismatch after upload: 1fichier stored ${remoteWhirlpool.slice(0, 16)}..., we sent ${whirlpool.slice(0, 16)}...; the bad remote copy is ${url}`,
+      { expected: whirlpool, actual: remoteWhirlpool, remoteUrl: url, localPath: path },
+    );
+  }
+  await journal?.patch(entry.id, { state: "done", url });
+  emit?.({ type: "done", direction: "upload", file: path, size, url, whirlpool });
+  return { path, filename: name, folderId, size, url, whirlpool };
+}
+
+/** Options of {@link uploadTree}. */
+export interface UploadTreeOptions
+  extends Omit<UploadFileOptions, "path" | "folderId" | "name" | "listings"> {
+  /** Local files and folders. */
+  paths: string[];
+  /** Destination folder: a path (`/a/b`, created if missing) or a numeric id (default root). */
+  to?: string;
+  /** Files uploaded at once (default 2). */
+  parallel?: number;
+}
+
+/** Result of {@link uploadTree}: failures are listed rather than thrown. */
+export interface UploadTreeResult {
+  uploaded: UploadResult[];
+  failed: { path: string; error: unknown }[];
+}
+
+interface PlannedFile {
+  path: string;
+  /** Folder path relative to the destination, as name components. */
+  dirs: string[];
+  name: string;
+}
+
+async function planTree(paths: readonly string[]): Promise<{ files: PlannedFile[]; dirs: string[][] }> {
+  const files: PlannedFile[] = [];
+  const dirs: string[][] = [];
+  for (const p of paths) {
+    const abs = resolve(p);
+    const st = await stat(abs).catch(() => undefined);
+    if (st?.isDirectory()) {
+      // `fichier upload photos --to /x` makes /x/photos, like `cp -r`.
+      const top = basename(abs);
+      dirs.push([top]);
+      const walk = async (dir: string) => {
+        const entries = await readdir(dir, { withFileTypes: true });
+        entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        for (const e of entries) {
+          const full = join(dir, e.name);
+          const rel = [top, ...relative(abs, dir).split(sep).filter(Boolean)];
+          if (e.isDirectory()) {
+            dirs.push([...rel, e.name]);
+            await walk(full);
+          } else {
+            files.push({ path: full, dirs: rel, name: e.name });
+          }
+        }
+      };
+      await walk(abs);
+    } else {
+      files.push({ path: abs, dirs: [], name: basename(abs) });
+    }
+  }
+  return { files, dirs };
+}
+
+/**
+ * Uploads files and whole folder trees (matching folders created remotely), `parallel` files at a time.
+ * Every file is checked first (empty, over 300 GB, unencodable name, unreadable): those are listed as
+ * failures before anything is sent, and the others go on.
+ *
+ * @example
+ * const r = await uploadTree(client, { paths: ["photos", "notes.txt"], to: "/backup", parallel: 2, journal });
+ * console.log(r.uploaded.length, r.failed);
+ */
+export async function uploadTree(
+  client: TransferClient,
+  options: UploadTreeOptions,
+): Promise<UploadTreeResult> {
+  const result: UploadTreeResult = { uploaded: [], failed: [] };
+  const plan = await planTree(options.paths);
+
+  // Refusals up front, before a single byte is sent.
+  const ok: PlannedFile[] = [];
+  for (const f of plan.files) {
+    try {
+      await checkUploadable(f.path, f.name);
+      ok.push(f);
+    } catch (e) {
+      result.failed.push({ path: f.path, error: e });
+      options.onProgress?.({
+        type: "error",
+        direction: "upload",
+        file: f.path,
+        message: (e as Error).message,
+      });
+    }
+  }
+  if (ok.length === 0) return result;
+
+  const root = await client.paths.resolveFolder(options.to ?? "0", { create: true });
+  const folderIds = new Map<string, number>([["", root]]);
+  const ensureFolder = async (parts: string[]): Promise<number> => {
+    const key = parts.join("/");
+    const known = folderIds.get(key);
+    if (known !== undefined) return known;
+    const parent = await ensureFolder(parts.slice(0, -1));
+    const name = parts[parts.length - 1]!;
+    let id: number;
+    const existing = (await client.folders.list({ folderId: parent })).subFolders.find(
+      (s) => s.name === name,
+    );
+    if (existing) {
+      id = existing.id;
+    } else {
+      try {
+        id = (await client.folders.create({ name, parentId: parent })).folderId;
+      } catch (e) {
+        // Created meanwhile by another run (DECISIONS.md: duplicate folder names refused, #9002).
+        if (!(e instanceof ConflictError)) throw e;
+        const again = (await client.folders.list({ folderId: parent })).subFolders.find(
+          (s) => s.name === name,
+        );
+        if (!again) throw e;
+        id = again.id;
+      }
+    }
+    folderIds.set(key, id);
+    return id;
+  };
+  // Folders are created in order (parents first), one at a time: creation is cheap and races are not.
+  for (const d of plan.dirs) await ensureFolder(d);
+
+  const listings: ListingCache = new Map();
+  const queue = [...ok];
+  const parallel = Math.max(1, Math.floor(options.parallel ?? 2));
+  const worker = async () => {
+    for (;;) {
+      const f = queue.shift();
+      if (!f) return;
+      if (options.signal?.aborted) throw new AbortedError();
+      try {
+        const folderId = await ensureFolder(f.dirs);
+        result.uploaded.push(
+          await uploadFile(client, { ...options, path: f.path, name: f.name, folderId, listings }),
+        );
+      } catch (e) {
+        if (e instanceof AbortedError) throw e;
+        result.failed.push({ path: f.path, error: e });
+        options.onProgress?.({
+          type: "error",
+          direction: "upload",
+          file: f.path,
+          message: (e as Error).message,
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, ok.length) }, worker));
+  return result;
+}
