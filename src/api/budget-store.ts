@@ -1,0 +1,173 @@
+// Where the governor keeps its pacing state: in memory, or in a small JSON file under a lock so every
+// process on the machine using the same key shares one budget.
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import envPaths from "env-paths";
+import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
+import { z } from "zod";
+import { type BudgetState, initialBudget } from "./budget.js";
+
+/** Reads, changes and writes the budget atomically with respect to other users of the same key. */
+export interface BudgetStore {
+  /** Runs `fn` on the current state and stores what it returns. `fn` must be pure and quick. */
+  transact<R>(fn: (state: BudgetState) => { state: BudgetState; result: R }): Promise<R>;
+  /** Small shared cache of answers (e.g. `user/info.cgi`), or undefined when the store keeps none. */
+  readCache?(key: string): Promise<{ at: number; value: unknown } | undefined>;
+  writeCache?(key: string, value: unknown, at: number): Promise<void>;
+  /** Where the state lives, for diagnostics (`memory` or a file path). */
+  readonly location: string;
+}
+
+/**
+ * A process-local store.
+ * @example
+ * ```ts
+ * const store = new MemoryBudgetStore(Date.now(), 3);
+ * ```
+ */
+export class MemoryBudgetStore implements BudgetStore {
+  readonly location = "memory";
+  private state: BudgetState;
+  constructor(now: number, burst: number) {
+    this.state = initialBudget(now, burst);
+  }
+  async transact<R>(fn: (state: BudgetState) => { state: BudgetState; result: R }): Promise<R> {
+    const { state, result } = fn(this.state);
+    this.state = state;
+    return result;
+  }
+}
+
+/**
+ * Stable, non-reversible identity of an API key for file names and logs (never the key itself).
+ * @example
+ * ```ts
+ * keyFingerprint("abc..."); // "3f1c9a0b7d2e4c51"
+ * ```
+ */
+export function keyFingerprint(apiKey: string): string {
+  return createHash("sha256").update(`fichier-governor:${apiKey}`).digest("hex").slice(0, 16);
+}
+
+/**
+ * Directory of the governor's shared state: `stateDir` option, else `FICHIER_STATE_DIR`, else the user's
+ * cache dir (env-paths `fichier`).
+ * @example
+ * ```ts
+ * defaultStateDir(); // "/home/me/.cache/fichier"
+ * ```
+ */
+export function defaultStateDir(explicit?: string): string {
+  return explicit ?? process.env.FICHIER_STATE_DIR ?? envPaths("fichier", { suffix: "" }).cache;
+}
+
+const stateSchema = z.object({
+  version: z.literal(1),
+  budget: z.object({
+    tokens: z.number(),
+    updatedAt: z.number(),
+    lockedUntil: z.number(),
+    lockCount: z.number(),
+    lastLockAt: z.number(),
+    rules: z.record(z.string(), z.number()),
+  }),
+  cache: z.record(z.string(), z.object({ at: z.number(), value: z.unknown() })).default({}),
+});
+type StateFile = z.infer<typeof stateSchema>;
+
+/**
+ * A store shared by every process using the same key: `<dir>/governor-<fingerprint>.json`, locked with
+ * proper-lockfile and written with write-file-atomic. A corrupted file is reset with a warning.
+ *
+ * @example
+ * ```ts
+ * const store = new FileBudgetStore({ dir: "/tmp/x", fingerprint: keyFingerprint(key), burst: 3 });
+ * ```
+ */
+export class FileBudgetStore implements BudgetStore {
+  readonly location: string;
+  private readonly dir: string;
+  private readonly burst: number;
+  private readonly now: () => number;
+  private readonly warn: (message: string) => void;
+  private ready: Promise<void> | undefined;
+  // Calls of one process are serialised here, so the file lock is only contended between processes.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: {
+    dir: string;
+    fingerprint: string;
+    burst: number;
+    now?: () => number;
+    warn?: (message: string) => void;
+  }) {
+    this.dir = opts.dir;
+    this.location = join(opts.dir, `governor-${opts.fingerprint}.json`);
+    this.burst = opts.burst;
+    this.now = opts.now ?? Date.now;
+    this.warn = opts.warn ?? (() => {});
+  }
+
+  private async withLock<R>(fn: (file: StateFile) => { file: StateFile | undefined; result: R }): Promise<R> {
+    this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(() => undefined);
+    await this.ready;
+    const run = async () => {
+      const release = await lockfile.lock(this.location, {
+        realpath: false,
+        stale: 10_000,
+        retries: { retries: 200, minTimeout: 2, maxTimeout: 50, factor: 1.5 },
+      });
+      try {
+        const current = await this.read();
+        const { file, result } = fn(current);
+        if (file) await writeFileAtomic(this.location, JSON.stringify(file), { mode: 0o600, fsync: false });
+        return result;
+      } finally {
+        await release();
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async read(): Promise<StateFile> {
+    let text: string;
+    try {
+      text = await readFile(this.location, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return this.fresh();
+      throw e;
+    }
+    try {
+      return stateSchema.parse(JSON.parse(text));
+    } catch {
+      this.warn(`governor state file ${this.location} was corrupted; it was reset`);
+      return this.fresh();
+    }
+  }
+
+  private fresh(): StateFile {
+    return { version: 1, budget: initialBudget(this.now(), this.burst), cache: {} };
+  }
+
+  async transact<R>(fn: (state: BudgetState) => { state: BudgetState; result: R }): Promise<R> {
+    return this.withLock((file) => {
+      const { state, result } = fn(file.budget);
+      return { file: { ...file, budget: state }, result };
+    });
+  }
+
+  async readCache(key: string): Promise<{ at: number; value: unknown } | undefined> {
+    return this.withLock((file) => ({ file: undefined, result: file.cache[key] }));
+  }
+
+  async writeCache(key: string, value: unknown, at: number): Promise<void> {
+    await this.withLock((file) => ({
+      file: { ...file, cache: { ...file.cache, [key]: { at, value } } },
+      result: undefined,
+    }));
+  }
+}

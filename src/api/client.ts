@@ -1,0 +1,234 @@
+// createClient: the typed 1fichier client. Endpoint groups describe requests; the governor paces and
+// retries them; the transport speaks HTTP through a proxy-aware dispatcher.
+import type { Dispatcher } from "undici";
+import type { CallOptions, ClientContext } from "./context.js";
+import { parseWith } from "./context.js";
+import { type FilesApi, filesApi } from "./endpoints/files.js";
+import { type FoldersApi, foldersApi } from "./endpoints/folders.js";
+import {
+  type DownloadApi,
+  downloadApi,
+  type FtpApi,
+  ftpApi,
+  type RemoteApi,
+  remoteApi,
+  type UserApi,
+  userApi,
+  type VouchersApi,
+  vouchersApi,
+} from "./endpoints/misc.js";
+import { type PathsApi, pathsApi } from "./endpoints/paths.js";
+import { type UploadApi, uploadApi } from "./endpoints/upload.js";
+import {
+  type HttpApi,
+  httpApi,
+  type LinksApi,
+  linksApi,
+  type SharesApi,
+  sharesApi,
+} from "./endpoints/web.js";
+import { AuthError } from "./errors.js";
+import { Governor, type GovernorOptions } from "./governor.js";
+import { createDispatcher, Transport } from "./transport.js";
+import type { ClientEvent } from "./types.js";
+
+export type { FilesApi } from "./endpoints/files.js";
+export type { FoldersApi } from "./endpoints/folders.js";
+export type { DownloadApi, FtpApi, RemoteApi, UserApi, VouchersApi } from "./endpoints/misc.js";
+export type { PathsApi } from "./endpoints/paths.js";
+export type { UploadApi } from "./endpoints/upload.js";
+export type { HttpApi, LinksApi, SharesApi } from "./endpoints/web.js";
+export type { Clock, GovernorOptions, GovernorSnapshot } from "./governor.js";
+export { Governor } from "./governor.js";
+export type * from "./types.js";
+
+/** The real API (spec §1.1). */
+export const DEFAULT_API_URL = "https://api.1fichier.com/v1";
+/** The real website (spec §3.4). */
+export const DEFAULT_WEB_URL = "https://1fichier.com";
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+  apiKey: string;
+  /** Default `https://api.1fichier.com/v1`; the upload scheme follows it. */
+  apiUrl?: string;
+  /**
+   * Website base for `/dir/` and `check_links.pl`: default `https://1fichier.com` when `apiUrl` is the
+   * default, else the origin of `apiUrl` (so the emulator needs no extra option).
+   */
+  webUrl?: string;
+  userAgent?: string;
+  /** Pacing options, a shared Governor instance, or `false` for none (tests of the raw layer only). */
+  governor?: GovernorOptions | Governor | false;
+  /** Aborts every call of this client. */
+  signal?: AbortSignal;
+  /** Proxy URL; else HTTPS_PROXY/HTTP_PROXY/NO_PROXY. TLS verification is always on. */
+  proxy?: string;
+  /** Governor waits ("waiting 12 s: rate limit"), retries, flood locks. */
+  onEvent?: (e: ClientEvent) => void;
+  /** HTTP trace for --debug, already redacted (no key, no passwords, no token URLs). */
+  trace?: (line: string) => void;
+  /** Per-attempt timeout of API calls; default 60 000 ms. */
+  timeoutMs?: number;
+  /** Custom undici dispatcher (advanced; replaces the proxy logic). */
+  dispatcher?: Dispatcher;
+}
+
+/** The client returned by `createClient`. */
+export interface FichierClient {
+  user: UserApi;
+  files: FilesApi;
+  folders: FoldersApi;
+  download: DownloadApi;
+  upload: UploadApi;
+  remote: RemoteApi;
+  ftp: FtpApi;
+  vouchers: VouchersApi;
+  shares: SharesApi;
+  links: LinksApi;
+  paths: PathsApi;
+  http: HttpApi;
+  /** The governor pacing this client (undefined with `governor: false`). */
+  governor: Governor | undefined;
+  apiUrl: string;
+  webUrl: string;
+  /**
+   * Closes the connections this client opened (its own dispatcher only).
+   * @example
+   * ```ts
+   * await client.close();
+   * ```
+   */
+  close(): Promise<void>;
+}
+
+/** spec §1.7: 32 characters `[A-Za-z0-9_=-]` is a heuristic; we only refuse what cannot be a key. */
+function checkKey(apiKey: string): void {
+  if (
+    typeof apiKey !== "string" ||
+    apiKey.trim() === "" ||
+    [...apiKey].some((c) => c.charCodeAt(0) <= 0x20 || c === "\u007f")
+  ) {
+    throw new AuthError(
+      "No usable API key was given (it is empty or contains spaces or control characters).",
+    );
+  }
+}
+
+/**
+ * Creates a 1fichier client. All methods are async and return camelCase results; names are encoded for
+ * 1fichier on the way out and decoded on the way in.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from "fichier";
+ * const client = createClient({ apiKey: process.env.FICHIER_API_KEY!, onEvent: (e) => console.error(e.message) });
+ * const id = await client.paths.resolveFolder("/backups/2026", { create: true });
+ * for (const f of await client.files.list({ folderId: id })) console.log(f.filename, f.size);
+ * ```
+ */
+export function createClient(options: ClientOptions): FichierClient {
+  checkKey(options.apiKey);
+  const apiUrl = (options.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, "");
+  const parsedApi = new URL(apiUrl);
+  const webUrl = (
+    options.webUrl ?? (apiUrl === DEFAULT_API_URL ? DEFAULT_WEB_URL : parsedApi.origin)
+  ).replace(/\/+$/, "");
+  const userAgent = options.userAgent ?? "fichier/0.1 (+https://github.com/fichier)";
+  const ownDispatcher = options.dispatcher === undefined;
+  const dispatcher = options.dispatcher ?? createDispatcher(options.proxy ? { proxy: options.proxy } : {});
+  let governor: Governor | undefined;
+  if (options.governor instanceof Governor) governor = options.governor;
+  else if (options.governor !== false) governor = new Governor(options.governor ?? {}, options.apiKey);
+  let offEvents: (() => void) | undefined;
+  if (governor && options.onEvent) offEvents = governor.on(options.onEvent);
+  const now = () => Date.now();
+  const transport = new Transport({
+    apiUrl,
+    apiKey: options.apiKey,
+    userAgent,
+    dispatcher,
+    now,
+    ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+
+  const combine = (own?: AbortSignal): AbortSignal | undefined => {
+    if (own && options.signal) return AbortSignal.any([own, options.signal]);
+    return own ?? options.signal;
+  };
+
+  let paths: PathsApi | undefined;
+  const ctx: ClientContext = {
+    async call(endpoint, body, schema, opts: CallOptions = {}) {
+      const signal = combine(opts.signal);
+      const send = () =>
+        transport.call(endpoint, body, {
+          ...(signal ? { signal } : {}),
+          ...(opts.method ? { method: opts.method } : {}),
+          ...(opts.auth !== undefined ? { auth: opts.auth } : {}),
+        });
+      const raw = governor
+        ? await governor.run(
+            {
+              endpoint,
+              ...(body ? { body } : {}),
+              cache: opts.cache ?? false,
+              fresh: opts.fresh ?? false,
+              idempotent: opts.idempotent ?? true,
+              ...(signal ? { signal } : {}),
+            },
+            // Cache the validated value, so a cache hit skips parsing too.
+            async () => parseWith(schema, await send(), endpoint),
+          )
+        : parseWith(schema, await send(), endpoint);
+      return raw;
+    },
+    transport,
+    governor,
+    dispatcher,
+    apiUrl,
+    webUrl,
+    scheme: parsedApi.protocol,
+    userAgent,
+    apiKey: options.apiKey,
+    now,
+    trace: options.trace,
+    signal: combine,
+    mutated(
+      kind: "files" | "folders" | "folder-created",
+      folder?: { parentId: number; id: number; name: string },
+    ) {
+      // Listing caches are dropped by the client's own changes (docs/client.md, "Caches").
+      governor?.invalidate("listings");
+      if (kind === "folders") paths?.forget();
+      if (kind === "folder-created" && folder) {
+        paths?.learn(folder.parentId, { id: folder.id, name: folder.name, createDate: "", password: false });
+      }
+    },
+  } as ClientContext;
+
+  const folders = foldersApi(ctx);
+  paths = pathsApi(folders);
+  return {
+    user: userApi(ctx),
+    files: filesApi(ctx),
+    folders,
+    download: downloadApi(ctx),
+    upload: uploadApi(ctx),
+    remote: remoteApi(ctx),
+    ftp: ftpApi(ctx),
+    vouchers: vouchersApi(ctx),
+    shares: sharesApi(ctx),
+    links: linksApi(ctx),
+    paths,
+    http: httpApi(ctx),
+    governor,
+    apiUrl,
+    webUrl,
+    async close() {
+      offEvents?.();
+      if (ownDispatcher) await dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// folder/*.cgi (spec §7.13–§7.17).
+import { z } from "zod";
+import type { ClientContext } from "../context.js";
+import { decodeName, encodeName } from "../names.js";
+import { folderListingSchema, mkdirSchema, shareSchema } from "../schemas.js";
+import type { FolderListing } from "../types.js";
+import { type Signalable, sig } from "./files.js";
+
+const okSchema = z.looseObject({ message: z.string().optional() });
+const folderMoveSchema = z.looseObject({ old_name: z.string().optional(), new_name: z.string().optional() });
+
+export interface FoldersApi {
+  /**
+   * A folder's information and sub-folders, and its files with `files: true` (`folder/ls.cgi`, spec §7.13).
+   * Paced to once per 30 s per folder; cached as long, dropped by the client's own changes.
+   * @example
+   * ```ts
+   * const root = await client.folders.list({ folderId: 0, files: true });
+   * for (const f of root.subFolders) console.log(f.id, f.name);
+   * ```
+   */
+  list(opts?: { folderId?: number; files?: boolean; fresh?: boolean } & Signalable): Promise<FolderListing>;
+  /**
+   * Creates a folder (`folder/mkdir.cgi`, spec §7.14). The name is encoded (spec §5).
+   * @example
+   * ```ts
+   * const { folderId } = await client.folders.create({ name: "2026", parentId: 0 });
+   * ```
+   * @throws ConflictError #9002 when it exists already
+   */
+  create(opts: { name: string; parentId?: number } & Signalable): Promise<{ folderId: number; name: string }>;
+  /**
+   * Deletes an empty folder (`folder/rm.cgi`, spec §7.17).
+   * @example
+   * ```ts
+   * await client.folders.remove({ folderId: 42 });
+   * ```
+   * @throws ConflictError #9003 when not empty
+   */
+  remove(opts: { folderId: number } & Signalable): Promise<{ message: string }>;
+  /**
+   * Moves and/or renames a folder (`folder/mv.cgi`, spec §7.16). No `destinationId` with a `rename` renames in place.
+   * @example
+   * ```ts
+   * await client.folders.move({ folderId: 42, destinationId: 0 });
+   * ```
+   */
+  move(
+    opts: { folderId: number; destinationId?: number; rename?: string } & Signalable,
+  ): Promise<{ oldName: string | null; newName: string | null }>;
+  /**
+   * Shares a folder publicly and/or with registered users (`folder/share.cgi`, spec §7.15).
+   * @example
+   * ```ts
+   * const { url } = await client.folders.share({ folderId: 42, share: true });
+   * ```
+   */
+  share(
+    opts: {
+      folderId: number;
+      share?: boolean;
+      password?: string;
+      shares?: { email: string; rw: boolean; hideLinks: boolean }[];
+    } & Signalable,
+  ): Promise<{ url?: string }>;
+}
+
+/** Builds the `folders` group. */
+export function foldersApi(ctx: ClientContext): FoldersApi {
+  return {
+    async list(opts = {}) {
+      const body: Record<string, unknown> = { folder_id: opts.folderId ?? 0 };
+      if (opts.files) body.files = 1;
+      return ctx.call("folder/ls.cgi", body, folderListingSchema, {
+        cache: true,
+        fresh: opts.fresh ?? false,
+        ...sig(opts),
+      });
+    },
+    async create(opts) {
+      const r = await ctx.call(
+        "folder/mkdir.cgi",
+        { name: encodeName(opts.name), folder_id: opts.parentId ?? 0 },
+        mkdirSchema,
+        sig(opts),
+      );
+      ctx.mutated("folder-created", {
+        parentId: opts.parentId ?? 0,
+        id: r.folder_id,
+        name: decodeName(r.name),
+      });
+      return { folderId: r.folder_id, name: decodeName(r.name) };
+    },
+    async remove(opts) {
+      const r = await ctx.call("folder/rm.cgi", { folder_id: opts.folderId }, okSchema, sig(opts));
+      ctx.mutated("folders");
+      return { message: r.message ?? "" };
+    },
+    async move(opts) {
+      const body: Record<string, unknown> = { folder_id: opts.folderId };
+      // spec §7.16: a missing destination means the root; we always send it when given, 0 included.
+      if (opts.destinationId !== undefined) body.destination_folder_id = opts.destinationId;
+      if (opts.rename !== undefined) body.rename = encodeName(opts.rename);
+      const r = await ctx.call("folder/mv.cgi", body, folderMoveSchema, sig(opts));
+      ctx.mutated("folders");
+      return {
+        oldName: r.old_name !== undefined ? decodeName(r.old_name) : null,
+        newName: r.new_name !== undefined ? decodeName(r.new_name) : null,
+      };
+    },
+    async share(opts) {
+      const body: Record<string, unknown> = { folder_id: opts.folderId };
+      if (opts.share !== undefined) body.share = opts.share ? 1 : 0;
+      if (opts.password !== undefined) body.pass = opts.password;
+      if (opts.shares !== undefined) {
+        body.shares = opts.shares.map((s) => ({
+          email: s.email,
+          rw: s.rw ? 1 : 0,
+          hide_links: s.hideLinks ? 1 : 0,
+        }));
+      }
+      const r = await ctx.call("folder/share.cgi", body, shareSchema, sig(opts));
+      ctx.mutated("files");
+      return r.url ? { url: r.url } : {};
+    },
+  };
+}
