@@ -1,0 +1,92 @@
+/**
+ * `fichier share PATH`: publishes a folder (`folder/share.cgi`, spec §7.15) and prints its public `/dir/` link;
+ * `--with EMAIL[:rw|:hide]` shares it with registered users; `--off` stops every share.
+ */
+import type { Command } from "commander";
+import type { CliContext } from "../context.js";
+import { UsageError } from "../errors.js";
+import { classifyTarget, resolveFolderId } from "../targets.js";
+import { readPassword } from "./ls.js";
+
+/** A groupware share as `folder/share.cgi` takes it. */
+export interface ShareWith {
+  email: string;
+  rw: boolean;
+  hideLinks: boolean;
+}
+
+/**
+ * Parses `--with EMAIL[:rw|:hide]`. `:rw` gives write access; `:hide` hides the download links (and implies
+ * read-only, spec §7.15).
+ *
+ * @example
+ * parseShareWith("ann@example.com:rw"); // { email: "ann@example.com", rw: true, hideLinks: false }
+ */
+export function parseShareWith(spec: string): ShareWith {
+  const m = /^([^:\s]+@[^:\s]+)(?::(rw|hide|ro))?$/.exec(spec.trim());
+  if (!m) {
+    throw new UsageError(`--with "${spec}" is not EMAIL[:rw|:hide]`, "e.g. --with ann@example.com:rw");
+  }
+  const mode = m[2];
+  return { email: m[1] as string, rw: mode === "rw", hideLinks: mode === "hide" };
+}
+
+/** Registers `share`. */
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("share")
+    .description("share a folder: print its public /dir/ link, or share it with registered users")
+    .argument("<path>", "remote folder path or folder id")
+    .option(
+      "--password [password]",
+      "protect the public link (6+ characters; asked or read from stdin when no value)",
+    )
+    .option(
+      "--with <email[:rw|:hide]>",
+      "share with a registered user (repeatable): :rw read-write, :hide hide the links",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--no-public", "no public link (only --with shares)")
+    .option("--off", "stop sharing: remove the public link and every --with share")
+    .addHelpText("after", "\nJSON: {folderId, path, url|null, shares:[{email,rw,hideLinks}]}")
+    .action(
+      async (
+        arg: string,
+        opts: { password?: string | boolean; with?: string[]; public?: boolean; off?: boolean },
+      ) => {
+        const shares = (opts.with ?? []).map(parseShareWith);
+        if (opts.off && (shares.length || opts.password !== undefined)) {
+          throw new UsageError("--off cannot be combined with --with or --password", "use one or the other");
+        }
+        const client = await ctx.client();
+        const folderId = await resolveFolderId(client, arg);
+        if (folderId === 0) throw new UsageError("the root folder cannot be shared", "share a sub-folder");
+        const t = classifyTarget(arg);
+        const path = t.kind === "path" ? t.path : null;
+        if (opts.off) {
+          await client.folders.share({ folderId, share: false, shares: [] });
+          ctx.out.result(`stopped sharing ${path ?? `folder ${folderId}`}`, {
+            folderId,
+            path,
+            url: null,
+            shares: [],
+          });
+          return;
+        }
+        const password = await readPassword(ctx, opts.password);
+        const res = (await client.folders.share({
+          folderId,
+          share: opts.public !== false,
+          ...(password ? { password } : {}),
+          ...(shares.length ? { shares } : {}),
+        })) as { url?: string };
+        const url = res.url ?? null;
+        const lines = [url ?? `shared ${path ?? `folder ${folderId}`} (no public link)`];
+        for (const s of shares)
+          lines.push(
+            `shared with ${s.email}${s.rw ? " (read-write)" : s.hideLinks ? " (links hidden)" : ""}`,
+          );
+        ctx.out.result(lines.join("\n"), { folderId, path, url, shares });
+      },
+    );
+}
