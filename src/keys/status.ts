@@ -1,0 +1,197 @@
+// Pure computations behind `fichier key status`: the key's age, the days left before rotation, and the
+// warnings (10 days before rotation is due, i.e. at 80 days with the default 90; subscription ending within 14 days).
+import type { AccountInfo } from "./check.js";
+import { offerName } from "./check.js";
+import type { KeySource } from "./resolve.js";
+
+const DAY = 86_400_000;
+/** Days before the rotation date at which `key status` starts warning (80 days of 90). */
+export const ROTATION_WARNING_DAYS = 10;
+/** Days before the subscription end at which `key status` warns. */
+export const SUBSCRIPTION_WARNING_DAYS = 14;
+
+/** Age of a stored key and where it stands against the rotation period. */
+export interface KeyAge {
+  ageDays: number;
+  rotationDays: number;
+  daysLeft: number;
+  /** From this age on, `key status` warns. */
+  warnAtDays: number;
+}
+
+/**
+ * Age in whole days and days left before rotation.
+ *
+ * @example
+ * keyAge("2026-01-01T00:00:00Z", 90, new Date("2026-03-22T12:00:00Z")); // { ageDays: 80, daysLeft: 10, ... }
+ */
+export function keyAge(storedAt: string, rotationDays: number, now: Date): KeyAge | null {
+  const t = Date.parse(storedAt);
+  if (!Number.isFinite(t)) return null;
+  const ageDays = Math.max(0, Math.floor((now.getTime() - t) / DAY));
+  return {
+    ageDays,
+    rotationDays,
+    daysLeft: rotationDays - ageDays,
+    warnAtDays: Math.max(0, rotationDays - ROTATION_WARNING_DAYS),
+  };
+}
+
+/**
+ * Parses a 1fichier date (`YYYY-MM-DD HH:MM:SS`, Europe/Paris, spec §1.15) or an ISO date to ms since epoch.
+ * Paris is taken as UTC+1: the warnings count whole days, an hour does not matter.
+ *
+ * @example
+ * parseServiceDate("2026-12-31 23:59:59"); // 1798757999000
+ */
+export function parseServiceDate(value: string | null | undefined): number | null {
+  if (!value) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value.trim());
+  if (m) {
+    const [, y, mo, d, h = "0", mi = "0", s = "0"] = m;
+    const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+    return Number.isFinite(utc) ? utc - 3_600_000 : null;
+  }
+  const t = Date.parse(value);
+  return Number.isFinite(t) ? t : null;
+}
+
+/** Everything `fichier key status` reports (the `--json` shape). */
+export interface KeyStatus {
+  profile: string;
+  source: KeySource | "emulator";
+  /** The key masked to its last 4 characters. */
+  key: string;
+  storedAt: string | null;
+  ageDays: number | null;
+  rotationDays: number;
+  daysLeft: number | null;
+  account: {
+    email: string;
+    offer: number;
+    offerName: string;
+    subscriptionEnd: string | null;
+    subscriptionDaysLeft: number | null;
+  } | null;
+  /** Why the account could not be read, when it could not. */
+  accountError: string | null;
+  warnings: string[];
+}
+
+/**
+ * Builds the status report and its warnings.
+ *
+ * @example
+ * buildStatus({ profile: "default", source: "keychain", maskedKey: "****abcd", storedAt, rotationDays: 90,
+ *   account, accountError: null, now: new Date() });
+ */
+export function buildStatus(input: {
+  profile: string;
+  source: KeySource | "emulator";
+  maskedKey: string;
+  storedAt: string | null;
+  rotationDays: number;
+  account: AccountInfo | null;
+  accountError: string | null;
+  now: Date;
+}): KeyStatus {
+  const warnings: string[] = [];
+  const age = input.storedAt ? keyAge(input.storedAt, input.rotationDays, input.now) : null;
+  if (age) {
+    if (age.daysLeft < 0) {
+      warnings.push(
+        `the key is ${age.ageDays} days old, ${-age.daysLeft} days past its ${age.rotationDays}-day rotation: run \`fichier key rotate\``,
+      );
+    } else if (age.ageDays >= age.warnAtDays) {
+      warnings.push(
+        `the key is ${age.ageDays} days old: rotation is due in ${age.daysLeft} days; run \`fichier key rotate\``,
+      );
+    }
+  }
+  let subscriptionDaysLeft: number | null = null;
+  if (input.account) {
+    const end = parseServiceDate(input.account.subscriptionEnd);
+    if (end !== null) {
+      subscriptionDaysLeft = Math.floor((end - input.now.getTime()) / DAY);
+      if (subscriptionDaysLeft < 0) {
+        warnings.push(
+          `the subscription ended on ${input.account.subscriptionEnd}: most API calls need Premium or Access`,
+        );
+      } else if (subscriptionDaysLeft <= SUBSCRIPTION_WARNING_DAYS) {
+        warnings.push(
+          `the subscription ends on ${input.account.subscriptionEnd} (in ${subscriptionDaysLeft} days): renew it to keep API access`,
+        );
+      }
+    }
+  }
+  return {
+    profile: input.profile,
+    source: input.source,
+    key: input.maskedKey,
+    storedAt: input.storedAt,
+    ageDays: age?.ageDays ?? null,
+    rotationDays: input.rotationDays,
+    daysLeft: age?.daysLeft ?? null,
+    account: input.account
+      ? {
+          email: input.account.email,
+          offer: input.account.offer,
+          offerName: offerName(input.account.offer),
+          subscriptionEnd: input.account.subscriptionEnd,
+          subscriptionDaysLeft,
+        }
+      : null,
+    accountError: input.accountError,
+    warnings,
+  };
+}
+
+const SOURCE_NAMES: Record<string, string> = {
+  stdin: "stdin (--api-key-stdin)",
+  flag: "the --api-key option",
+  env: "the FICHIER_API_KEY variable",
+  "rclone-env": "the RCLONE_FICHIER_API_KEY variable (rclone's)",
+  keychain: "the OS keychain",
+  file: "the encrypted key file",
+  dotenv: "the .env file of this folder",
+  emulator: "the embedded emulator",
+};
+
+/**
+ * The human text of a status report (warnings are printed separately, on stderr).
+ *
+ * @example
+ * console.log(formatStatus(status));
+ */
+export function formatStatus(s: KeyStatus): string {
+  const lines: [string, string][] = [
+    ["profile", s.profile],
+    ["source", SOURCE_NAMES[s.source] ?? s.source],
+    ["key", s.key],
+  ];
+  if (s.storedAt) {
+    lines.push(["stored", `${s.storedAt.slice(0, 10)} (${s.ageDays ?? "?"} days ago)`]);
+    lines.push([
+      "rotation",
+      s.daysLeft !== null && s.daysLeft < 0
+        ? `overdue by ${-s.daysLeft} days (every ${s.rotationDays} days)`
+        : `due in ${s.daysLeft ?? "?"} days (every ${s.rotationDays} days)`,
+    ]);
+  } else {
+    lines.push(["stored", "not stored by fichier (age unknown)"]);
+  }
+  if (s.account) {
+    lines.push(["account", s.account.email]);
+    lines.push(["offer", s.account.offerName]);
+    lines.push([
+      "subscription",
+      s.account.subscriptionEnd
+        ? `ends ${s.account.subscriptionEnd}${s.account.subscriptionDaysLeft !== null ? ` (in ${s.account.subscriptionDaysLeft} days)` : ""}`
+        : "no end date",
+    ]);
+  } else {
+    lines.push(["account", `unknown (${s.accountError ?? "not checked"})`]);
+  }
+  const width = Math.max(...lines.map(([k]) => k.length));
+  return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+}
