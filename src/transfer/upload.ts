@@ -401,6 +401,8 @@ export interface UploadTreeOptions
   to?: string;
   /** Files uploaded at once (default 2). */
   parallel?: number;
+  /** Called once the files to send are known (after the up-front refusals): total bytes and count. */
+  onPlanned?: (bytes: number, files: number) => void;
 }
 
 /** Result of {@link uploadTree}: failures are listed rather than thrown. */
@@ -466,9 +468,10 @@ export async function uploadTree(
 
   // Refusals up front, before a single byte is sent.
   const ok: PlannedFile[] = [];
+  let plannedBytes = 0;
   for (const f of plan.files) {
     try {
-      await checkUploadable(f.path, f.name);
+      plannedBytes += (await checkUploadable(f.path, f.name)).size;
       ok.push(f);
     } catch (e) {
       result.failed.push({ path: f.path, error: e });
@@ -481,6 +484,7 @@ export async function uploadTree(
     }
   }
   if (ok.length === 0) return result;
+  options.onPlanned?.(plannedBytes, ok.length);
 
   const root = await client.paths.resolveFolder(options.to ?? "0", { create: true });
   const folderIds = new Map<string, number>([["", root]]);

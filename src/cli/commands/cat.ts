@@ -1,0 +1,57 @@
+/**
+ * `fichier cat URL|PATH [--range A-B]`: streams a file to stdout over one connection (resuming after a drop
+ * or an expired token), for pipes and players: `fichier cat URL | mpv -`.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Command } from "commander";
+import { streamFile } from "../../transfer/download.js";
+import { parseUserRange } from "../../transfer/segments.js";
+import type { CliContext } from "../context.js";
+import { UsageError } from "../errors.js";
+import { resolveFile } from "../targets.js";
+import { readPassword } from "./ls.js";
+
+/** Registers `cat`. */
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("cat")
+    .description("write a file's bytes to stdout (for pipes and players: fichier cat URL | mpv -)")
+    .argument("<target>", "file URL or remote path")
+    .option("--range <A-B>", "only bytes A to B inclusive (A-, -N for the last N bytes)")
+    .option("--password [password]", "file password (asked, or read from stdin, when no value)")
+    .action(async (target: string, opts: { range?: string; password?: string | boolean }) => {
+      const password = await readPassword(ctx, opts.password);
+      const client = await ctx.client();
+      const file = await resolveFile(client, target);
+      const info = await client.files.info({ url: file.url, ...(password ? { password } : {}) });
+      let range: { start: number; end: number } | undefined;
+      if (opts.range !== undefined) {
+        try {
+          range = parseUserRange(opts.range, info.size);
+        } catch (e) {
+          throw new UsageError((e as Error).message, "e.g. --range 0-1048575 for the first MiB");
+        }
+      }
+      const ac = new AbortController();
+      // A reader that goes away (`| head`) ends the stream quietly: main.ts treats EPIPE as success.
+      const onSigint = () => ac.abort(new Error("interrupted"));
+      process.once("SIGINT", onSigint);
+      try {
+        await pipeline(
+          Readable.from(
+            streamFile(client, {
+              url: info.url || file.url,
+              size: info.size,
+              signal: ac.signal,
+              ...(range ? { range } : {}),
+              ...(password ? { password } : {}),
+            }),
+          ),
+          process.stdout,
+        );
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+      }
+    });
+}

@@ -1,0 +1,115 @@
+/**
+ * `fichier download URL|PATH... [-o DIR] [--connections N] [--password P] [--force]`: files, folders
+ * (recursively) and public shares, with parallel Range segments, resume after an interruption, Whirlpool
+ * verification and an atomic rename (src/transfer/download.ts).
+ */
+import type { Command } from "commander";
+import {
+  DEFAULT_CONNECTIONS,
+  type DownloadManyResult,
+  type DownloadResult,
+  downloadFile,
+  downloadFolder,
+  downloadShare,
+  MAX_CONNECTIONS,
+} from "../../transfer/download.js";
+import { formatBytes } from "../../transfer/progress.js";
+import type { CliContext } from "../context.js";
+import { classifyTarget, resolveItem } from "../targets.js";
+import { readPassword } from "./ls.js";
+import { createProgressView, finishTransfers, parseIntOption } from "./upload.js";
+
+/** Registers `download`. */
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command("download")
+    .description("download files, folders (recursively) and public shares, resumable and verified")
+    .argument("<target...>", "file URL, remote path, folder id, or https://1fichier.com/dir/<hash>")
+    .option("-o, --output <dir>", "folder to write into", ".")
+    .option(
+      "--connections <n>",
+      `parallel Range requests per file (1-${MAX_CONNECTIONS})`,
+      parseIntOption("--connections", 1, MAX_CONNECTIONS),
+      DEFAULT_CONNECTIONS,
+    )
+    .option("--password [password]", "file or share password (asked, or read from stdin, when no value)")
+    .option("--force", "overwrite existing files")
+    .addHelpText(
+      "after",
+      "\nAn interrupted download (Ctrl-C, crash, kill) leaves NAME.part and NAME.part.json: run the same command\n" +
+        "again to resume without fetching the completed ranges again. The file gets its final name only once\n" +
+        "its Whirlpool matches (exit 8 otherwise).\n" +
+        "JSON: {downloaded:[{url,path,filename,size,whirlpool,verified,resumedBytes,fetchedBytes}],\n" +
+        "       failed:[{item,error,code?}], bytes, seconds}; with --json, progress events are NDJSON on stderr.",
+    )
+    .action(
+      async (
+        targets: string[],
+        opts: { output: string; connections: number; password?: string | boolean; force?: boolean },
+      ) => {
+        const password = await readPassword(ctx, opts.password);
+        const client = await ctx.client();
+        const view = createProgressView(ctx);
+        const ac = new AbortController();
+        const onSigint = () => ac.abort(new Error("interrupted"));
+        process.once("SIGINT", onSigint);
+        const common = {
+          dir: opts.output,
+          connections: opts.connections,
+          signal: ac.signal,
+          ...(password ? { password } : {}),
+          ...(opts.force ? { force: true } : {}),
+          onProgress: view.onProgress,
+          onWarning: (m: string) => ctx.out.warn(m),
+        };
+        const downloaded: DownloadResult[] = [];
+        const failed: { item: string; error: unknown }[] = [];
+        const addMany = (r: DownloadManyResult) => {
+          downloaded.push(...r.downloaded);
+          for (const f of r.failed) failed.push({ item: f.file, error: f.error });
+        };
+        try {
+          for (const target of targets) {
+            try {
+              const t = classifyTarget(target);
+              if (t.kind === "file") downloaded.push(await downloadFile(client, { ...common, url: t.url }));
+              else if (t.kind === "share") addMany(await downloadShare(client, t.url, common));
+              else if (t.kind === "folder-id") addMany(await downloadFolder(client, t.id, common));
+              else {
+                const r = await resolveItem(client, target);
+                if (r.type === "file") downloaded.push(await downloadFile(client, { ...common, url: r.url }));
+                else addMany(await downloadFolder(client, r.id, common));
+              }
+            } catch (e) {
+              if (ac.signal.aborted) throw e;
+              failed.push({ item: target, error: e });
+            }
+          }
+        } finally {
+          process.removeListener("SIGINT", onSigint);
+          view.end();
+        }
+        const { bytes, seconds } = view.stats();
+        for (const f of failed) ctx.out.warn(`${f.item}: ${(f.error as Error).message ?? f.error}`);
+        const lines = downloaded.map(
+          (d) => `${d.path}  ${formatBytes(d.size)}${d.verified ? "  whirlpool ok" : "  (not verified)"}`,
+        );
+        lines.push(
+          `${downloaded.length} downloaded, ${failed.length} failed, ${formatBytes(bytes)} received in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? bytes / seconds : 0)}/s)`,
+        );
+        ctx.out.result(lines.join("\n"), {
+          downloaded,
+          failed: failed.map((f) => ({
+            item: f.item,
+            error: String((f.error as Error).message ?? f.error),
+            ...(typeof (f.error as { code?: unknown }).code === "number"
+              ? { code: (f.error as { code: number }).code }
+              : {}),
+          })),
+          bytes,
+          seconds,
+        });
+        finishTransfers(failed, downloaded.length + failed.length);
+      },
+    );
+}
