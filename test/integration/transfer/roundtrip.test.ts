@@ -1,0 +1,68 @@
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { downloadFile } from "../../../src/transfer/download.js";
+import type { TransferEvent } from "../../../src/transfer/progress.js";
+import { uploadFile } from "../../../src/transfer/upload.js";
+import { whirlpoolFile } from "../../../src/transfer/whirlpool.js";
+import { harness, randomFile, type TransferHarness } from "./support.js";
+
+let h: TransferHarness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterAll(async () => h?.close());
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  return (
+    (await whirlpoolFile(a)) === (await whirlpoolFile(b)) && (await stat(a)).size === (await stat(b)).size
+  );
+}
+
+describe("upload then download, byte-identical", () => {
+  for (const size of [1, 1024 * 1024 + 7, 100 * 1024 * 1024 - 3]) {
+    it(`round-trips ${size} bytes`, async () => {
+      const src = join(h.tmp, `src-${size}.bin`);
+      await randomFile(src, size);
+      const events: TransferEvent[] = [];
+      const up = await uploadFile(h.client, { path: src, onProgress: (e) => events.push(e) });
+      expect(up.url).toMatch(/^https:\/\/1fichier\.com\/\?[a-z0-9]{20}$/);
+      expect(up.whirlpool).toBe(await whirlpoolFile(src));
+      expect(events.at(-1)).toMatchObject({ type: "done", direction: "upload", size, url: up.url });
+      const info = await h.client.files.info({ url: up.url });
+      expect(info.checksum).toBe(up.whirlpool);
+
+      const outDir = join(h.tmp, `out-${size}`);
+      const down = await downloadFile(h.client, { url: up.url, dir: outDir, connections: 4 });
+      expect(down.path).toBe(join(outDir, `src-${size}.bin`));
+      expect(down.verified).toBe(true);
+      expect(down.whirlpool).toBe(up.whirlpool);
+      expect(down.fetchedBytes).toBe(size);
+      expect(await sameBytes(src, down.path)).toBe(true);
+      await expect(stat(`${down.path}.part`)).rejects.toThrow();
+      await expect(stat(`${down.path}.part.json`)).rejects.toThrow();
+    });
+  }
+
+  it("never overwrites an existing file without force", async () => {
+    const src = join(h.tmp, "exists.txt");
+    await writeFile(src, "new content");
+    const up = await uploadFile(h.client, { path: src });
+    const outDir = join(h.tmp, "out-exists");
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, "exists.txt"), "old");
+    await expect(downloadFile(h.client, { url: up.url, dir: outDir })).rejects.toThrow(/already exists/);
+    expect(await readFile(join(outDir, "exists.txt"), "utf8")).toBe("old");
+    await downloadFile(h.client, { url: up.url, dir: outDir, force: true });
+    expect(await readFile(join(outDir, "exists.txt"), "utf8")).toBe("new content");
+  });
+
+  it("refuses empty files before sending anything", async () => {
+    const empty = join(h.tmp, "empty.txt");
+    await writeFile(empty, "");
+    const before = h.em.admin.stats().byEndpoint;
+    await expect(uploadFile(h.client, { path: empty })).rejects.toThrow(/empty/);
+    expect(h.em.admin.stats().byEndpoint).toEqual(before);
+    await expect(uploadFile(h.client, { path: join(h.tmp, "nope") })).rejects.toThrow(/cannot be read/);
+  });
+});
