@@ -95,8 +95,7 @@ export interface LockConfig {
 export function recordFlood(state: BudgetState, now: number, unlockAt: number, cfg: LockConfig): BudgetState {
   // A lock already recorded by another call (or process) for this same episode is not a repetition.
   if (state.lockedUntil > now && unlockAt <= state.lockedUntil) return state;
-  const repeated =
-    state.lastLockAt > 0 && now - state.lastLockAt < cfg.quietMs + state.lockCount * cfg.baseMs;
+  const repeated = state.lockCount > 0 && now - state.lastLockAt < cfg.quietMs + state.lockCount * cfg.baseMs;
   const lockCount = repeated ? state.lockCount + 1 : 1;
   const ours = Math.min(cfg.maxMs, cfg.baseMs * 2 ** (lockCount - 1));
   const lockedUntil = Math.max(unlockAt, now + ours, state.lockedUntil);
