@@ -1,5 +1,6 @@
 // The online check of a key: one governed `user/info.cgi` call (spec §7.18) through the client, with the
 // cheat-sheet answers for the three ways it fails: invalid key, premium required, rate-limited.
+import { createClient } from "../api/client.js";
 import { KeyError } from "./errors.js";
 
 /** The part of the client's `UserInfo` the key commands show. */
@@ -12,6 +13,7 @@ export interface AccountInfo {
 /** The part of the client the key commands use (`createClient` from src/api/client.ts). */
 export interface InfoClient {
   user: { info(options?: { fresh?: boolean }): Promise<AccountInfo> };
+  close?(): Promise<void>;
 }
 
 /** Builds a client for one key; default: the library's `createClient`. */
@@ -23,18 +25,13 @@ export type ClientFactory = (options: {
 }) => InfoClient | Promise<InfoClient>;
 
 /**
- * The default factory: the library's `createClient`, imported lazily (the key commands that never go online
- * do not load the client).
+ * The default factory: the library's `createClient` (governed: paced and retried like every call).
  *
  * @example
  * const client = await defaultClientFactory({ apiKey, apiUrl });
  */
-export const defaultClientFactory: ClientFactory = async (options) => {
-  // A computed specifier keeps this module compiling on its own; the client is src/api/client.ts.
-  const specifier = "../api/client.js";
-  const mod = (await import(specifier)) as { createClient: (o: Record<string, unknown>) => InfoClient };
-  return mod.createClient({ userAgent: "fichier-cli/key", ...options });
-};
+export const defaultClientFactory: ClientFactory = (options) =>
+  createClient({ userAgent: "fichier-cli/key", ...options });
 
 /** Offer names (spec §6, §7.18: 0 free, 1 Premium, 2 Access, 3 GOLD). */
 export const OFFER_NAMES: Record<number, string> = { 0: "Free", 1: "Premium", 2: "Access", 3: "GOLD" };
@@ -147,5 +144,7 @@ export async function checkKeyOnline(options: {
     return { email: info.email, offer: Number(info.offer), subscriptionEnd: info.subscriptionEnd ?? null };
   } catch (e) {
     throw cheatSheet(e, options.what);
+  } finally {
+    await client.close?.().catch(() => undefined);
   }
 }
