@@ -1,0 +1,56 @@
+/** Per-connection bandwidth cap (bytes/s) for uploads and downloads; real time, not the emulator clock. */
+import { Transform, type TransformCallback } from "node:stream";
+
+/**
+ * Paces a byte count: `delayFor(n)` says how long to wait before handing over the next n bytes.
+ * @example
+ * const p = new Pacer(1000); p.delayFor(500, 0); // 500 (ms) at t=0
+ */
+export class Pacer {
+  private sent = 0;
+  private start: number | null = null;
+  constructor(private readonly bytesPerSecond: number) {}
+
+  /** Milliseconds to wait before `n` more bytes may go, at time `now` (ms). */
+  delayFor(n: number, now: number): number {
+    if (this.start === null) this.start = now;
+    this.sent += n;
+    const due = this.start + (this.sent / this.bytesPerSecond) * 1000;
+    return Math.max(0, due - now);
+  }
+}
+
+/**
+ * A Transform that lets at most `bytesPerSecond` through, in slices of a twentieth of a second.
+ * @example
+ * pipeline(createReadStream(path), new Throttle(1_000_000), res, () => {});
+ */
+export class Throttle extends Transform {
+  private readonly pacer: Pacer;
+  private readonly slice: number;
+  constructor(bytesPerSecond: number) {
+    super();
+    this.pacer = new Pacer(bytesPerSecond);
+    this.slice = Math.max(1024, Math.floor(bytesPerSecond / 20));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let offset = 0;
+    const next = (): void => {
+      if (offset >= chunk.length) {
+        cb();
+        return;
+      }
+      const piece = chunk.subarray(offset, offset + this.slice);
+      offset += piece.length;
+      const wait = this.pacer.delayFor(piece.length, Date.now());
+      const go = (): void => {
+        this.push(piece);
+        next();
+      };
+      if (wait > 0) setTimeout(go, wait);
+      else go();
+    };
+    next();
+  }
+}
