@@ -21,7 +21,7 @@ async function api(emu: { apiUrl: string }, key: string | null, path: string, bo
   return {
     status: res.status,
     type: res.headers.get("content-type"),
-    json: (await res.json()) as Record<string, any>,
+    json: (await res.json()) as Json,
   };
 }
 
