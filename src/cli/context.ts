@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import envPaths from "env-paths";
+import { type ClientEvent, createClient, DEFAULT_API_URL, type FichierClient } from "../api/client.js";
+import type { RunningEmulator } from "../emulator/index.js";
 import { redact, registerSecret } from "../keys/redact.js";
 import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resolve.js";
 import { UsageError } from "./errors.js";
@@ -38,17 +40,10 @@ export interface StdinHelpers {
   promptHidden(question: string): Promise<string>;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the client's type is B's; this alias is narrowed when it lands.
-export type FichierClient = any;
+export type { FichierClient };
 
-/** What the embedded emulator left for this run (when `--emulator`). */
-export interface EmulatorHandle {
-  apiUrl: string;
-  webUrl: string;
-  dataDir: string;
-  accounts: { email: string; offer: number; apiKey: string }[];
-  close(): Promise<void>;
-}
+/** The embedded emulator of this run (when `--emulator`, or started by `fichier demo`). */
+export type EmulatorHandle = RunningEmulator;
 
 /** The context passed to every command's `register`. */
 export interface CliContext {
@@ -81,8 +76,7 @@ export interface ContextIO {
   env: NodeJS.ProcessEnv;
 }
 
-/** The real service's API base (spec §1.1). */
-export const DEFAULT_API_URL = "https://api.1fichier.com/v1";
+export { DEFAULT_API_URL };
 
 /** The persistent data folder of `--emulator`: `<user data dir>/fichier/emulator`. */
 export function emulatorDataDir(): string {
@@ -105,22 +99,6 @@ function readGlobals(program: Command, env: NodeJS.ProcessEnv): GlobalOptions {
     apiKeyStdin: o.apiKeyStdin === true,
     apiKey: str(o.apiKey),
   };
-}
-
-// Dynamic imports of modules written by other helpers, by a computed specifier: the command still builds and
-// runs (with a clear error) while a module is missing.
-async function importOptional<T>(specifier: string): Promise<T | undefined> {
-  try {
-    return (await import(specifier)) as T;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (
-      code === "ERR_MODULE_NOT_FOUND" &&
-      String((e as Error).message).includes(specifier.replace(/^.*\//, ""))
-    )
-      return undefined;
-    throw e;
-  }
 }
 
 /**
@@ -198,16 +176,8 @@ export function createContext(program: Command, io: ContextIO): CliContext {
 
   const emulator = (opts?: { dataDir?: string; temp?: boolean }): Promise<EmulatorHandle> => {
     emuP ??= (async () => {
-      const mod = await importOptional<{
-        startEmulator: (o: Record<string, unknown>) => Promise<EmulatorHandle>;
-      }>("../emulator/index.js");
-      if (!mod) {
-        throw Object.assign(new Error("the embedded emulator is not part of this build"), {
-          name: "CliError",
-          hint: "rebuild fichier with `npm run build`",
-          exitCode: 1,
-        });
-      }
+      // Imported only when used: the emulator loads SQLite, which plain commands never need.
+      const mod = await import("../emulator/index.js");
       let dataDir: string | undefined;
       if (!opts?.temp) {
         dataDir = opts?.dataDir ?? emulatorDataDir();
@@ -221,10 +191,13 @@ export function createContext(program: Command, io: ContextIO): CliContext {
     return emuP;
   };
 
+  // `--emulator`, or a command (demo) that started the emulator itself: either way every call goes there.
+  const usingEmulator = (): boolean => globals().emulator || emuP !== undefined;
+
   const key = (): Promise<ResolvedKey> => {
     keyP ??= (async () => {
       const g = globals();
-      if (g.emulator) {
+      if (usingEmulator()) {
         const emu = await emulator();
         const premium = emu.accounts.find((a) => a.offer === 1) ?? emu.accounts[0];
         if (!premium) throw new Error("the emulator has no account");
@@ -248,7 +221,7 @@ export function createContext(program: Command, io: ContextIO): CliContext {
 
   const apiUrl = async (): Promise<string> => {
     const g = globals();
-    if (g.emulator) return (await emulator()).apiUrl;
+    if (usingEmulator()) return (await emulator()).apiUrl;
     return g.apiUrl ?? DEFAULT_API_URL;
   };
 
@@ -257,20 +230,19 @@ export function createContext(program: Command, io: ContextIO): CliContext {
       const g = globals();
       const k = await key();
       const url = await apiUrl();
-      if (g.emulator) getOut().info(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);
-      const api = await importOptional<{ createClient: (o: Record<string, unknown>) => FichierClient }>(
-        "../api/client.js",
-      );
-      if (!api)
-        throw new Error("the 1fichier client is not part of this build; rebuild with `npm run build`");
+      if (usingEmulator())
+        getOut().info(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);
       const o = getOut();
-      return api.createClient({
+      return createClient({
         apiKey: k.key,
         apiUrl: url,
         userAgent: "fichier-cli/0.1.0",
-        onEvent: (e: unknown) => {
+        onEvent: (e: ClientEvent) => {
           const msg = describeEvent(e);
-          if (msg) o.info(`fichier: ${msg}`);
+          if (!msg) return;
+          // Waits, retries and locks explain a pause: always said (unless -q). Cache hits are detail.
+          if (e.type === "cache") o.verbose(`fichier: ${msg}`);
+          else o.info(`fichier: ${msg}`);
         },
         ...(g.debug ? { trace: (line: string) => o.debug(line) } : {}),
       });

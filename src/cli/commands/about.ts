@@ -39,7 +39,8 @@ export function offerName(offer: number): string {
 
 type UserInfoLike = Omit<AboutJson, "offerName" | "fetchedAt" | "cached" | "emulator">;
 
-function pick(info: Record<string, unknown>): UserInfoLike {
+function pick(infoIn: object): UserInfoLike {
+  const info = infoIn as Record<string, unknown>;
   const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
   return {
     email: String(info.email ?? ""),
