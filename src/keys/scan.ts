@@ -27,7 +27,9 @@ export const KEY_CONTEXT = /1fichier|fichier|api[_-]?key|apikey/i;
 /** Marker that exempts a line (test fixtures), like gitleaks' `gitleaks:allow`. */
 export const ALLOW_MARKER = "fichier-scan:allow";
 const CONTEXT_LINES = 2;
-const KEY_SHAPED = /(?<![A-Za-z0-9_=-])[A-Za-z0-9_=-]{32}(?![A-Za-z0-9_=-])/g;
+// Maximal runs of the key alphabet. `=` and `_` belong to it, so `FICHIER_API_KEY=<key>` is one run: a key is
+// a run of exactly 32 characters, or the last 32 characters of a longer run after an `=`.
+const KEY_RUN = /[A-Za-z0-9_=-]{32,}/g;
 
 interface KnownForm {
   text: string;
@@ -106,11 +108,14 @@ export class LineScanner {
       }
     }
     if (near) {
-      for (const m of text.matchAll(KEY_SHAPED)) {
-        const at = m.index ?? 0;
+      for (const m of text.matchAll(KEY_RUN)) {
+        const run = m[0];
+        if (run.length !== 32 && run[run.length - 33] !== "=") continue;
+        const at = (m.index ?? 0) + run.length - 32;
+        const candidate = run.slice(-32);
         if (taken.some(([s, e]) => at < e && at + 32 > s)) continue;
-        if (unlikelyKey(m[0])) continue;
-        add("key-shaped", maskKey(m[0]));
+        if (unlikelyKey(candidate)) continue;
+        add("key-shaped", maskKey(candidate));
       }
     }
     return findings;

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { buildStatus, formatStatus, keyAge, parseServiceDate } from "../../src/keys/status.js";
+
+const now = new Date("2026-06-30T12:00:00Z");
+const daysAgo = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString();
+const base = {
+  profile: "default",
+  source: "keychain" as const,
+  maskedKey: "****abcd",
+  rotationDays: 90,
+  account: { email: "me@example.org", offer: 1, subscriptionEnd: "2027-01-01 00:00:00" },
+  accountError: null,
+  now,
+};
+
+describe("keyAge", () => {
+  it("counts whole days and days left", () => {
+    expect(keyAge(daysAgo(10), 90, now)).toEqual({
+      ageDays: 10,
+      rotationDays: 90,
+      daysLeft: 80,
+      warnAtDays: 80,
+    });
+    expect(keyAge(daysAgo(95), 90, now)?.daysLeft).toBe(-5);
+    expect(keyAge("not a date", 90, now)).toBeNull();
+  });
+});
+
+describe("parseServiceDate", () => {
+  it("reads 1fichier's Paris-time format and ISO dates", () => {
+    expect(parseServiceDate("2026-07-01 01:00:00")).toBe(Date.parse("2026-07-01T00:00:00Z"));
+    expect(parseServiceDate("2026-07-01")).toBe(Date.parse("2026-06-30T23:00:00Z"));
+    expect(parseServiceDate("2026-07-01T00:00:00Z")).toBe(Date.parse("2026-07-01T00:00:00Z"));
+    expect(parseServiceDate(null)).toBeNull();
+    expect(parseServiceDate("soon")).toBeNull();
+  });
+});
+
+describe("buildStatus warnings", () => {
+  it("none for a young key and a distant subscription end", () => {
+    const s = buildStatus({ ...base, storedAt: daysAgo(79) });
+    expect(s.warnings).toEqual([]);
+    expect(s).toMatchObject({
+      ageDays: 79,
+      daysLeft: 11,
+      key: "****abcd",
+      account: { offerName: "Premium" },
+    });
+  });
+
+  it("warns from 80 days (10 before the 90-day rotation), and when overdue", () => {
+    expect(buildStatus({ ...base, storedAt: daysAgo(80) }).warnings).toEqual([
+      "the key is 80 days old: rotation is due in 10 days; run `fichier key rotate`",
+    ]);
+    expect(buildStatus({ ...base, storedAt: daysAgo(100) }).warnings[0]).toMatch(
+      /10 days past its 90-day rotation/,
+    );
+  });
+
+  it("follows a configured rotation period", () => {
+    expect(buildStatus({ ...base, rotationDays: 30, storedAt: daysAgo(20) }).warnings).toHaveLength(1);
+    expect(buildStatus({ ...base, rotationDays: 30, storedAt: daysAgo(19) }).warnings).toHaveLength(0);
+  });
+
+  it("warns when the subscription ends within 14 days, or has ended", () => {
+    const soon = buildStatus({
+      ...base,
+      storedAt: daysAgo(1),
+      account: { ...base.account, subscriptionEnd: "2026-07-10 12:00:00" },
+    });
+    expect(soon.warnings).toEqual([
+      "the subscription ends on 2026-07-10 12:00:00 (in 9 days): renew it to keep API access",
+    ]);
+    const later = buildStatus({
+      ...base,
+      storedAt: daysAgo(1),
+      account: { ...base.account, subscriptionEnd: "2026-07-16 00:00:00" },
+    });
+    expect(later.warnings).toEqual([]);
+    const ended = buildStatus({
+      ...base,
+      storedAt: daysAgo(1),
+      account: { ...base.account, subscriptionEnd: "2026-06-01 00:00:00" },
+    });
+    expect(ended.warnings[0]).toMatch(/ended on 2026-06-01/);
+  });
+
+  it("reports an unknown age for keys not stored by fichier, and an unreadable account", () => {
+    const s = buildStatus({ ...base, source: "env", storedAt: null, account: null, accountError: "offline" });
+    expect(s).toMatchObject({
+      ageDays: null,
+      daysLeft: null,
+      account: null,
+      accountError: "offline",
+      warnings: [],
+    });
+    const text = formatStatus(s);
+    expect(text).toContain("FICHIER_API_KEY");
+    expect(text).toContain("not stored by fichier");
+    expect(text).toContain("unknown (offline)");
+  });
+
+  it("renders every field in the human text", () => {
+    const text = formatStatus(buildStatus({ ...base, storedAt: daysAgo(5) }));
+    for (const part of [
+      "default",
+      "OS keychain",
+      "****abcd",
+      "5 days ago",
+      "due in 85 days",
+      "me@example.org",
+      "Premium",
+      "2027-01-01",
+    ]) {
+      expect(text).toContain(part);
+    }
+  });
+});
