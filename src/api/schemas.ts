@@ -20,7 +20,8 @@ import type {
 
 /** A number sent as a number or a numeric string (spec §1.14, §7.18). Missing or empty → 0. */
 export const lenientNumber = z
-  .union([z.number(), z.string(), z.null(), z.undefined()])
+  .union([z.number(), z.string(), z.null()])
+  .optional()
   .transform((v, ctx) => {
     if (v === null || v === undefined || v === "") return 0;
     const n = typeof v === "number" ? v : Number(v.trim());
@@ -33,13 +34,15 @@ export const lenientNumber = z
 
 /** A 0/1 flag (spec §1.13), also accepted as a string or boolean. */
 export const lenientFlag = z
-  .union([z.number(), z.string(), z.boolean(), z.null(), z.undefined()])
+  .union([z.number(), z.string(), z.boolean(), z.null()])
+  .optional()
   .transform(
     (v) => v === true || (v !== null && v !== undefined && v !== false && Number(v) !== 0 && v !== ""),
   );
 
 const str = z
-  .union([z.string(), z.number(), z.null(), z.undefined()])
+  .union([z.string(), z.number(), z.null()])
+  .optional()
   .transform((v) => (v === null || v === undefined ? "" : String(v)));
 
 const aclObject = z.looseObject({
@@ -78,7 +81,7 @@ const fileItemWire = z.looseObject({
   "content-type": z.string().optional(),
   content_type: z.string().optional(),
   pass: lenientFlag,
-  acl: z.unknown(),
+  acl: z.unknown().optional(),
   cdn: lenientFlag,
 });
 
@@ -154,7 +157,7 @@ export const folderListingSchema = z
     name: str,
     create_date: str,
     pass: lenientFlag,
-    shared: z.union([z.string(), z.number(), z.null(), z.undefined()]),
+    shared: z.union([z.string(), z.number(), z.null()]).optional(),
     files: lenientNumber,
     size: lenientNumber,
     sub_folders: z.array(subFolderSchema).optional().nullable(),
@@ -180,7 +183,7 @@ export const userInfoSchema = z
   .looseObject({
     email: str,
     offer: lenientNumber,
-    subscription_end: z.union([z.string(), z.null(), z.undefined()]),
+    subscription_end: z.union([z.string(), z.null()]).optional(),
     cdn: lenientNumber,
     hot_storage: lenientNumber,
     cold_storage: lenientNumber,
