@@ -7,7 +7,13 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import envPaths from "env-paths";
-import { type ClientEvent, createClient, DEFAULT_API_URL, type FichierClient } from "../api/client.js";
+import {
+  type ClientEvent,
+  createClient,
+  DEFAULT_API_URL,
+  type FichierClient,
+  type GovernorOptions,
+} from "../api/client.js";
 import type { RunningEmulator } from "../emulator/index.js";
 import { redact, registerSecret } from "../keys/redact.js";
 import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resolve.js";
@@ -236,6 +242,7 @@ export function createContext(program: Command, io: ContextIO): CliContext {
       return createClient({
         apiKey: k.key,
         apiUrl: url,
+        governor: governorOptions(io.env),
         userAgent: "fichier-cli/0.1.0",
         onEvent: (e: ClientEvent) => {
           const msg = describeEvent(e);
@@ -279,6 +286,25 @@ export function createContext(program: Command, io: ContextIO): CliContext {
       }
     },
   };
+}
+
+/**
+ * Governor settings a script may tighten through the environment: `FICHIER_RETRIES` (transient failures
+ * retried, default 4) and `FICHIER_FLOOD_RETRIES` (flood pauses sat through before failing with exit 6,
+ * default 3; 0 fails at the first flood answer, with the unlock time).
+ *
+ * @example
+ * governorOptions({ FICHIER_FLOOD_RETRIES: "0" }); // { floodRetries: 0 }
+ */
+export function governorOptions(env: NodeJS.ProcessEnv): GovernorOptions {
+  const o: GovernorOptions = {};
+  const int = (v: string | undefined): number | undefined =>
+    v !== undefined && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined;
+  const retries = int(env.FICHIER_RETRIES);
+  const flood = int(env.FICHIER_FLOOD_RETRIES);
+  if (retries !== undefined) o.retries = retries;
+  if (flood !== undefined) o.floodRetries = flood;
+  return o;
 }
 
 /**

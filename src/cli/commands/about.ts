@@ -1,9 +1,8 @@
 /**
- * `fichier about` (alias `whoami`): the account's offer, storage and flags, from `user/info.cgi`, cached on disk
+ * `fichier about` (alias `whoami`): the account's offer, storage and flags, from `user/info.cgi`, cached
  * for 5 minutes (spec §2.1: the service allows one call per 5 minutes per key).
  */
 import type { Command } from "commander";
-import { cacheDir, cacheKey, readCache, USER_INFO_TTL_MS, writeCache } from "../cache.js";
 import type { CliContext } from "../context.js";
 import { formatBytes, table } from "../output.js";
 
@@ -21,8 +20,7 @@ export interface AboutJson {
   availableColdStorage: number;
   overQuota: boolean;
   uploadForbidden: boolean;
-  /** When the answer was fetched (ISO 8601); older than now when it came from the 5-minute cache. */
-  fetchedAt: string;
+  /** True when the answer came from the 5-minute cache rather than a new `user/info.cgi` call. */
   cached: boolean;
   emulator: boolean;
 }
@@ -37,7 +35,7 @@ export function offerName(offer: number): string {
   return ["Free", "Premium", "Access", "GOLD"][offer] ?? `offer ${offer}`;
 }
 
-type UserInfoLike = Omit<AboutJson, "offerName" | "fetchedAt" | "cached" | "emulator">;
+type UserInfoLike = Omit<AboutJson, "offerName" | "cached" | "emulator">;
 
 function pick(infoIn: object): UserInfoLike {
   const info = infoIn as Record<string, unknown>;
@@ -58,38 +56,24 @@ function pick(infoIn: object): UserInfoLike {
 }
 
 /**
- * The account information, from the disk cache when younger than 5 minutes, else from the API.
+ * The account information. The client's governor answers from its shared 5-minute cache when it can
+ * (spec §2.1: one `user/info.cgi` per 5 minutes per key); `cached` says whether it did.
  *
  * @example
  * const about = await loadAbout(ctx, { refresh: false });
  */
 export async function loadAbout(ctx: CliContext, opts: { refresh: boolean }): Promise<AboutJson> {
-  const key = await ctx.key();
-  const apiUrl = await ctx.apiUrl();
-  const dir = cacheDir(ctx.env);
-  const name = cacheKey("user-info", apiUrl, key.key);
-  const emulator = ctx.globals().emulator;
-  const hit = opts.refresh ? undefined : readCache<UserInfoLike>(dir, name, USER_INFO_TTL_MS);
-  if (hit) {
-    return {
-      ...hit.value,
-      offerName: offerName(hit.value.offer),
-      fetchedAt: new Date(hit.fetchedAt).toISOString(),
-      cached: true,
-      emulator,
-    };
-  }
   const client = await ctx.client();
-  const info = pick(await client.user.info({ fresh: opts.refresh }));
-  const now = Date.now();
-  writeCache(dir, name, info, now);
-  return {
-    ...info,
-    offerName: offerName(info.offer),
-    fetchedAt: new Date(now).toISOString(),
-    cached: false,
-    emulator,
-  };
+  let cached = false;
+  const off = client.governor?.on((e) => {
+    if (e.type === "cache" && e.endpoint === "user/info.cgi") cached = true;
+  });
+  try {
+    const info = pick(await client.user.info({ fresh: opts.refresh }));
+    return { ...info, offerName: offerName(info.offer), cached, emulator: ctx.globals().emulator };
+  } finally {
+    off?.();
+  }
 }
 
 /**
@@ -113,7 +97,7 @@ export function renderAbout(a: AboutJson): string {
     ["Over quota", yesNo(a.overQuota)],
     ["Uploads forbidden", yesNo(a.uploadForbidden)],
   ];
-  if (a.cached) rows.push(["Fetched", `${a.fetchedAt} (cached: 1fichier allows one refresh per 5 minutes)`]);
+  if (a.cached) rows.push(["Note", "from the 5-minute cache (1fichier allows one refresh per 5 minutes)"]);
   return table(rows);
 }
 
@@ -123,11 +107,14 @@ export function register(program: Command, ctx: CliContext): void {
     .command("about")
     .alias("whoami")
     .description("account e-mail, offer, subscription end, storage, CDN credits, quota flags (cached 5 min)")
-    .option("--refresh", "ignore the 5-minute cache (1fichier refuses more than one call per 5 minutes)")
+    .option(
+      "--refresh",
+      "ask again rather than use the 5-minute cache (still waits out the 5-minute spacing)",
+    )
     .addHelpText(
       "after",
       '\nJSON: {"email","offer","offerName","subscriptionEnd","cdnCredits","hotStorage","coldStorage",' +
-        '"availableStorage","allowedColdStorage","availableColdStorage","overQuota","uploadForbidden","fetchedAt","cached","emulator"}',
+        '"availableStorage","allowedColdStorage","availableColdStorage","overQuota","uploadForbidden","cached","emulator"}',
     )
     .action(async (opts: { refresh?: boolean }) => {
       const about = await loadAbout(ctx, { refresh: opts.refresh === true });
