@@ -1,0 +1,162 @@
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AbortedError } from "../../../src/api/errors.js";
+import { downloadFile, streamFile } from "../../../src/transfer/download.js";
+import { readDownloadJournal } from "../../../src/transfer/download-journal.js";
+import { ChecksumMismatchError } from "../../../src/transfer/errors.js";
+import type { TransferEvent } from "../../../src/transfer/progress.js";
+import { coveredBytes } from "../../../src/transfer/segments.js";
+import { uploadFile } from "../../../src/transfer/upload.js";
+import { harness, randomFile, type TransferHarness } from "./support.js";
+
+let h: TransferHarness;
+let src: string;
+let url: string;
+const SIZE = 12 * 1024 * 1024 + 11;
+
+beforeAll(async () => {
+  // 4 MiB/s per connection: slow enough to act mid-download, fast enough for CI.
+  h = await harness({ bandwidth: 4 * 1024 * 1024 });
+  src = join(h.tmp, "movie.bin");
+  await randomFile(src, SIZE);
+  url = (await uploadFile(h.client, { path: src })).url;
+});
+afterAll(async () => h?.close());
+
+async function identical(path: string): Promise<boolean> {
+  return (await readFile(path)).equals(await readFile(src));
+}
+
+describe("downloadFile under trouble", () => {
+  it("continues with a fresh token when the token expires mid-download", async () => {
+    const tokensBefore = h.em.admin.stats().byEndpoint["download/get_token.cgi"] ?? 0;
+    let expired = false;
+    const events: TransferEvent[] = [];
+    // Every response is cut half-way; at the first cut, every token dies and the cuts stop: the
+    // connections that come back get 410 and must continue with a fresh token.
+    h.em.admin.setFaults("truncate=1");
+    const r = await downloadFile(h.client, {
+      url,
+      dir: join(h.tmp, "expire"),
+      connections: 2,
+      onProgress: (e) => {
+        events.push(e);
+        if (!expired && e.type === "retry") {
+          expired = true;
+          h.em.admin.expireTokens();
+          h.em.admin.setFaults("");
+        }
+      },
+    });
+    expect(expired).toBe(true);
+    expect(
+      (h.em.admin.stats().byEndpoint["download/get_token.cgi"] ?? 0) - tokensBefore,
+    ).toBeGreaterThanOrEqual(2);
+    expect(events.some((e) => e.type === "retry")).toBe(true);
+    expect(await identical(r.path)).toBe(true);
+  });
+
+  it("survives connection resets injected by the emulator", async () => {
+    h.em.admin.setFaults("reset=0.3,seed=7");
+    try {
+      const r = await downloadFile(h.client, {
+        url,
+        dir: join(h.tmp, "resets"),
+        connections: 4,
+        minSegmentBytes: 256 * 1024,
+        maxAttempts: 20,
+      });
+      expect(h.em.admin.stats().faults.reset).toBeGreaterThan(0);
+      expect(r.verified).toBe(true);
+      expect(await identical(r.path)).toBe(true);
+    } finally {
+      h.em.admin.setFaults("");
+    }
+  });
+
+  it("drops a stalled connection and re-queues its range", async () => {
+    h.em.admin.setFaults("slow=0.5,seed=3");
+    const retries: string[] = [];
+    try {
+      const r = await downloadFile(h.client, {
+        url,
+        dir: join(h.tmp, "stall"),
+        connections: 3,
+        stallMs: 300,
+        maxAttempts: 30,
+        onProgress: (e) => e.type === "retry" && retries.push(e.reason),
+      });
+      expect(await identical(r.path)).toBe(true);
+      expect(retries.some((x) => /no data/.test(x))).toBe(true);
+    } finally {
+      h.em.admin.setFaults("");
+    }
+  });
+
+  it("resumes after an abort (Ctrl-C) without fetching completed ranges again", async () => {
+    const dir = join(h.tmp, "abort");
+    const ac = new AbortController();
+    await expect(
+      downloadFile(h.client, {
+        url,
+        dir,
+        connections: 4,
+        signal: ac.signal,
+        journalIntervalMs: 100,
+        onProgress: (e) => e.type === "progress" && e.bytes > SIZE / 3 && ac.abort(),
+      }),
+    ).rejects.toBeInstanceOf(AbortedError);
+    const part = join(dir, "movie.bin.part");
+    const j = await readDownloadJournal(`${part}.json`);
+    expect(j.state).toBe("ok");
+    const done = j.state === "ok" ? coveredBytes(j.journal.completed) : 0;
+    expect(done).toBeGreaterThan(SIZE / 4);
+    const r = await downloadFile(h.client, { url, dir, connections: 4 });
+    expect(r.resumedBytes).toBe(done);
+    expect(r.fetchedBytes).toBe(SIZE - done);
+    expect(await identical(r.path)).toBe(true);
+  });
+
+  it("starts over safely when the journal is damaged", async () => {
+    const dir = join(h.tmp, "damaged");
+    const ac = new AbortController();
+    await downloadFile(h.client, {
+      url,
+      dir,
+      signal: ac.signal,
+      onProgress: (e) => e.type === "progress" && e.bytes > SIZE / 4 && ac.abort(),
+    }).catch(() => {});
+    await writeFile(join(dir, "movie.bin.part.json"), "{garbage");
+    const warnings: string[] = [];
+    const r = await downloadFile(h.client, { url, dir, onWarning: (m) => warnings.push(m) });
+    expect(warnings.join("\n")).toMatch(/damaged/);
+    expect(r.resumedBytes).toBe(0);
+    expect(await identical(r.path)).toBe(true);
+  });
+
+  it("refuses to keep bytes whose Whirlpool does not match", async () => {
+    const dir = join(h.tmp, "mismatch");
+    const lying = {
+      ...h.client,
+      files: {
+        ...h.client.files,
+        info: async (o: { url: string }) => ({
+          ...(await h.client.files.info(o)),
+          checksum: "0".repeat(128),
+        }),
+      },
+    };
+    const err = await downloadFile(lying, { url, dir }).catch((e) => e);
+    expect(err).toBeInstanceOf(ChecksumMismatchError);
+    await expect(stat(join(dir, "movie.bin"))).rejects.toThrow();
+    await expect(stat(join(dir, "movie.bin.part"))).rejects.toThrow();
+  });
+
+  it("streams a byte range (cat --range)", async () => {
+    const chunks: Uint8Array[] = [];
+    for await (const c of streamFile(h.client, { url, range: { start: 1000, end: 1_001_000 } }))
+      chunks.push(c);
+    expect(Buffer.concat(chunks)).toEqual((await readFile(src)).subarray(1000, 1_001_000));
+  });
+});
