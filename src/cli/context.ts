@@ -236,8 +236,9 @@ export function createContext(program: Command, io: ContextIO): CliContext {
       const g = globals();
       const k = await key();
       const url = await apiUrl();
+      // A warning, so -q does not hide it: results from the emulator must never pass for real ones.
       if (usingEmulator())
-        getOut().info(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);
+        getOut().warn(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);
       const o = getOut();
       return createClient({
         apiKey: k.key,

@@ -22,7 +22,7 @@ import {
 } from "../../keys/scan.js";
 import { buildStatus, formatStatus } from "../../keys/status.js";
 import { forgetKey, storeKey } from "../../keys/store.js";
-import { type CliContext, describeEvent } from "../context.js";
+import { type CliContext, describeEvent, governorOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 
 function parseDays(value: string): number {
@@ -40,9 +40,13 @@ function profileOf(ctx: CliContext): string {
 /** Client hooks shared by every online check: governor events and the --debug trace on stderr. */
 function clientHooks(ctx: CliContext) {
   return {
+    governor: governorOptions(ctx.env),
     onEvent: (e: unknown) => {
       const m = describeEvent(e);
-      if (m) ctx.out.info(`fichier: ${m}`);
+      if (!m) return;
+      // As the context does: waits, retries and locks explain a pause; cache hits are detail.
+      if ((e as { type?: unknown }).type === "cache") ctx.out.verbose(`fichier: ${m}`);
+      else ctx.out.info(`fichier: ${m}`);
     },
     ...(ctx.globals().debug ? { trace: (line: string) => ctx.out.debug(line) } : {}),
   };

@@ -1,0 +1,87 @@
+/**
+ * Spawns the BUILT command (`node dist/cli/main.js`) with a clean environment: temp config/cache/data/state
+ * folders, no colours, the key only in FICHIER_API_KEY. Every captured output is kept so a test can assert that
+ * the canary key never appeared anywhere.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Every output captured by {@link run} in this test file. */
+export const captured: string[] = [];
+
+/** A fresh HOME-like sandbox with XDG folders, so the command touches nothing of the user's. */
+export function sandbox(): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), "fichier-cli-test-"));
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_CACHE_HOME: join(home, "cache"),
+    XDG_DATA_HOME: join(home, "data"),
+    FICHIER_CONFIG_DIR: join(home, "config", "fichier"),
+  };
+}
+
+export function assertBuilt(): void {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npm run build\` before these tests`);
+}
+
+/**
+ * Runs `fichier ARGS`. Each run gets its own governor state folder (FICHIER_STATE_DIR) so the pacing of one run
+ * does not slow the next; `env` adds to or overrides the base environment; `input` is piped to stdin (stdin is
+ * never a terminal here).
+ */
+export function run(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    NO_COLOR: "1",
+    FICHIER_STATE_DIR: mkdtempSync(join(tmpdir(), "fichier-state-")),
+  };
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 55_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      captured.push(stdout, stderr);
+      resolvePromise({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+/** Parses the single JSON document a `--json` run printed. */
+export function json<T = Record<string, unknown>>(r: RunResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${r.code}):\n${r.stdout}\nstderr:\n${r.stderr}`);
+  }
+}
+
+/** The stderr lines that are the error line (`fichier: ...`), for the one-line rule. */
+export function errorLines(r: RunResult): string[] {
+  return r.stderr
+    .split("\n")
+    .filter((l) => l.startsWith("fichier: ") && !l.includes("talking to the embedded"));
+}
