@@ -22,6 +22,7 @@ export interface Ctx {
   stats: Stats;
   log: (line: string) => void;
   bandwidth: number;
+  lockSeconds: number;
   publicUploadHost: string;
   publicDownloadUrl: string;
   webUrl: string;

@@ -149,6 +149,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     stats,
     log,
     bandwidth: options.bandwidth ?? 0,
+    lockSeconds,
     publicUploadHost: "",
     publicDownloadUrl: "",
     webUrl: "",

@@ -78,7 +78,7 @@ async function handleApi(ctx: Ctx, req: IncomingMessage, res: ServerResponse, na
   const ip = clientIp(req);
   const account = key ? (ctx.store.accountByKey(key) ?? null) : null;
   if (ctx.faults.roll("flood")) {
-    return sendKo(res, new ApiError(403, "Flood detected: IP Locked #374", ctx.limiter.enabled ? 30 : 1));
+    return sendKo(res, new ApiError(403, "Flood detected: IP Locked #374", ctx.lockSeconds));
   }
   const refusal = ctx.limiter.checkApi(account?.api_key ?? null, ip, ctx.clock.now());
   if (refusal) {

@@ -166,7 +166,7 @@ export class Store {
 
   // ---- accounts
   accounts(): AccountRow[] {
-    return this.db.prepare("SELECT * FROM accounts ORDER BY created, email").all() as AccountRow[];
+    return this.db.prepare("SELECT * FROM accounts ORDER BY rowid").all() as AccountRow[];
   }
   account(email: string): AccountRow | undefined {
     return this.db.prepare("SELECT * FROM accounts WHERE email = ?").get(email) as AccountRow | undefined;

@@ -151,7 +151,8 @@ async function receive(
   const pacer = ctx.bandwidth > 0 ? new Pacer(ctx.bandwidth) : null;
   const reset = ctx.faults.roll("reset");
   const slow = ctx.faults.roll("slow");
-  req.socket.setTimeout(IDLE_MS, () => req.socket.destroy());
+  const socket = req.socket;
+  socket.setTimeout(IDLE_MS, () => socket.destroy());
   try {
     if (slow) await sleep(ctx.faults.slowMs);
     let received = 0;
@@ -159,7 +160,7 @@ async function receive(
       received += chunk.length;
       if (reset) {
         // Fault: cut the connection after the first chunk of the body.
-        req.socket.resetAndDestroy();
+        socket.resetAndDestroy();
         throw new Error("fault: reset");
       }
       if (pacer) {
@@ -218,7 +219,9 @@ async function receive(
     }
     if (e instanceof ApiError) sendKo(res, e, { Connection: "close" });
     else if (e instanceof MultipartError) sendKo(res, KO.badRequest(), { Connection: "close" });
-    else if (!res.headersSent && !req.socket.destroyed) sendKo(res, KO.badRequest(), { Connection: "close" });
+    else if (!res.headersSent && !req.destroyed && req.socket && !req.socket.destroyed) {
+      sendKo(res, KO.badRequest(), { Connection: "close" });
+    }
     ctx.log(`upload ${id} failed: ${(e as Error).message}`);
   }
 }
