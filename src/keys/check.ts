@@ -1,6 +1,7 @@
 // The online check of a key: one governed `user/info.cgi` call (spec §7.18) through the client, with the
 // cheat-sheet answers for the three ways it fails: invalid key, premium required, rate-limited.
 import { createClient } from "../api/client.js";
+import type { GovernorOptions } from "../api/governor.js";
 import { KeyError } from "./errors.js";
 
 /** The part of the client's `UserInfo` the key commands show. */
@@ -20,6 +21,7 @@ export interface InfoClient {
 export type ClientFactory = (options: {
   apiKey: string;
   apiUrl?: string;
+  governor?: GovernorOptions;
   onEvent?: (e: unknown) => void;
   trace?: (line: string) => void;
 }) => InfoClient | Promise<InfoClient>;
@@ -127,6 +129,7 @@ export function cheatSheet(e: unknown, what = "the API key"): unknown {
 export async function checkKeyOnline(options: {
   apiKey: string;
   apiUrl?: string;
+  governor?: GovernorOptions;
   factory?: ClientFactory;
   onEvent?: (e: unknown) => void;
   trace?: (line: string) => void;
@@ -136,6 +139,7 @@ export async function checkKeyOnline(options: {
   const client = await factory({
     apiKey: options.apiKey,
     ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+    ...(options.governor ? { governor: options.governor } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.trace ? { trace: options.trace } : {}),
   });

@@ -131,20 +131,25 @@ export class NoSecureStoreError extends KeyError {
 }
 
 /**
- * A keychain operation failed (locked keychain, denied access, no Secret Service).
+ * A keychain operation failed (locked keychain, denied access, no Secret Service). `detail` is the cause alone.
  *
  * @example
  * throw new KeychainError("read", new Error("No such interface"));
  */
 export class KeychainError extends KeyError {
   override name = "KeychainError";
+  readonly detail: string;
+  /** `action`: "read", "store", "delete", or "probe" (is the keychain usable at all). */
   constructor(action: string, cause: unknown) {
     const detail = cause instanceof Error ? cause.message : String(cause);
     super(
-      `the OS keychain refused to ${action} the key (${detail})`,
+      action === "probe"
+        ? `the OS keychain is not usable (${detail})`
+        : `the OS keychain could not ${action} the key (${detail})`,
       "unlock the keychain (or start a Secret Service), or use `fichier key set --store file` with FICHIER_PASSPHRASE",
       1,
       { cause },
     );
+    this.detail = detail;
   }
 }

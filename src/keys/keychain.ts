@@ -52,7 +52,7 @@ export function osKeychain(env: NodeJS.ProcessEnv = process.env): SecretStore {
         await probe.deleteCredential();
         if (back !== "probe") throw new Error("the keychain did not return what was written");
       } catch (e) {
-        throw new KeychainError("be used", e);
+        throw new KeychainError("probe", e);
       }
     },
     async get(profile) {

@@ -1,7 +1,7 @@
 // Storing and forgetting a key: the keychain when it works, else the encrypted file when a passphrase is
 // available, else a refusal naming the choices. Never plaintext.
 import { configDir, keyFilePath, readMeta, type StoreKind, updateMeta } from "./config.js";
-import { NoSecureStoreError } from "./errors.js";
+import { KeychainError, NoSecureStoreError } from "./errors.js";
 import { removeKeyFile, type ScryptParams, writeKeyFile } from "./file-store.js";
 import { osKeychain, type SecretStore } from "./keychain.js";
 
@@ -52,7 +52,7 @@ export async function storeKey(options: StoreOptions): Promise<StoredKey> {
       await keychain.probe();
       store = "keychain";
     } catch (e) {
-      keychainProblem = (e as Error).message;
+      keychainProblem = e instanceof KeychainError ? e.detail : (e as Error).message;
     }
   }
   if (store === "keychain") {
@@ -117,7 +117,9 @@ export async function forgetKey(options: {
     keychainRemoved = await keychain.delete(options.profile);
   } catch (e) {
     // Only a problem if the key was recorded there; otherwise there was nothing to remove.
-    if (meta.profiles[options.profile]?.store === "keychain") keychainProblem = (e as Error).message;
+    if (meta.profiles[options.profile]?.store === "keychain") {
+      keychainProblem = e instanceof KeychainError ? e.detail : (e as Error).message;
+    }
   }
   const file = await removeKeyFile(keyFilePath(dir, options.profile));
   const metadata = meta.profiles[options.profile] !== undefined;

@@ -15,7 +15,7 @@ const FAST = { N: 1024, r: 8, p: 1 };
 function memoryKeychain(usable = true): SecretStore & { map: Map<string, string> } {
   const map = new Map<string, string>();
   const check = () => {
-    if (!usable) throw new KeychainError("be used", new Error("no Secret Service"));
+    if (!usable) throw new KeychainError("probe", new Error("no Secret Service"));
   };
   return {
     map,
