@@ -79,6 +79,8 @@ export interface LockConfig {
   maxMs: number;
   /** After this long without a lock, the doubling starts again from `baseMs`. */
   quietMs: number;
+  /** Added to the server's unlock time so the first call after a lock does not land on its edge. */
+  marginMs?: number;
 }
 
 /**
@@ -98,7 +100,7 @@ export function recordFlood(state: BudgetState, now: number, unlockAt: number, c
   const repeated = state.lockCount > 0 && now - state.lastLockAt < cfg.quietMs + state.lockCount * cfg.baseMs;
   const lockCount = repeated ? state.lockCount + 1 : 1;
   const ours = Math.min(cfg.maxMs, cfg.baseMs * 2 ** (lockCount - 1));
-  const lockedUntil = Math.max(unlockAt, now + ours, state.lockedUntil);
+  const lockedUntil = Math.max(unlockAt + (cfg.marginMs ?? 0), now + ours, state.lockedUntil);
   // Prune rule stamps older than a day so the state file stays small.
   const rules: Record<string, number> = {};
   for (const [k, v] of Object.entries(state.rules)) if (now - v < 86_400_000) rules[k] = v;

@@ -1,6 +1,14 @@
 // The governor: pacing and retry around the transport, as rclone's pacer and octokit's throttling are.
 // Endpoint code only describes requests; this layer decides when they go and whether they go again.
-import { type BudgetState, backoffMs, decide, type RuleIntervals, recordFlood, ruleFor } from "./budget.js";
+import {
+  type BudgetState,
+  backoffMs,
+  decide,
+  type LockConfig,
+  type RuleIntervals,
+  recordFlood,
+  ruleFor,
+} from "./budget.js";
 import {
   type BudgetStore,
   defaultStateDir,
@@ -134,7 +142,7 @@ export class Governor {
   private readonly random: () => number;
   private readonly bucket: { rate: number; burst: number };
   private readonly intervals: RuleIntervals;
-  private readonly lockCfg: { baseMs: number; maxMs: number; quietMs: number };
+  private readonly lockCfg: LockConfig;
   private readonly retries: number;
   private readonly floodRetries: number;
   private readonly backoff: { baseMs: number; maxMs: number };
@@ -161,6 +169,7 @@ export class Governor {
       baseMs: options.floodLockMs ?? 30_000,
       maxMs: options.maxFloodLockMs ?? 3_600_000,
       quietMs: 600_000,
+      marginMs: 250,
     };
     this.retries = options.retries ?? 4;
     this.floodRetries = options.floodRetries ?? 3;

@@ -1,0 +1,165 @@
+// The governor against the emulator with `limits: "real"`: a mixed workload without a single flood, in
+// close to the minimum time; an injected flood lock holds every request back until it ends.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type FichierClient } from "../../../src/api/client.js";
+import { FloodError } from "../../../src/api/errors.js";
+import type { Clock } from "../../../src/api/governor.js";
+import type { ClientEvent } from "../../../src/api/types.js";
+import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { uploadOne } from "./support.js";
+
+/** One virtual clock for the emulator's limits and the governor's sleeps: minutes of limits in milliseconds. */
+function virtualClock(start = Date.UTC(2026, 0, 5, 9)): Clock & { t: number } {
+  const c = {
+    t: start,
+    now: () => c.t,
+    sleep: async (ms: number) => {
+      c.t += Math.max(0, ms);
+    },
+  };
+  return c;
+}
+
+// The emulator's documented limit (DECISIONS.md): 3 requests/s per key, token bucket with a burst of 3.
+const LIMIT_RATE = 3;
+const LIMIT_BURST = 3;
+// The governor's pace for this workload: rclone's 400 ms (2.5/s) under the limit's 3/s.
+const RATE = 2.5;
+const BURST = 3;
+
+describe("mixed workload under real limits (virtual clock)", () => {
+  const clock = virtualClock();
+  let emu: TestEmulator;
+  let client: FichierClient;
+  const events: ClientEvent[] = [];
+
+  beforeAll(async () => {
+    emu = await withEmulator({ limits: "real", now: clock.now });
+    client = createClient({
+      apiKey: emu.premium.apiKey,
+      apiUrl: emu.apiUrl,
+      governor: { shared: false, clock, rate: RATE, burst: BURST, random: () => 0.5 },
+      onEvent: (e) => events.push(e),
+    });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await emu?.close();
+  });
+
+  it("60 mixed calls: zero floods, close to the minimum time", async () => {
+    const link = await uploadOne(client, "workload.txt", "payload");
+    const before = emu.admin.stats();
+    const t0 = clock.t;
+    const N = 60;
+    let lastFolder = 0;
+    let failures = 0;
+    for (let i = 0; i < N; i++) {
+      try {
+        switch (i % 10) {
+          case 0:
+            await client.user.info({ fresh: i === 0 });
+            break;
+          case 1:
+            lastFolder = (await client.folders.create({ name: `w${i}` })).folderId;
+            break;
+          case 3:
+            await client.folders.list({ folderId: lastFolder });
+            break;
+          case 4:
+            await client.download.getToken({ url: link.download });
+            break;
+          case 5:
+            await client.remote.list();
+            break;
+          case 6:
+            await client.files.setAttributes({ urls: [link.download], description: `d${i}` });
+            break;
+          default:
+            await client.files.info({ url: link.download });
+        }
+      } catch (e) {
+        failures++;
+        if (e instanceof FloodError) throw e;
+      }
+    }
+    const elapsed = clock.t - t0;
+    const after = emu.admin.stats();
+    const sent = after.requests - before.requests;
+    // Only the first user.info reaches the server; the later ones are served from the 5-minute cache.
+    const minGovernor = Math.max(0, ((sent - BURST) / RATE) * 1000);
+    const minLimits = Math.max(0, ((sent - LIMIT_BURST) / LIMIT_RATE) * 1000);
+    console.log(
+      `workload: ${N} calls, ${sent} requests, ${after.floodLocks - before.floodLocks} flood locks, ` +
+        `${(elapsed / 1000).toFixed(1)} s (governor minimum ${(minGovernor / 1000).toFixed(1)} s, ` +
+        `limits minimum ${(minLimits / 1000).toFixed(1)} s)`,
+    );
+    expect(failures).toBe(0);
+    expect(after.floodLocks - before.floodLocks).toBe(0);
+    expect(events.filter((e) => e.type === "flood")).toHaveLength(0);
+    expect(sent).toBe(N - Math.floor((N - 1) / 10));
+    // Close to the minimum: within 5 % (plus one call) of what the pace allows, and never faster than the limits.
+    expect(elapsed).toBeGreaterThanOrEqual(minLimits);
+    expect(elapsed).toBeLessThanOrEqual(minGovernor * 1.05 + 1000 / RATE);
+  });
+
+  it("the same workload without a governor floods (the test can fail)", async () => {
+    clock.t += 120_000;
+    const raw = createClient({ apiKey: emu.premium.apiKey, apiUrl: emu.apiUrl, governor: false });
+    const link = (await raw.files.list({ folderId: 0 }))[0]!;
+    let flood: unknown;
+    for (let i = 0; i < 10 && !flood; i++) {
+      await raw.files.info({ url: link.url }).catch((e) => {
+        flood = e;
+      });
+    }
+    expect(flood).toBeInstanceOf(FloodError);
+    await raw.close();
+  });
+});
+
+describe("an injected flood lock (real clock)", () => {
+  let emu: TestEmulator;
+  beforeAll(async () => {
+    emu = await withEmulator({ limits: "real", lockSeconds: 2 });
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+
+  it("holds every request back until the lock ends", async () => {
+    const events: ClientEvent[] = [];
+    const client = createClient({
+      apiKey: emu.premium.apiKey,
+      apiUrl: emu.apiUrl,
+      governor: { shared: false, rate: 2, burst: 3, floodLockMs: 2000 },
+      onEvent: (e) => events.push(e),
+    });
+    await client.remote.list();
+    const lockSeconds = 2;
+    emu.admin.lock(emu.premium.apiKey, lockSeconds);
+    const lockEnds = Date.now() + lockSeconds * 1000;
+    const before = emu.admin.stats().requests;
+    let seenFlood: () => void = () => {};
+    const flooded = new Promise<void>((r) => {
+      seenFlood = r;
+    });
+    client.governor?.on((e) => {
+      if (e.type === "flood") seenFlood();
+    });
+    const first = client.remote.list();
+    await flooded;
+    // Once the flood is known, five more calls start; none may reach the emulator before the lock ends.
+    const more = Promise.all([1, 2, 3, 4, 5].map(() => client.remote.list()));
+    await new Promise((r) => setTimeout(r, Math.max(0, lockEnds - Date.now() - 300)));
+    const duringLock = emu.admin.stats().requests - before;
+    await Promise.all([first, more]);
+    const total = emu.admin.stats().requests - before;
+    console.log(`flood lock: ${duringLock} request(s) reached the emulator during the lock, ${total} in all`);
+    expect(duringLock).toBe(1);
+    expect(total).toBe(7);
+    expect(Date.now()).toBeGreaterThanOrEqual(lockEnds);
+    expect(events.some((e) => e.type === "wait" && e.reason === "flood lock")).toBe(true);
+    await client.close();
+  });
+});
