@@ -111,6 +111,16 @@ export function uploadApi(ctx: ClientContext): UploadApi {
         });
       } catch (e) {
         if (e instanceof FichierError) throw e;
+        // planMultipart refuses a body that differs from its declared size (the file changed meanwhile).
+        const range = e instanceof RangeError ? e : (e as { cause?: unknown })?.cause;
+        if (range instanceof RangeError) {
+          throw new FichierError(`${endpoint}: ${range.message}`, {
+            endpoint,
+            retryable: false,
+            hint: "The file changed while it was being sent: upload it again once it is stable.",
+            cause: e,
+          });
+        }
         throw networkFailure(e, endpoint, signal);
       } finally {
         ctx.mutated("files");
