@@ -56,8 +56,9 @@ export function createEmulatorCommand(): Command {
     )
     .option("--public-download-url <url>", "base of the download-token URLs handed out (behind a proxy)")
     .option("--json", "print one JSON line with the URLs, admin token and accounts on stdout")
-    .action(async (opts: CliOptions) => {
-      const json = opts.json === true;
+    .action(async (opts: CliOptions, command: Command) => {
+      // The fichier program has a global --json that commander may bind to the parent: read both.
+      const json = opts.json === true || command.optsWithGlobals().json === true;
       const options: EmulatorOptions = {
         host: opts.host,
         port: opts.port,

@@ -185,7 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       };
       store.insertAccount(row);
       log(`account created: ${a.email} (offer ${a.offer})`);
-      return toAccount(row);
+      return { email: row.email, offer: row.offer, apiKey };
     },
     regenerateKey(email) {
       const a = keyOf(email);
@@ -300,7 +300,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   );
   for (const job of store.pendingRemoteJobs()) ctx.runRemoteJob(job.id);
 
-  let lastAccounts = store.accounts().map(toAccount);
+  // `accounts` lists the four default accounts (contract), with their current keys; createAccount returns the others.
+  const defaults = (): EmulatorAccount[] =>
+    DEFAULT_ACCOUNTS.map((d) => store.account(d.email))
+      .filter((a): a is AccountRow => a !== undefined)
+      .map(toAccount);
+  let lastAccounts = defaults();
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -308,7 +313,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       abort.abort();
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
-      lastAccounts = store.accounts().map(toAccount);
+      lastAccounts = defaults();
       const settle = (ms: number) =>
         Promise.race([Promise.allSettled([...ctx.inflight]), new Promise((r) => setTimeout(r, ms).unref())]);
       await settle(CLOSE_WAIT_MS);
@@ -329,7 +334,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     dataDir,
     adminToken: ctx.adminToken,
     get accounts() {
-      if (store.db.open) lastAccounts = store.accounts().map(toAccount);
+      if (store.db.open) lastAccounts = defaults();
       return lastAccounts;
     },
     admin,

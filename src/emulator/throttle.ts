@@ -4,7 +4,8 @@ import { Transform, type TransformCallback } from "node:stream";
 /**
  * Paces a byte count: `delayFor(n)` says how long to wait before handing over the next n bytes.
  * @example
- * const p = new Pacer(1000); p.delayFor(500, 0); // 500 (ms) at t=0
+ * const p = new Pacer(1000); p.delayFor(500, 0); // 0: the first bytes go at once
+ * p.delayFor(500, 0); // 500 (ms): they wait for the first 500 bytes to fit the rate
  */
 export class Pacer {
   private sent = 0;
@@ -14,8 +15,9 @@ export class Pacer {
   /** Milliseconds to wait before `n` more bytes may go, at time `now` (ms). */
   delayFor(n: number, now: number): number {
     if (this.start === null) this.start = now;
-    this.sent += n;
+    // The first bytes go at once; each later slice waits until the bytes before it fit the rate.
     const due = this.start + (this.sent / this.bytesPerSecond) * 1000;
+    this.sent += n;
     return Math.max(0, due - now);
   }
 }

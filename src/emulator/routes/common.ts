@@ -80,7 +80,7 @@ export function ownFile(ctx: Ctx, account: AccountRow, url: string): FileRow {
 }
 
 /**
- * Whether an account may read (info, token, copy) a file of another account: public unless an ACL excludes it.
+ * Whether a file's ACL lets an account read it (spec §7.6 `acl`).
  * Our choice: the emulator has no geolocation, every client is in country "FR".
  */
 export function aclAllows(f: FileRow, account: AccountRow, ip: string): boolean {
@@ -107,10 +107,29 @@ export function readableFile(
 ): FileRow {
   const f = fileByUrl(ctx, url);
   const owner = f.owner === account.email;
-  if (!owner && !aclAllows(f, account, ip) && !sharedWith(ctx, account, f.owner, f.folder))
-    throw KO.notAllowed();
+  if (!owner) {
+    // Our model (docs/emulator.md "Who may read a file"): another account's file is private to its owner unless it
+    // was uploaded anonymously, sits in a publicly shared folder, or in a folder shared with the caller.
+    const reachable =
+      f.owner === null ||
+      inPublicShare(ctx, f.owner, f.folder) ||
+      !!sharedWith(ctx, account, f.owner, f.folder);
+    if (!reachable || !aclAllows(f, account, ip)) throw KO.notAllowed();
+  }
   if (f.pass && (needPass || !owner) && pass !== f.pass) throw KO.notAllowed();
   return f;
+}
+
+/** True when the folder or one of its ancestors has a public share link (`folder/share.cgi` with share: 1). */
+export function inPublicShare(ctx: Ctx, owner: string, folderId: number): boolean {
+  let id = folderId;
+  for (let depth = 0; id !== 0 && depth < 1000; depth++) {
+    const f = ctx.store.folder(owner, id);
+    if (!f) return false;
+    if (f.share_hash) return true;
+    id = f.parent;
+  }
+  return false;
 }
 
 /** A groupware share entry (spec §7.15). */

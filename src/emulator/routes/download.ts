@@ -165,6 +165,8 @@ export async function serveDownload(
   };
   if (range !== "none") headers["Content-Range"] = `bytes ${start}-${end}/${file.size}`;
   res.writeHead(range === "none" ? 200 : 206, headers);
+  // Headers go out now, not with the first (possibly paced) body bytes.
+  res.flushHeaders();
   if (req.method === "HEAD" || length === 0) {
     res.end();
     return;

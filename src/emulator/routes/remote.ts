@@ -4,11 +4,11 @@ import { z } from "zod";
 import { BlobWriter } from "../blobs.js";
 import { parisDate } from "../clock.js";
 import { type ApiRoute, accountOf, type Ctx } from "../context.js";
-import { KO } from "../http.js";
+import { ApiError, KO } from "../http.js";
 import { ids } from "../ids.js";
 import { fileUrl, isValidName, mimeOf, parseFileUrl } from "../names.js";
-import type { RemoteRow } from "../store.js";
-import { int, parse, resolveFolder } from "./common.js";
+import type { FileRow, RemoteRow } from "../store.js";
+import { int, parse, readableFile, resolveFolder } from "./common.js";
 
 // spec §7.19: `headers` is an object ([SW]) or a list of "Name: value" strings ([PHP]); both accepted.
 const headersSchema = z.union([z.record(z.string(), z.string()), z.array(z.string())]);
@@ -117,9 +117,14 @@ async function fetchOne(ctx: Ctx, job: RemoteRow, url: string, signal: AbortSign
   const existing = parseFileUrl(url);
   if (existing) {
     // A 1fichier URL is never fetched: it is copied server-side when public.
-    const f = ctx.store.file(existing);
-    if (!f) return ko("Resource not found #469");
-    if (f.pass || f.acl) return ko("Resource not allowed #631");
+    const account = ctx.store.account(job.owner);
+    let f: FileRow;
+    try {
+      if (!account) throw KO.notFound();
+      f = readableFile(ctx, account, url, undefined, "127.0.0.1", false);
+    } catch (e) {
+      return ko(e instanceof ApiError ? e.message : "Resource not found #469");
+    }
     const id = ids.file();
     ctx.store.insertFile({
       ...f,
