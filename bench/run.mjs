@@ -82,7 +82,7 @@ async function transfer(emu, file, bytes) {
       `download answered ${down.status} with ${down.downloaded} bytes, expected 200 with ${bytes}`,
     );
   }
-  return { up, down };
+  return { up, end, down };
 }
 
 const tmp = await tempFolder();
@@ -96,12 +96,13 @@ try {
 
   emu = await startEmulatorProcess(["--limits", "off", "--data", join(tmp.dir, "data")]);
   const idleRss = await peakRss(emu.pid);
-  const { up, down } = await transfer(emu, file, bytes);
+  const { up, end, down } = await transfer(emu, file, bytes);
   const peak = await peakRss(emu.pid);
   const exitCode = await emu.stop();
 
   const rows = [
     ["upload (upload.cgi)", sizeMiB, round3(up.seconds), mibps(bytes, up.seconds)],
+    ["upload result (end.pl)", null, round3(end.seconds), null],
     ["download (token URL)", sizeMiB, round3(down.seconds), mibps(bytes, down.seconds)],
   ];
   const memory = [
