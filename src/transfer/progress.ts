@@ -139,35 +139,3 @@ export class ProgressReporter {
     });
   }
 }
-
-/**
- * Formats a byte count for humans (binary units, as `ls -h`).
- *
- * @example
- * formatBytes(1536); // "1.5 KiB"
- */
-export function formatBytes(n: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
-}
-
-/**
- * Formats seconds as `h:mm:ss` or `m:ss`.
- *
- * @example
- * formatDuration(75); // "1:15"
- */
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return "--:--";
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-}

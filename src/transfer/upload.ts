@@ -13,9 +13,10 @@ import {
   InvalidNameError,
   isFichierError,
   NetworkError,
+  NotFoundError,
 } from "../api/errors.js";
 import { encodeName } from "../api/names.js";
-import type { FileItem, UploadLink, UploadServer } from "../api/types.js";
+import type { FileItem, FolderListing, UploadLink, UploadServer } from "../api/types.js";
 import type { TransferClient } from "./client.js";
 import { ChecksumMismatchError, UploadRefusedError } from "./errors.js";
 import { type ProgressListener, ProgressReporter } from "./progress.js";
@@ -28,7 +29,11 @@ export const MAX_FILE_BYTES = 300e9;
 export const END_WINDOW_MS = 2 * 3600_000;
 
 /** Folder listings fetched during one run, shared by every file of a tree (one listing per folder). */
-export type ListingCache = Map<number, Promise<FileItem[]>>;
+export interface ListingCache {
+  get(folderId: number): Promise<FileItem[]> | undefined;
+  set?(folderId: number, items: Promise<FileItem[]>): void;
+  delete?(folderId: number): void;
+}
 
 /** Options of {@link uploadFile}. */
 export interface UploadFileOptions {
@@ -145,11 +150,13 @@ function listFolder(
   cache: ListingCache | undefined,
   fresh = false,
 ) {
-  const cached = cache?.get(folderId);
-  if (cached && !fresh) return cached;
+  const cached = fresh ? undefined : cache?.get(folderId);
+  if (cached) return cached;
   const p = client.files.list({ folderId });
-  cache?.set(folderId, p);
-  p.catch(() => cache?.delete(folderId));
+  if (cache?.set) cache.set(folderId, p);
+  p.catch(() => {
+    if (cache?.delete) cache.delete(folderId);
+  });
   return p;
 }
 
@@ -241,6 +248,19 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
     });
     if (earlier.length > 0) {
       for (const e of earlier) {
+        if (e.state === "done" && e.url && e.whirlpool) {
+          // Finished by an earlier run (a rerun of a whole tree): one file/info call says whether the file
+          // is still there, cheaper than a folder listing (1 per 30 s per folder, DECISIONS.md "Limits").
+          const info = await client.files.info({ url: e.url }).catch((err: unknown) => {
+            if (err instanceof NotFoundError) return undefined;
+            throw err;
+          });
+          if (info && info.size === size && info.checksum.toLowerCase() === e.whirlpool.toLowerCase()) {
+            return skipped("journal", e.url, e.whirlpool);
+          }
+          await journal.remove(e.id);
+          continue;
+        }
         if (e.state === "sent" && e.whirlpool && Date.now() - e.updatedAt < END_WINDOW_MS) {
           // The answer of end.pl may simply have been lost: ask once more (no long polling here).
           const link = await pollEnd(
@@ -258,16 +278,20 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
           }
         }
       }
-      const items = await listFolder(client, folderId, options.listings);
-      if (items.some((i) => i.filename === name && i.size === size)) {
-        const w = earlier.find((e) => e.whirlpool)?.whirlpool ?? (await localHash());
-        const match = findRemoteMatch(items, { name, size, whirlpool: w });
-        if (match) {
-          for (const e of earlier) await journal.patch(e.id, { state: "done", url: match.url, whirlpool: w });
-          return skipped("journal", match.url, w);
+      const pending = earlier.filter((e) => e.state !== "done");
+      if (pending.length > 0) {
+        const items = await listFolder(client, folderId, options.listings);
+        if (items.some((i) => i.filename === name && i.size === size)) {
+          const w = pending.find((e) => e.whirlpool)?.whirlpool ?? (await localHash());
+          const match = findRemoteMatch(items, { name, size, whirlpool: w });
+          if (match) {
+            for (const e of pending)
+              await journal.patch(e.id, { state: "done", url: match.url, whirlpool: w });
+            return skipped("journal", match.url, w);
+          }
         }
+        for (const e of pending) await journal.remove(e.id);
       }
-      for (const e of earlier) await journal.remove(e.id);
     }
   }
 
@@ -487,6 +511,23 @@ export async function uploadTree(
   options.onPlanned?.(plannedBytes, ok.length);
 
   const root = await client.paths.resolveFolder(options.to ?? "0", { create: true });
+  // One folder/ls.cgi (with files) per folder and per run serves both the sub-folder lookups and the
+  // file matching; folders created by this run are known empty and never listed.
+  const folderListings = new Map<number, Promise<FolderListing>>();
+  const created = new Set<number>();
+  const listingOf = (folderId: number): Promise<FolderListing> => {
+    let p = folderListings.get(folderId);
+    if (!p) {
+      p = client.folders.list({ folderId, files: true });
+      folderListings.set(folderId, p);
+      p.catch(() => folderListings.delete(folderId));
+    }
+    return p;
+  };
+  const listings: ListingCache = {
+    get: (folderId) =>
+      created.has(folderId) ? Promise.resolve([]) : listingOf(folderId).then((l) => l.items ?? []),
+  };
   const folderIds = new Map<string, number>([["", root]]);
   const ensureFolder = async (parts: string[]): Promise<number> => {
     const key = parts.join("/");
@@ -494,21 +535,17 @@ export async function uploadTree(
     if (known !== undefined) return known;
     const parent = await ensureFolder(parts.slice(0, -1));
     const name = parts[parts.length - 1]!;
-    let id: number;
-    const existing = (await client.folders.list({ folderId: parent })).subFolders.find(
-      (s) => s.name === name,
-    );
-    if (existing) {
-      id = existing.id;
-    } else {
+    let id: number | undefined;
+    if (!created.has(parent)) id = (await listingOf(parent)).subFolders.find((s) => s.name === name)?.id;
+    if (id === undefined) {
       try {
         id = (await client.folders.create({ name, parentId: parent })).folderId;
+        created.add(id);
       } catch (e) {
         // Created meanwhile by another run (DECISIONS.md: duplicate folder names refused, #9002).
         if (!(e instanceof ConflictError)) throw e;
-        const again = (await client.folders.list({ folderId: parent })).subFolders.find(
-          (s) => s.name === name,
-        );
+        folderListings.delete(parent);
+        const again = (await listingOf(parent)).subFolders.find((s) => s.name === name);
         if (!again) throw e;
         id = again.id;
       }
@@ -519,7 +556,6 @@ export async function uploadTree(
   // Folders are created in order (parents first), one at a time: creation is cheap and races are not.
   for (const d of plan.dirs) await ensureFolder(d);
 
-  const listings: ListingCache = new Map();
   const queue = [...ok];
   const parallel = Math.max(1, Math.floor(options.parallel ?? 2));
   const worker = async () => {

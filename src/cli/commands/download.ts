@@ -13,8 +13,8 @@ import {
   downloadShare,
   MAX_CONNECTIONS,
 } from "../../transfer/download.js";
-import { formatBytes } from "../../transfer/progress.js";
 import type { CliContext } from "../context.js";
+import { formatBytes } from "../output.js";
 import { classifyTarget, resolveItem } from "../targets.js";
 import { readPassword } from "./ls.js";
 import { createProgressView, finishTransfers, parseIntOption } from "./upload.js";
@@ -95,7 +95,7 @@ export function register(program: Command, ctx: CliContext): void {
           (d) => `${d.path}  ${formatBytes(d.size)}${d.verified ? "  whirlpool ok" : "  (not verified)"}`,
         );
         lines.push(
-          `${downloaded.length} downloaded, ${failed.length} failed, ${formatBytes(bytes)} received in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? bytes / seconds : 0)}/s)`,
+          `${downloaded.length} downloaded, ${failed.length} failed, ${formatBytes(bytes)} received in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? Math.round(bytes / seconds) : 0)}/s)`,
         );
         ctx.out.result(lines.join("\n"), {
           downloaded,

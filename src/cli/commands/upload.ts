@@ -6,12 +6,28 @@
 import type { Command } from "commander";
 import { registerSecret } from "../../keys/redact.js";
 import { ChecksumMismatchError } from "../../transfer/errors.js";
-import { formatBytes, formatDuration, SpeedMeter, type TransferEvent } from "../../transfer/progress.js";
+import { SpeedMeter, type TransferEvent } from "../../transfer/progress.js";
 import { uploadTree } from "../../transfer/upload.js";
 import { openUploadJournal } from "../../transfer/upload-journal.js";
 import type { CliContext } from "../context.js";
 import { type FailedItem, PartialSuccessError, UsageError } from "../errors.js";
+import { formatBytes } from "../output.js";
 import { readPassword } from "./ls.js";
+
+/**
+ * Formats seconds as `h:mm:ss` or `m:ss`.
+ *
+ * @example
+ * formatDuration(75); // "1:15"
+ */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return "--:--";
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
 
 /** Renders transfer events: NDJSON on stderr with --json, one live line on a terminal, else plain lines. */
 export interface ProgressView {
@@ -64,7 +80,7 @@ export function createProgressView(ctx: CliContext, now: () => number = Date.now
       .join("  ");
     out.progress(
       `${bar(frac)} ${Math.floor(frac * 100)}% ${doneFiles}/${expectedFiles} files ${formatBytes(done)}/${formatBytes(expectedBytes)} ` +
-        `${formatBytes(speed)}/s ETA ${formatDuration(eta)}  ${active}`,
+        `${formatBytes(Math.round(speed))}/s ETA ${formatDuration(eta)}  ${active}`,
     );
   };
   let doneBytes = 0;
@@ -228,7 +244,7 @@ export function register(program: Command, ctx: CliContext): void {
           (u) =>
             `${u.url}  ${u.filename}${u.skipped ? ` (skipped: ${u.skipped === "journal" ? "already uploaded" : "exists"})` : ""}`,
         );
-        const speed = seconds > 0 ? bytes / seconds : 0;
+        const speed = seconds > 0 ? Math.round(bytes / seconds) : 0;
         lines.push(
           `${result.uploaded.length} uploaded, ${failed.length} failed, ${formatBytes(bytes)} sent in ${seconds.toFixed(1)} s (${formatBytes(speed)}/s)`,
         );

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  formatBytes,
-  formatDuration,
-  ProgressReporter,
-  SpeedMeter,
-  type TransferEvent,
-} from "../../../src/transfer/progress.js";
+import { ProgressReporter, SpeedMeter, type TransferEvent } from "../../../src/transfer/progress.js";
 
 describe("progress", () => {
   it("measures speed over a sliding window and derives an ETA", () => {
@@ -41,14 +35,5 @@ describe("progress", () => {
     const progress = events.filter((e) => e.type === "progress");
     expect(progress.length).toBe(3);
     expect(progress.at(-1)).toMatchObject({ bytes: 100, size: 100, eta: 0 });
-  });
-
-  it("formats sizes and durations", () => {
-    expect(formatBytes(0)).toBe("0 B");
-    expect(formatBytes(1536)).toBe("1.5 KiB");
-    expect(formatBytes(200 * 1024 * 1024)).toBe("200 MiB");
-    expect(formatDuration(75)).toBe("1:15");
-    expect(formatDuration(3661)).toBe("1:01:01");
-    expect(formatDuration(null)).toBe("--:--");
   });
 });

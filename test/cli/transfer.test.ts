@@ -1,0 +1,100 @@
+// `fichier upload`, `download` and `cat`, spawned from dist/ against an emulator, with a canary key that
+// must never appear in any output.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { assertBuilt, captured, run, sandbox } from "./support.js";
+
+const CANARY = "CanaryTransferKey_0123456789abcd";
+let em: RunningEmulator;
+let tmp: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  assertBuilt();
+  em = await startEmulator({ limits: "off" });
+  em.admin.createAccount({ email: "canary-transfer@emulator.local", offer: 1, apiKey: CANARY });
+  tmp = await mkdtemp(join(tmpdir(), "fichier-cli-transfer-"));
+  env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: em.apiUrl };
+});
+afterAll(async () => {
+  await em?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+  for (const text of captured) expect(text).not.toContain(CANARY);
+});
+
+describe("fichier upload / download / cat", () => {
+  it("uploads a tree and a file, then downloads and cats them back", async () => {
+    const tree = join(tmp, "docs");
+    await mkdir(join(tree, "inner"), { recursive: true });
+    await writeFile(join(tree, "one.txt"), "first file\n");
+    await writeFile(join(tree, "inner", "two.txt"), "second file, a bit longer\n");
+    const state = join(tmp, "state");
+    const up = await run(["--json", "upload", tree, "--to", "/cli-dest"], {
+      env: { ...env, FICHIER_STATE_DIR: state },
+    });
+    expect(up.code, up.stderr).toBe(0);
+    const result = JSON.parse(up.stdout) as {
+      uploaded: { filename: string; url: string; whirlpool: string }[];
+    };
+    expect(result.uploaded.map((u) => u.filename).sort()).toEqual(["one.txt", "two.txt"]);
+    // --json progress: NDJSON events on stderr, each line a JSON object.
+    const events = up.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { type: string });
+    expect(events.some((e) => e.type === "done")).toBe(true);
+
+    // Same command again with the same journal: nothing is sent twice.
+    const again = await run(["--json", "upload", tree, "--to", "/cli-dest"], {
+      env: { ...env, FICHIER_STATE_DIR: state },
+    });
+    expect(again.code, again.stderr).toBe(0);
+    const second = JSON.parse(again.stdout) as { uploaded: { skipped?: string }[] };
+    expect(second.uploaded.map((u) => u.skipped)).toEqual(["journal", "journal"]);
+
+    const one = result.uploaded.find((u) => u.filename === "one.txt")!;
+    const out = join(tmp, "out");
+    const down = await run(["download", one.url, "-o", out, "--connections", "2"], { env });
+    expect(down.code, down.stderr).toBe(0);
+    expect(await readFile(join(out, "one.txt"), "utf8")).toBe("first file\n");
+
+    const refused = await run(["download", one.url, "-o", out], { env });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/already exists.*--force/s);
+    const forced = await run(["download", one.url, "-o", out, "--force"], { env });
+    expect(forced.code, forced.stderr).toBe(0);
+
+    const folderOut = join(tmp, "folder-out");
+    const folder = await run(["download", "/cli-dest", "-o", folderOut], { env });
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(await readFile(join(folderOut, "cli-dest", "docs", "inner", "two.txt"), "utf8")).toBe(
+      "second file, a bit longer\n",
+    );
+
+    const cat = await run(["cat", one.url], { env });
+    expect(cat.code, cat.stderr).toBe(0);
+    expect(cat.stdout).toBe("first file\n");
+    const part = await run(["cat", one.url, "--range", "6-9"], { env });
+    expect(part.stdout).toBe("file");
+  });
+
+  it("refuses an empty file up front with a clear message", async () => {
+    const empty = join(tmp, "empty.dat");
+    await writeFile(empty, "");
+    const r = await run(["upload", empty], { env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/empty/);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("fichier: ")).length).toBeGreaterThan(0);
+  });
+
+  it("rejects bad option values as usage errors (exit 2)", async () => {
+    const r = await run(["download", "https://1fichier.com/?abcdefghij0123456789", "--connections", "31"], {
+      env,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--connections/);
+  });
+});
