@@ -277,6 +277,23 @@ export class Governor {
 
   private async noteFlood(e: FloodError, endpoint: string): Promise<number> {
     const now = this.clock.now();
+    if (e.code === 38 && endpoint === "user/info.cgi") {
+      // spec §2.1: #38 limits user/info.cgi only (JD: other calls keep working); wait out that rule alone.
+      const state = await this.store.transact((s) => {
+        const next = { ...s, rules: { ...s.rules, "user-info": now } };
+        return { state: next, result: next };
+      });
+      this.last = state;
+      this.stats.floods++;
+      const until = now + this.intervals.userInfoMs;
+      this.emit({
+        type: "flood",
+        unlockAt: until,
+        endpoint,
+        message: `${endpoint}: account info limit reached`,
+      });
+      return until;
+    }
     const state = await this.store.transact((s) => {
       const next = recordFlood(s, now, e.unlockAt, this.lockCfg);
       return { state: next, result: next };

@@ -273,3 +273,24 @@ describe("FileBudgetStore", () => {
     expect(await s.transact((st) => ({ state: st, result: st.tokens }))).toBe(2);
   });
 });
+
+describe("Governor: #38 on user/info", () => {
+  it("waits out the account-info rule only; other calls are not paused", async () => {
+    const clock = fakeClock();
+    const g = new Governor({ clock, shared: false, random: () => 0 });
+    let n = 0;
+    const info = g.run({ endpoint: "user/info.cgi", body: {} }, async () => {
+      n++;
+      if (n === 1)
+        throw new FloodError("Flood detected: IP Locked #38", { code: 38, unlockAt: clock.t + 30_000 });
+      return "info";
+    });
+    const t0 = clock.t;
+    await expect(info).resolves.toBe("info");
+    expect(clock.t - t0).toBe(300_000);
+    // Another endpoint right after is not held by a key-wide lock.
+    const t1 = clock.t;
+    await g.run({ endpoint: "file/info.cgi" }, async () => 1);
+    expect(clock.t - t1).toBeLessThan(1000);
+  });
+});
