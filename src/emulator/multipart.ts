@@ -62,12 +62,13 @@ export class MultipartParser {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     for (;;) {
       if (this.state === "preamble") {
-        const i = this.buf.indexOf(this.delimiter);
-        if (i < 0) {
-          this.buf = this.buf.subarray(Math.max(0, this.buf.length - this.delimiter.length + 1));
+        const found = this.findDelimiter();
+        if (found.at < 0 || found.wait) {
+          const keep = found.at >= 0 ? found.at : Math.max(0, this.buf.length - this.delimiter.length + 1);
+          this.buf = this.buf.subarray(keep);
           return events;
         }
-        this.buf = this.buf.subarray(i + this.delimiter.length);
+        this.buf = this.buf.subarray(found.at + this.delimiter.length);
         this.state = "after";
       } else if (this.state === "after") {
         if (this.buf.length < 2) return events;
@@ -104,15 +105,16 @@ export class MultipartParser {
         events.push(this.parseHeaders(headerText));
         this.state = "body";
       } else if (this.state === "body") {
-        const i = this.buf.indexOf(this.delimiter);
-        if (i < 0) {
-          const safe = this.buf.length - this.delimiter.length + 1;
+        const found = this.findDelimiter();
+        if (found.at < 0 || found.wait) {
+          const safe = found.at >= 0 ? found.at : this.buf.length - this.delimiter.length + 1;
           if (safe > 0) {
             events.push({ type: "data", chunk: this.buf.subarray(0, safe) });
             this.buf = this.buf.subarray(safe);
           }
           return events;
         }
+        const i = found.at;
         if (i > 0) events.push({ type: "data", chunk: this.buf.subarray(0, i) });
         events.push({ type: "end" });
         this.buf = this.buf.subarray(i + this.delimiter.length);
@@ -120,6 +122,28 @@ export class MultipartParser {
       } else {
         return events;
       }
+    }
+  }
+
+  /**
+   * Finds the next real delimiter: CRLF--boundary followed by `--`, or by optional spaces and CRLF (RFC 2046).
+   * `--boundaryX` in the data is not one. `wait` means the bytes after a candidate have not all arrived yet.
+   */
+  private findDelimiter(): { at: number; wait: boolean } {
+    let from = 0;
+    for (;;) {
+      const at = this.buf.indexOf(this.delimiter, from);
+      if (at < 0) return { at: -1, wait: false };
+      let j = at + this.delimiter.length;
+      if (j + 2 > this.buf.length) return { at, wait: true };
+      if (this.buf[j] === 0x2d && this.buf[j + 1] === 0x2d) return { at, wait: false };
+      while (j < this.buf.length && (this.buf[j] === 0x20 || this.buf[j] === 0x09)) j++;
+      if (j + 2 > this.buf.length) {
+        if (j - at > 512) throw new MultipartError("garbage after a boundary");
+        return { at, wait: true };
+      }
+      if (this.buf[j] === 0x0d && this.buf[j + 1] === 0x0a) return { at, wait: false };
+      from = at + 1;
     }
   }
 
