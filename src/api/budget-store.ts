@@ -118,6 +118,10 @@ export class FileBudgetStore implements BudgetStore {
         realpath: false,
         stale: 10_000,
         retries: { retries: 200, minTimeout: 2, maxTimeout: 50, factor: 1.5 },
+        // proper-lockfile throws from a timer by default, which would crash the process; a lost lock
+        // only risks one mis-paced call, so warn instead.
+        onCompromised: (err) =>
+          this.warn(`governor state lock was lost (${err.message}); pacing may be off once`),
       });
       try {
         const current = await this.read();
