@@ -1,7 +1,7 @@
 // Authentication (spec §1.5, §7.2, DECISIONS "Errors"): Bearer key, 401 #247, key rotation and revocation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, start } from "./support/emulator.js";
-import { header, ko, randomKey } from "./support/http.js";
+import { expectKo, header, ko, randomKey } from "./support/http.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,21 +12,18 @@ afterAll(() => h?.close());
 describe("API key authentication", () => {
   it("refuses a request without a key with 401 and the exact KO body", async () => {
     const r = await h.raw.api("file/ls.cgi", { folder_id: 0 }, null);
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual(ko("Not authenticated #247"));
+    expectKo(r, 401, ko("Not authenticated #247"));
     expect(header(r, "content-type")).toBe("application/json; charset=utf-8");
   });
 
   it("refuses an unknown key with 401 #247", async () => {
     const r = await h.raw.api("folder/ls.cgi", { folder_id: 0 }, randomKey());
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual(ko("Not authenticated #247"));
+    expectKo(r, 401, ko("Not authenticated #247"));
   });
 
   it("refuses a malformed Authorization header with 401 #247", async () => {
     const r = await h.raw.api("file/ls.cgi", {}, null, { authorization: `Basic ${h.premium}` });
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual(ko("Not authenticated #247"));
+    expectKo(r, 401, ko("Not authenticated #247"));
   });
 
   it.each([
@@ -57,8 +54,7 @@ describe("API key authentication", () => {
     "vouchers/use.cgi",
   ])("%s requires a key (401 #247)", async (path) => {
     const r = await h.raw.api(path, {}, null);
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual(ko("Not authenticated #247"));
+    expectKo(r, 401, ko("Not authenticated #247"));
   });
 
   it("accepts each of the four default accounts' keys", async () => {
@@ -104,8 +100,7 @@ describe("admin key controls", () => {
     expect(fresh).toMatch(/^[A-Za-z0-9_=-]{32}$/);
     expect(fresh).not.toBe(old);
     const r = await h.raw.api("folder/ls.cgi", {}, old);
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual(ko("Not authenticated #247"));
+    expectKo(r, 401, ko("Not authenticated #247"));
     expect((await h.raw.api("folder/ls.cgi", {}, fresh)).json.status).toBe("OK");
   });
 
@@ -113,8 +108,7 @@ describe("admin key controls", () => {
     const key = h.em.admin.createAccount({ email: "revoked@emulator.local", offer: 1 }).apiKey;
     h.em.admin.disableApi("revoked@emulator.local");
     const r = await h.raw.api("folder/ls.cgi", {}, key);
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual(ko("Not authenticated #247"));
+    expectKo(r, 401, ko("Not authenticated #247"));
   });
 
   it("the HTTP admin API requires the admin token", async () => {

@@ -5,7 +5,7 @@ import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, start } from "./support/emulator.js";
-import { header, ko, multipart } from "./support/http.js";
+import { expectKo, header, ko, multipart } from "./support/http.js";
 
 let h: Harness;
 let host: string;
@@ -60,8 +60,7 @@ describe("malformed JSON and wrong field types -> 400 #9005", () => {
     ["trailing garbage", "{} {}"],
   ])("%s", async (_label, body) => {
     const r = await h.raw.api("file/ls.cgi", body, h.premium);
-    expect(r.status).toBe(400);
-    expect(r.json).toEqual(BAD);
+    expectKo(r, 400, BAD);
     expect(header(r, "content-type")).toBe("application/json; charset=utf-8");
   });
 
@@ -86,14 +85,12 @@ describe("malformed JSON and wrong field types -> 400 #9005", () => {
     ["download/get_token.cgi", { url: "https://1fichier.com/?aaaaaaaaaaaaaaaaaaaa", single: "yes" }],
   ])("%s with %j", async (path, body) => {
     const r = await h.raw.api(path, body, h.premium);
-    expect(r.status).toBe(400);
-    expect(r.json).toEqual(BAD);
+    expectKo(r, 400, BAD);
   });
 
   it("checks the key before the body: no key + bad JSON -> 401 #247", async () => {
     const r = await h.raw.api("file/ls.cgi", "{oops", null);
-    expect(r.status).toBe(401);
-    expect(r.json).toEqual(ko("Not authenticated #247"));
+    expectKo(r, 401, ko("Not authenticated #247"));
   });
 });
 

@@ -2,7 +2,7 @@
 // inline vs attachment, and the token errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock, type Harness, start } from "./support/emulator.js";
-import { header, ko, type Uploaded } from "./support/http.js";
+import { expectKo, header, ko, type Uploaded } from "./support/http.js";
 
 let h: Harness;
 let file: Uploaded;
@@ -34,8 +34,7 @@ describe("download/get_token.cgi", () => {
   it("refuses a free account with 403 #200", async () => {
     const mine = await h.raw.upload(h.free, "free.txt", "free");
     const r = await h.raw.api("download/get_token.cgi", { url: mine.url }, h.free);
-    expect(r.status).toBe(403);
-    expect(r.json).toEqual(ko("Must be a customer (Premium, Access) #200"));
+    expectKo(r, 403, ko("Must be a customer (Premium, Access) #200"));
   });
 
   it("answers 404 #469 for an unknown file", async () => {
@@ -44,16 +43,14 @@ describe("download/get_token.cgi", () => {
       { url: "https://1fichier.com/?zzzzzzzzzzzzzzzzzzzz" },
       h.premium,
     );
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Resource not found #469"));
+    expectKo(r, 404, ko("Resource not found #469"));
   });
 
   it("answers 404 #469 for a deleted file", async () => {
     const gone = await h.raw.upload(h.premium, "gone.txt", "gone");
     await h.raw.ok("file/rm.cgi", { files: [{ url: gone.url }] }, h.premium);
     const r = await h.raw.api("download/get_token.cgi", { url: gone.url }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Resource not found #469"));
+    expectKo(r, 404, ko("Resource not found #469"));
   });
 
   it("requires the file's password: missing or wrong -> 403 #631, right -> OK", async () => {
@@ -62,8 +59,7 @@ describe("download/get_token.cgi", () => {
     // The owner too is asked for the password: DECISIONS ties #631 to a wrong or missing password.
     for (const body of [{ url: locked.url }, { url: locked.url, pass: "wrong-pass" }]) {
       const r = await h.raw.api("download/get_token.cgi", body, h.premium);
-      expect(r.status).toBe(403);
-      expect(r.json).toEqual(ko("Resource not allowed #631"));
+      expectKo(r, 403, ko("Resource not allowed #631"));
     }
     const ok = await h.raw.api("download/get_token.cgi", { url: locked.url, pass: "s3cret-pass" }, h.premium);
     expect(ok.json.status).toBe("OK");

@@ -3,7 +3,7 @@
 import { whirlpool } from "hash-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock, type Harness, start } from "./support/emulator.js";
-import { FILE_URL, fileId, ko, PARIS_DATE, type Uploaded, WHIRLPOOL } from "./support/http.js";
+import { expectKo, FILE_URL, fileId, ko, PARIS_DATE, type Uploaded, WHIRLPOOL } from "./support/http.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -30,6 +30,14 @@ describe("dates are Europe/Paris local time with daylight saving (§1.15)", () =
     expect(date(summer)).toBe("2026-07-01 14:00:00");
     const info = await d.raw.ok("file/info.cgi", { url: summer.url }, d.premium);
     expect(info.date).toBe("2026-07-01 14:00:00");
+
+    // spec §7.5: sent_before / sent_after filter on the upload date, in the same French-time format.
+    const names = async (body: object) =>
+      (await d.raw.ok("file/ls.cgi", { folder_id: 0, ...body }, d.premium)).items.map(
+        (i: { filename: string }) => i.filename,
+      );
+    expect(await names({ sent_after: "2026-03-01 00:00:00" })).toEqual(["summer.txt"]);
+    expect(await names({ sent_before: "2026-03-01 00:00:00" })).toEqual(["winter.txt"]);
   });
 });
 
@@ -93,10 +101,34 @@ describe("file/ls.cgi", () => {
     expect(j.count).toBe(j.items.length);
   });
 
+  it("pretty-prints with pretty: 1 (§1.8) and answers compact JSON otherwise", async () => {
+    const pretty = await h.raw.api("file/ls.cgi", { folder_id: 0, pretty: 1 }, h.premium);
+    expect(pretty.json.status).toBe("OK");
+    expect(pretty.text.trim()).toContain("\n");
+    const compact = await h.raw.api("file/ls.cgi", { folder_id: 0 }, h.premium);
+    expect(compact.text.trim()).not.toContain("\n");
+  });
+
+  it("shows acl 1 in the listing and the acl object in info once an ACL is set (§7.6, §7.12)", async () => {
+    const folder = await h.raw.mkdir(h.premium, "acl-folder");
+    const [a] = await h.raw.uploadMany([{ name: "acl.txt", data: "a" }], {
+      key: h.premium,
+      fields: { did: String(folder) },
+    });
+    await h.raw.ok(
+      "file/chattr.cgi",
+      { urls: [a?.url], acl: { ip: ["10.0.0.0/8"], country: ["FR"] } },
+      h.premium,
+    );
+    const item = (await h.raw.ok("file/ls.cgi", { folder_id: folder }, h.premium)).items[0];
+    expect(item.acl).toBe(1);
+    const info = await h.raw.ok("file/info.cgi", { url: a?.url }, h.premium);
+    expect(info.acl).toMatchObject({ ip: ["10.0.0.0/8"], country: ["FR"] });
+  });
+
   it("answers 404 #9001 for an unknown folder", async () => {
     const r = await h.raw.api("file/ls.cgi", { folder_id: 424242 }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Folder not found #9001"));
+    expectKo(r, 404, ko("Folder not found #9001"));
   });
 });
 
@@ -151,8 +183,7 @@ describe("file/info.cgi", () => {
 
   it("answers 404 #469 for an unknown file", async () => {
     const r = await h.raw.api("file/info.cgi", { url: UNKNOWN }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Resource not found #469"));
+    expectKo(r, 404, ko("Resource not found #469"));
   });
 });
 
@@ -164,9 +195,29 @@ describe("file/rm.cgi", () => {
     expect(j.removed).toBe(2);
     for (const u of [a, b]) {
       const r = await h.raw.api("file/info.cgi", { url: u.url }, h.premium);
-      expect(r.status).toBe(404);
-      expect(r.json).toEqual(ko("Resource not found #469"));
+      expectKo(r, 404, ko("Resource not found #469"));
     }
+  });
+
+  it("deletes an anonymous upload with its removal code (§7.8), not without it", async () => {
+    const anon = await h.raw.upload(null, "anon-rm.txt", "anon");
+    const code = anon.remove.split("/").pop();
+    const without = await h.raw.api("file/rm.cgi", { files: [{ url: anon.url }] }, h.premium);
+    expectKo(without, 403, ko("Resource not allowed #631"));
+    const wrong = await h.raw.api(
+      "file/rm.cgi",
+      { files: [{ url: anon.url, code: "wrongcode" }] },
+      h.premium,
+    );
+    expect(wrong.json.status).toBe("KO");
+    const j = await h.raw.ok("file/rm.cgi", { files: [{ url: anon.url, code }] }, h.premium);
+    expect(j.removed).toBe(1);
+    const check = await h.raw.fetch(`${h.em.webUrl}/check_links.pl`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams([["links[]", anon.url]]).toString(),
+    });
+    expect(check.text.trim()).toBe(`${anon.url};;;NOT FOUND`);
   });
 
   it("answers 404 #469 for an unknown or already deleted file", async () => {
@@ -174,8 +225,7 @@ describe("file/rm.cgi", () => {
     await h.raw.ok("file/rm.cgi", { files: [{ url: a.url }] }, h.premium);
     for (const url of [a.url, UNKNOWN]) {
       const r = await h.raw.api("file/rm.cgi", { files: [{ url }] }, h.premium);
-      expect(r.status).toBe(404);
-      expect(r.json).toEqual(ko("Resource not found #469"));
+      expectKo(r, 404, ko("Resource not found #469"));
     }
   });
 });
@@ -218,17 +268,27 @@ describe("file/mv.cgi", () => {
     expect((await h.raw.ok("file/info.cgi", { url: a.url }, h.premium)).folder_id).toBe(0);
   });
 
+  it("refuses rename with more than one URL (§7.9)", async () => {
+    const a = await h.raw.upload(h.premium, "mv-two-a.txt", "a");
+    const b = await h.raw.upload(h.premium, "mv-two-b.txt", "b");
+    const r = await h.raw.api(
+      "file/mv.cgi",
+      { urls: [a.url, b.url], destination_folder_id: 0, rename: "both.txt" },
+      h.premium,
+    );
+    expect(r.json.status).toBe("KO");
+    expect((await h.raw.ok("file/info.cgi", { url: a.url }, h.premium)).filename).toBe("mv-two-a.txt");
+  });
+
   it("answers 404 #9001 for an unknown destination folder", async () => {
     const a = await h.raw.upload(h.premium, "mv-nowhere.txt", "a");
     const r = await h.raw.api("file/mv.cgi", { urls: [a.url], destination_folder_id: 535353 }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Folder not found #9001"));
+    expectKo(r, 404, ko("Folder not found #9001"));
   });
 
   it("answers 404 #469 for an unknown file", async () => {
     const r = await h.raw.api("file/mv.cgi", { urls: [UNKNOWN], destination_folder_id: 0 }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Resource not found #469"));
+    expectKo(r, 404, ko("Resource not found #469"));
   });
 });
 
@@ -252,8 +312,7 @@ describe("file/rename.cgi", () => {
       { urls: [{ url: a.url, filename: "ren-same.txt" }] },
       h.premium,
     );
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("No file has been renamed #312"));
+    expectKo(r, 200, ko("No file has been renamed #312"));
   });
 
   it.each([
@@ -266,8 +325,7 @@ describe("file/rename.cgi", () => {
   ])("answers 200 KO 'Invalid name #9004' for a name with %s", async (_label, name) => {
     const a = await h.raw.upload(h.premium, "valid.txt", "a");
     const r = await h.raw.api("file/rename.cgi", { urls: [{ url: a.url, filename: name }] }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Invalid name #9004"));
+    expectKo(r, 200, ko("Invalid name #9004"));
     expect((await h.raw.ok("file/info.cgi", { url: a.url }, h.premium)).filename).toBe("valid.txt");
   });
 
@@ -282,8 +340,7 @@ describe("file/rename.cgi", () => {
 
   it("answers 404 #469 for an unknown file", async () => {
     const r = await h.raw.api("file/rename.cgi", { urls: [{ url: UNKNOWN, filename: "x.txt" }] }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Resource not found #469"));
+    expectKo(r, 404, ko("Resource not found #469"));
   });
 });
 
@@ -319,8 +376,7 @@ describe("file/cp.cgi", () => {
 
   it("answers 404 #469 for an unknown source", async () => {
     const r = await h.raw.api("file/cp.cgi", { urls: [UNKNOWN], folder_id: 0 }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Resource not found #469"));
+    expectKo(r, 404, ko("Resource not found #469"));
   });
 });
 
@@ -360,8 +416,7 @@ describe("file/chattr.cgi", () => {
   it("refuses an invalid new filename with #9004", async () => {
     const a = await h.raw.upload(h.premium, "chattr-name.txt", "a");
     const r = await h.raw.api("file/chattr.cgi", { urls: [a.url], filename: "a`b" }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Invalid name #9004"));
+    expectKo(r, 200, ko("Invalid name #9004"));
   });
 });
 
@@ -375,7 +430,6 @@ describe("file/scan.cgi", () => {
 
   it("answers 404 #469 for an unknown file", async () => {
     const r = await h.raw.api("file/scan.cgi", { url: UNKNOWN }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Resource not found #469"));
+    expectKo(r, 404, ko("Resource not found #469"));
   });
 });

@@ -2,7 +2,7 @@
 // (#9001 unknown, #9002 duplicate, #9003 not empty or root, #9004 invalid name).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, start } from "./support/emulator.js";
-import { ko, PARIS_DATE } from "./support/http.js";
+import { expectKo, ko, PARIS_DATE } from "./support/http.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -29,8 +29,7 @@ describe("folder/mkdir.cgi", () => {
   it("refuses a duplicate name under one parent: 200 KO 'Folder already exists #9002'", async () => {
     await h.raw.mkdir(h.premium, "twice");
     const r = await h.raw.api("folder/mkdir.cgi", { name: "twice", folder_id: 0 }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Folder already exists #9002"));
+    expectKo(r, 200, ko("Folder already exists #9002"));
   });
 
   it("allows the same name under different parents, and names differing only by case (§5)", async () => {
@@ -43,8 +42,7 @@ describe("folder/mkdir.cgi", () => {
 
   it("answers 404 #9001 for an unknown parent", async () => {
     const r = await h.raw.api("folder/mkdir.cgi", { name: "orphan", folder_id: 777777 }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Folder not found #9001"));
+    expectKo(r, 404, ko("Folder not found #9001"));
   });
 
   it.each([
@@ -56,8 +54,7 @@ describe("folder/mkdir.cgi", () => {
     ["251 characters", "f".repeat(251)],
   ])("answers 200 KO 'Invalid name #9004' for a name with %s", async (_label, name) => {
     const r = await h.raw.api("folder/mkdir.cgi", { name, folder_id: 0 }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Invalid name #9004"));
+    expectKo(r, 200, ko("Invalid name #9004"));
   });
 
   it("accepts a name of exactly 250 characters", async () => {
@@ -119,8 +116,7 @@ describe("folder/ls.cgi", () => {
 
   it("answers 404 #9001 for an unknown folder", async () => {
     const r = await h.raw.api("folder/ls.cgi", { folder_id: 888888 }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Folder not found #9001"));
+    expectKo(r, 404, ko("Folder not found #9001"));
   });
 });
 
@@ -131,8 +127,7 @@ describe("folder/rm.cgi", () => {
     expect(r.status).toBe(200);
     expect(r.json.status).toBe("OK");
     const gone = await h.raw.api("folder/ls.cgi", { folder_id: id }, h.premium);
-    expect(gone.status).toBe(404);
-    expect(gone.json).toEqual(ko("Folder not found #9001"));
+    expectKo(gone, 404, ko("Folder not found #9001"));
   });
 
   it("refuses a folder holding a file: 200 KO 'Folder not empty #9003'", async () => {
@@ -142,8 +137,7 @@ describe("folder/rm.cgi", () => {
       fields: { did: String(id) },
     });
     const r = await h.raw.api("folder/rm.cgi", { folder_id: id }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Folder not empty #9003"));
+    expectKo(r, 200, ko("Folder not empty #9003"));
     expect((await h.raw.api("folder/ls.cgi", { folder_id: id }, h.premium)).status).toBe(200);
   });
 
@@ -151,20 +145,17 @@ describe("folder/rm.cgi", () => {
     const id = await h.raw.mkdir(h.premium, "rm-sub");
     await h.raw.mkdir(h.premium, "inner", id);
     const r = await h.raw.api("folder/rm.cgi", { folder_id: id }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Folder not empty #9003"));
+    expectKo(r, 200, ko("Folder not empty #9003"));
   });
 
   it("refuses the root with #9003", async () => {
     const r = await h.raw.api("folder/rm.cgi", { folder_id: 0 }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Folder not empty #9003"));
+    expectKo(r, 200, ko("Folder not empty #9003"));
   });
 
   it("answers 404 #9001 for an unknown folder", async () => {
     const r = await h.raw.api("folder/rm.cgi", { folder_id: 999991 }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Folder not found #9001"));
+    expectKo(r, 404, ko("Folder not found #9001"));
   });
 });
 
@@ -198,15 +189,13 @@ describe("folder/mv.cgi", () => {
     await h.raw.mkdir(h.premium, "taken");
     const a = await h.raw.mkdir(h.premium, "not-taken");
     const r = await h.raw.api("folder/mv.cgi", { folder_id: a, rename: "taken" }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Folder already exists #9002"));
+    expectKo(r, 200, ko("Folder already exists #9002"));
   });
 
   it("refuses an invalid new name with #9004", async () => {
     const a = await h.raw.mkdir(h.premium, "mv-invalid");
     const r = await h.raw.api("folder/mv.cgi", { folder_id: a, rename: "a>b" }, h.premium);
-    expect(r.status).toBe(200);
-    expect(r.json).toEqual(ko("Invalid name #9004"));
+    expectKo(r, 200, ko("Invalid name #9004"));
   });
 
   it("answers 404 #9001 for an unknown folder or destination", async () => {
@@ -216,8 +205,7 @@ describe("folder/mv.cgi", () => {
       { folder_id: a, destination_folder_id: 999993 },
     ]) {
       const r = await h.raw.api("folder/mv.cgi", body, h.premium);
-      expect(r.status).toBe(404);
-      expect(r.json).toEqual(ko("Folder not found #9001"));
+      expectKo(r, 404, ko("Folder not found #9001"));
     }
   });
 
@@ -247,7 +235,6 @@ describe("folder/share.cgi", () => {
 
   it("answers 404 #9001 for an unknown folder", async () => {
     const r = await h.raw.api("folder/share.cgi", { folder_id: 999994, share: 1 }, h.premium);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(ko("Folder not found #9001"));
+    expectKo(r, 404, ko("Folder not found #9001"));
   });
 });

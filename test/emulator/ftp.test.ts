@@ -2,6 +2,7 @@
 // (`{"status":"OK"}`, plus a `data` array for ls).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, start } from "./support/emulator.js";
+import { expectKo } from "./support/http.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -45,7 +46,6 @@ describe("ftp/*.cgi", () => {
       { user: "lost", pass: "ftp-secret-3", folder_id: 616161 },
       h.premium,
     );
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual({ status: "KO", message: "Folder not found #9001" });
+    expectKo(r, 404, { status: "KO", message: "Folder not found #9001" });
   });
 });

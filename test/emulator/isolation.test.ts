@@ -2,7 +2,7 @@
 // download nor delete A's private files, nor touch A's folders, through any endpoint.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, start } from "./support/emulator.js";
-import { ko, type Uploaded } from "./support/http.js";
+import { expectKo, ko, type Uploaded } from "./support/http.js";
 
 let h: Harness;
 let a: string; // owner
@@ -37,8 +37,7 @@ async function ownerStillSees() {
 describe("B cannot see A's files", () => {
   it("file/info.cgi -> 403 #631", async () => {
     const r = await h.raw.api("file/info.cgi", { url: file.url }, b);
-    expect(r.status).toBe(403);
-    expect(r.json).toEqual(NOT_ALLOWED);
+    expectKo(r, 403, NOT_ALLOWED);
   });
 
   it("file/ls.cgi -1 and root do not show them", async () => {
@@ -65,14 +64,12 @@ describe("B cannot see A's files", () => {
 describe("B cannot download A's files", () => {
   it("download/get_token.cgi -> 403 #631", async () => {
     const r = await h.raw.api("download/get_token.cgi", { url: file.url }, b);
-    expect(r.status).toBe(403);
-    expect(r.json).toEqual(NOT_ALLOWED);
+    expectKo(r, 403, NOT_ALLOWED);
   });
 
   it("file/cp.cgi of A's file into B's root -> 403 #631, nothing copied", async () => {
     const r = await h.raw.api("file/cp.cgi", { urls: [file.url], folder_id: 0 }, b);
-    expect(r.status).toBe(403);
-    expect(r.json).toEqual(NOT_ALLOWED);
+    expectKo(r, 403, NOT_ALLOWED);
     const mine = await h.raw.ok("file/ls.cgi", { folder_id: 0 }, b);
     expect(mine.items.map((i: { filename: string }) => i.filename)).not.toContain("a-secret.txt");
   });
@@ -87,23 +84,20 @@ describe("B cannot change or delete A's files", () => {
     ["file/scan.cgi", () => ({ url: file.url })],
   ])("%s -> 403 #631 and the file is unchanged", async (path, body) => {
     const r = await h.raw.api(path, body(), b);
-    expect(r.status).toBe(403);
-    expect(r.json).toEqual(NOT_ALLOWED);
+    expectKo(r, 403, NOT_ALLOWED);
     await ownerStillSees();
   });
 
   it("file/mv.cgi cannot move B's file into A's folder (404 #9001)", async () => {
     const mine = await h.raw.upload(b, "b-file.txt", "b");
     const r = await h.raw.api("file/mv.cgi", { urls: [mine.url], destination_folder_id: folder }, b);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(NO_FOLDER);
+    expectKo(r, 404, NO_FOLDER);
   });
 
   it("file/cp.cgi cannot copy B's file into A's folder (404 #9001)", async () => {
     const mine = await h.raw.upload(b, "b-copy.txt", "b");
     const r = await h.raw.api("file/cp.cgi", { urls: [mine.url], folder_id: folder }, b);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(NO_FOLDER);
+    expectKo(r, 404, NO_FOLDER);
   });
 
   it("an upload by B with did = A's folder lands at B's root (invalid did)", async () => {
@@ -125,8 +119,7 @@ describe("B cannot touch A's folders", () => {
     ["folder/share.cgi", () => ({ folder_id: folder, share: 1 })],
   ])("%s -> 404 #9001 and the folder is unchanged", async (path, body) => {
     const r = await h.raw.api(path, body(), b);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(NO_FOLDER);
+    expectKo(r, 404, NO_FOLDER);
     const ls = await h.raw.ok("folder/ls.cgi", { folder_id: folder }, a);
     expect(ls.name).toBe("a-private");
     expect(ls.sub_folders).toEqual([]);
@@ -136,8 +129,7 @@ describe("B cannot touch A's folders", () => {
   it("folder/mv.cgi cannot move B's folder under A's folder", async () => {
     const mine = await h.raw.mkdir(b, "b-folder");
     const r = await h.raw.api("folder/mv.cgi", { folder_id: mine, destination_folder_id: folder }, b);
-    expect(r.status).toBe(404);
-    expect(r.json).toEqual(NO_FOLDER);
+    expectKo(r, 404, NO_FOLDER);
   });
 });
 

@@ -4,7 +4,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixedClock, type Harness, start } from "./support/emulator.js";
-import { header, ko } from "./support/http.js";
+import { expectKo, header, ko } from "./support/http.js";
 
 const FLOOD = ko("Flood detected: IP Locked #374");
 const INFO_FLOOD = ko("Flood detected: IP Locked #38");
@@ -28,14 +28,12 @@ describe("3 requests per second per key and IP", () => {
       expect([i, r.status, r.json.status]).toEqual([i, 200, "OK"]);
     }
     const over = await e.raw.api("folder/mkdir.cgi", { name: "burst-3" }, e.premium);
-    expect(over.status).toBe(403);
-    expect(over.json).toEqual(FLOOD);
+    expectKo(over, 403, FLOOD);
     expect(header(over, "content-type")).toBe("application/json; charset=utf-8");
 
     e.em.admin.advanceClock(29_000);
     const still = await e.raw.api("folder/mkdir.cgi", { name: "during-lock" }, e.premium);
-    expect(still.status).toBe(403);
-    expect(still.json).toEqual(FLOOD);
+    expectKo(still, 403, FLOOD);
 
     e.em.admin.advanceClock(2_000);
     const after = await e.raw.api("folder/mkdir.cgi", { name: "after-lock" }, e.premium);
@@ -67,8 +65,7 @@ describe("3 requests per second per key and IP", () => {
     const e = await real();
     e.em.admin.lock(e.premium, 10);
     const r = await e.raw.api("folder/mkdir.cgi", { name: "locked" }, e.premium);
-    expect(r.status).toBe(403);
-    expect(r.json).toEqual(FLOOD);
+    expectKo(r, 403, FLOOD);
     e.em.admin.advanceClock(11_000);
     expect((await e.raw.api("folder/mkdir.cgi", { name: "unlocked" }, e.premium)).status).toBe(200);
   });
@@ -81,22 +78,19 @@ describe("user/info.cgi: 1/min per IP and 1/5 min per key (#38)", () => {
 
     e.em.admin.advanceClock(2_000);
     const again = await e.raw.api("user/info.cgi", {}, e.premium);
-    expect(again.status).toBe(403);
-    expect(again.json).toEqual(INFO_FLOOD);
+    expectKo(again, 403, INFO_FLOOD);
 
     // Another key from the same IP inside the minute: the per-IP window refuses it.
     e.em.admin.advanceClock(2_000);
     const otherKey = await e.raw.api("user/info.cgi", {}, e.gold);
-    expect(otherKey.status).toBe(403);
-    expect(otherKey.json).toEqual(INFO_FLOOD);
+    expectKo(otherKey, 403, INFO_FLOOD);
 
     // Past the IP minute, the other key is fine but the first key is still inside its 5 minutes.
     e.em.admin.advanceClock(61_000);
     expect((await e.raw.api("user/info.cgi", {}, e.gold)).json.status).toBe("OK");
     e.em.admin.advanceClock(65_000);
     const stillKey = await e.raw.api("user/info.cgi", {}, e.premium);
-    expect(stillKey.status).toBe(403);
-    expect(stillKey.json).toEqual(INFO_FLOOD);
+    expectKo(stillKey, 403, INFO_FLOOD);
 
     e.em.admin.advanceClock(301_000);
     expect((await e.raw.api("user/info.cgi", {}, e.premium)).json.status).toBe("OK");
@@ -122,8 +116,7 @@ describe("listings: one per folder per 30 s, folder_id -1 once an hour", () => {
     expect((await e.raw.api("file/ls.cgi", { folder_id: other }, e.premium)).status).toBe(200);
     e.em.admin.advanceClock(1_000);
     const again = await e.raw.api("file/ls.cgi", { folder_id: 0 }, e.premium);
-    expect(again.status).toBe(403);
-    expect(again.json).toEqual(FLOOD);
+    expectKo(again, 403, FLOOD);
     e.em.admin.advanceClock(32_000);
     expect((await e.raw.api("file/ls.cgi", { folder_id: 0 }, e.premium)).status).toBe(200);
   });
@@ -135,8 +128,7 @@ describe("listings: one per folder per 30 s, folder_id -1 once an hour", () => {
     expect((await e.raw.api("folder/ls.cgi", { folder_id: f }, e.premium)).status).toBe(200);
     e.em.admin.advanceClock(1_000);
     const again = await e.raw.api("folder/ls.cgi", { folder_id: f }, e.premium);
-    expect(again.status).toBe(403);
-    expect(again.json).toEqual(FLOOD);
+    expectKo(again, 403, FLOOD);
     e.em.admin.advanceClock(32_000);
     expect((await e.raw.api("folder/ls.cgi", { folder_id: f }, e.premium)).status).toBe(200);
   });
@@ -146,8 +138,7 @@ describe("listings: one per folder per 30 s, folder_id -1 once an hour", () => {
     expect((await e.raw.api("file/ls.cgi", { folder_id: -1 }, e.premium)).status).toBe(200);
     e.em.admin.advanceClock(59 * 60_000);
     const again = await e.raw.api("file/ls.cgi", { folder_id: -1 }, e.premium);
-    expect(again.status).toBe(403);
-    expect(again.json).toEqual(FLOOD);
+    expectKo(again, 403, FLOOD);
     e.em.admin.advanceClock(2 * 60_000);
     expect((await e.raw.api("file/ls.cgi", { folder_id: -1 }, e.premium)).status).toBe(200);
   });
@@ -206,5 +197,20 @@ describe("profile off", () => {
       const l = await h.raw.api("file/ls.cgi", { folder_id: -1 }, h.premium);
       expect([i, l.status]).toEqual([i, 200]);
     }
+  });
+});
+
+describe("listing size", () => {
+  it("returns at most 5,000 items per listing", async () => {
+    const e = await real();
+    // 11 uploads of 460 small files (under the 500-files-per-upload limit of §7.3): 5,060 files.
+    for (let u = 0; u < 11; u++) {
+      const parts = Array.from({ length: 460 }, (_, i) => ({ name: `f-${u}-${i}.txt`, data: `${u}.${i}` }));
+      const links = await e.raw.uploadMany(parts, { key: e.premium });
+      expect(links).toHaveLength(460);
+      e.em.admin.advanceClock(1_000);
+    }
+    const j = await e.raw.ok("file/ls.cgi", { folder_id: 0 }, e.premium);
+    expect(j.items).toHaveLength(5000);
   });
 });

@@ -1,7 +1,7 @@
 // Remote upload (spec §7.19): request, ls and info shapes; both `headers` forms are accepted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, start } from "./support/emulator.js";
-import { PARIS_DATE } from "./support/http.js";
+import { expectKo, PARIS_DATE } from "./support/http.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -58,7 +58,6 @@ describe("remote/*.cgi", () => {
 
   it("refuses a request without urls with 400 #9005", async () => {
     const r = await h.raw.api("remote/request.cgi", { urls: "not-a-list" }, h.premium);
-    expect(r.status).toBe(400);
-    expect(r.json).toEqual({ status: "KO", message: "Bad request #9005" });
+    expectKo(r, 400, { status: "KO", message: "Bad request #9005" });
   });
 });

@@ -2,6 +2,7 @@
 // Limits are off here; the #38 rate rule is in limits.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, start } from "./support/emulator.js";
+import { expectKo } from "./support/http.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -107,7 +108,6 @@ describe("user/info.cgi", () => {
 
   it("refuses a wrong type for a writable field with 400 #9005", async () => {
     const r = await h.raw.api("user/info.cgi", { default_domain: "three" }, h.premium);
-    expect(r.status).toBe(400);
-    expect(r.json).toEqual({ status: "KO", message: "Bad request #9005" });
+    expectKo(r, 400, { status: "KO", message: "Bad request #9005" });
   });
 });

@@ -2,6 +2,7 @@
 // with no client code (src/api), so a test passes only if the emulator itself is faithful.
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "undici";
+import { expect } from "vitest";
 import type { RunningEmulator } from "../../../src/emulator/index.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: decoded JSON is inspected field by field in the tests
@@ -19,6 +20,20 @@ export interface Reply {
 
 /** Exact KO body the spec requires (DECISIONS.md "Errors"). */
 export const ko = (message: string) => ({ status: "KO", message });
+
+/**
+ * Assert a KO answer: HTTP status, exact body and the JSON content type DECISIONS.md requires, in one diff.
+ *
+ * @example
+ * expectKo(r, 401, ko("Not authenticated #247"));
+ */
+export function expectKo(r: Reply, status: number, body: { status: string; message: string }): void {
+  expect({ http: r.status, body: r.json, type: header(r, "content-type") }).toEqual({
+    http: status,
+    body,
+    type: "application/json; charset=utf-8",
+  });
+}
 
 export const FILE_URL = /^https:\/\/1fichier\.com\/\?[a-z0-9]{20}$/;
 export const PARIS_DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
