@@ -47,11 +47,11 @@ describe("mixed workload under real limits (virtual clock)", () => {
     await emu?.close();
   });
 
-  it("60 mixed calls: zero floods, close to the minimum time", async () => {
+  it("200 mixed calls: zero floods, close to the minimum time", async () => {
     const link = await uploadOne(client, "workload.txt", "payload");
     const before = emu.admin.stats();
     const t0 = clock.t;
-    const N = 60;
+    const N = 200;
     let lastFolder = 0;
     let failures = 0;
     for (let i = 0; i < N; i++) {
