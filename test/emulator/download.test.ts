@@ -31,6 +31,16 @@ describe("download/get_token.cgi", () => {
     expect(r.json.status).toBe("OK");
   });
 
+  it("accepts the optional fields cdn, no_ssl and restrict_ip (§7.1)", async () => {
+    const r = await h.raw.api(
+      "download/get_token.cgi",
+      { url: file.url, cdn: 0, no_ssl: 1, restrict_ip: 0, single: 1 },
+      h.premium,
+    );
+    expect(r.json.status).toBe("OK");
+    expect((await h.raw.fetch(r.json.url)).status).toBe(200);
+  });
+
   it("refuses a free account with 403 #200", async () => {
     const mine = await h.raw.upload(h.free, "free.txt", "free");
     const r = await h.raw.api("download/get_token.cgi", { url: mine.url }, h.free);

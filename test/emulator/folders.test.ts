@@ -227,6 +227,12 @@ describe("folder/share.cgi", () => {
     expect(ls.shared).toBe(j.url);
   });
 
+  it("refuses a share password shorter than 6 characters (§7.15)", async () => {
+    const id = await h.raw.mkdir(h.premium, "short-share-pass");
+    const r = await h.raw.api("folder/share.cgi", { folder_id: id, share: 1, pass: "12345" }, h.premium);
+    expect(r.json.status).toBe("KO");
+  });
+
   it("gives a hash that is not the numeric folder id (§3.3)", async () => {
     const id = await h.raw.mkdir(h.premium, "shared-hash");
     const j = await h.raw.ok("folder/share.cgi", { folder_id: id, share: 1 }, h.premium);

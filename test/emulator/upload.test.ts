@@ -174,6 +174,39 @@ describe("upload.cgi", () => {
     expect(up.remove).toBe("");
   });
 
+  it("protects the files with dpass (§7.3)", async () => {
+    const [link] = await h.raw.uploadMany([{ name: "dpass.txt", data: "x" }], {
+      key: h.premium,
+      fields: { dpass: "upload-pass" },
+    });
+    const info = await h.raw.ok("file/info.cgi", { url: link?.url, pass: "upload-pass" }, h.premium);
+    expect(info.pass).toBe(1);
+  });
+
+  it("accepts the notification fields mail, mails and message", async () => {
+    const [link] = await h.raw.uploadMany([{ name: "notify.txt", data: "x" }], {
+      key: h.premium,
+      fields: { mail: "me@example.test", mails: "a@example.test,b@example.test", message: "hello" },
+    });
+    expect(link?.url).toMatch(FILE_URL);
+  });
+
+  it("delivers an anonymous upload with `user` to that user's incoming folder (§7.3, incoming: 1)", async () => {
+    const s = await h.raw.uploadServer(null);
+    const r = await h.raw.postUpload(s.url, s.id, [{ name: "gift.txt", data: "for you" }], {
+      fields: { user: "access@emulator.local" },
+    });
+    expect(r.status).toBe(302);
+    const end = await h.raw.endpl(s.url, s.id, "json");
+    expect(end.json.incoming).toBe(1);
+    const url: string = end.json.links[0].download;
+    const info = await h.raw.api("file/info.cgi", { url }, h.access);
+    expect(info.status).toBe(200);
+    expect(info.json.filename).toBe("gift.txt");
+    const other = await h.raw.api("file/info.cgi", { url }, h.gold);
+    expect(other.status).toBe(403);
+  });
+
   it("lets a free account upload (only downloads need a customer)", async () => {
     const up = await h.raw.upload(h.free, "free.txt", "free");
     expect(up.url).toMatch(FILE_URL);
