@@ -79,7 +79,7 @@ describe("fichier upload / download / cat", () => {
     expect(cat.stdout).toBe("first file\n");
     const part = await run(["cat", one.url, "--range", "6-9"], { env });
     expect(part.stdout).toBe("file");
-  });
+  }, 150_000); // the rerun shares the first run's governor state: real per-folder listing pacing (30 s)
 
   it("refuses an empty file up front with a clear message", async () => {
     const empty = join(tmp, "empty.dat");
