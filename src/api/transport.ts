@@ -67,8 +67,11 @@ export interface TransportOptions {
   defaultLockMs?: number;
 }
 
-/** Reads at most `limit` characters of a body (error pages can be large). */
-async function readText(body: Dispatcher.ResponseData["body"], limit = 1 << 20): Promise<string> {
+/**
+ * Reads a body up to `limit` bytes and drains the rest. spec §2.1: a listing holds up to 5,000 items
+ * (a few MB of JSON), so the default is generous; error pages beyond it are cut.
+ */
+async function readText(body: Dispatcher.ResponseData["body"], limit = 64 * 1024 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -104,6 +107,26 @@ export function networkFailure(e: unknown, endpoint: string, signal?: AbortSigna
     endpoint,
     cause: e,
   });
+}
+
+const SECRET_FIELDS = new Set(["pass", "dpass", "password", "user_email", "headers"]);
+function hideSecrets(key: string, value: unknown): unknown {
+  return SECRET_FIELDS.has(key) ? "[redacted]" : value;
+}
+
+/** JSON.stringify replacer for answers: secrets, and the token URL of get_token (a bearer of its own). */
+function traceHider(endpoint: string) {
+  return (key: string, value: unknown): unknown => {
+    if (SECRET_FIELDS.has(key)) return "[redacted]";
+    if (key === "url" && endpoint === "download/get_token.cgi" && typeof value === "string") {
+      try {
+        return `${new URL(value).origin}/[token]`;
+      } catch {
+        return "[token]";
+      }
+    }
+    return value;
+  };
 }
 
 /** Is this content HTML rather than JSON? */
@@ -153,7 +176,11 @@ export class Transport {
     if (opts.auth !== false) headers.authorization = `Bearer ${this.o.apiKey}`;
     const payload = method === "POST" ? JSON.stringify(body ?? {}) : undefined;
     const started = this.now();
-    this.trace(`> ${method} ${url}${payload ? ` ${payload}` : ""}`);
+    if (this.o.trace) {
+      // Secrets never reach the trace: passwords, e-mails of voucher users, remote-upload headers (cookies).
+      const shown = payload === undefined ? "" : ` ${JSON.stringify(body ?? {}, hideSecrets)}`;
+      this.trace(`> ${method} ${url}${shown}`);
+    }
     let res: Dispatcher.ResponseData;
     try {
       res = await request(url, {
@@ -176,9 +203,6 @@ export class Transport {
       throw networkFailure(e, endpoint, opts.signal);
     }
     const ct = String(res.headers["content-type"] ?? "");
-    this.trace(
-      `< ${res.statusCode} ${endpoint} (${this.now() - started} ms) ${text.length > 300 ? `${text.slice(0, 300)}...` : text}`,
-    );
     const retryAfter = res.headers["retry-after"];
     let json: unknown;
     let parsed = false;
@@ -193,6 +217,12 @@ export class Transport {
     const obj =
       parsed && typeof json === "object" && json !== null ? (json as Record<string, unknown>) : undefined;
     const ko = obj !== undefined && typeof obj.status === "string" && obj.status.toUpperCase() === "KO";
+    if (this.o.trace) {
+      const shown = obj ? JSON.stringify(obj, traceHider(endpoint)) : text;
+      this.trace(
+        `< ${res.statusCode} ${endpoint} (${this.now() - started} ms) ${shown.length > 300 ? `${shown.slice(0, 300)}...` : shown}`,
+      );
+    }
     if (res.statusCode >= 200 && res.statusCode < 300 && parsed && !ko) {
       return obj ?? { value: json };
     }

@@ -171,7 +171,10 @@ export function uploadApi(ctx: ClientContext): UploadApi {
       }
       const text = await drain(res.body, 8 * 1024 * 1024);
       const ct = String(res.headers["content-type"] ?? "");
-      ctx.trace?.(`< ${res.statusCode} ${endpoint} ${text.length > 200 ? `${text.slice(0, 200)}...` : text}`);
+      // Removal links (anonymous uploads) are secrets: the trace shows the shape only.
+      ctx.trace?.(
+        `< ${res.statusCode} ${endpoint} ${looksLikeHtml(ct, text) ? "HTML" : `${text.length} bytes of JSON`}`,
+      );
       let json: unknown;
       if (!looksLikeHtml(ct, text)) {
         try {
