@@ -1,0 +1,400 @@
+// Transfer benchmark: fichier against curl making the same raw calls against the same emulator, each figure
+// beside its baseline from the same run.
+//   1. upload and download of a BENCH_SIZE_MIB (default 1024) file: `fichier upload/download` (the built CLI)
+//      vs curl (get_upload_server + upload.cgi + end.pl; get_token + GET). Wall time and the transfer phase.
+//   2. peak RSS of the fichier process (VmHWM) during uploads and downloads of BENCH_SIZE_MIB and
+//      BENCH_RSS_SIZE_MIB (default 4096): flat in file size, target <= 150 MiB.
+//   3. an emulator capping each connection (BENCH_CAP_MIBPS, default 20 MiB/s): 8 connections vs 1,
+//      target >= 0.9 x connections x cap.
+//   4. Whirlpool MiB/s (hash-wasm, and node:crypto when the OpenSSL legacy provider offers it) and the wall
+//      time of a verified download vs an unverified one (target <= 10 % more).
+// Run alone: `npm run build && node bench/transfer.mjs`; or import { transferBench } from bench/run.mjs.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  asMiB,
+  bearer,
+  curl,
+  MAIN,
+  MiB,
+  makeFile,
+  mibps,
+  ROOT,
+  saveResults,
+  startEmulatorProcess,
+  table,
+  tempFolder,
+  timed,
+} from "./lib.mjs";
+
+const DIST = join(ROOT, "dist");
+
+/** Runs the built CLI, polling its peak RSS (VmHWM) and timing the transfer phase from --json events. */
+function runCli(args, env) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [MAIN, "--json", ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let peak = 0;
+    let phaseStart;
+    let phaseEnd;
+    let pending = "";
+    child.stdout.setEncoding("utf8").on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding("utf8").on("data", (c) => {
+      stderr += c;
+      pending += c;
+      let nl = pending.indexOf("\n");
+      while (nl >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.startsWith("{")) {
+          try {
+            const e = JSON.parse(line);
+            if (e.type === "start" && phaseStart === undefined) phaseStart = performance.now();
+            if (e.type === "done") phaseEnd = performance.now();
+          } catch {
+            // not an event line
+          }
+        }
+        nl = pending.indexOf("\n");
+      }
+    });
+    const poll = setInterval(async () => {
+      try {
+        const { readFile } = await import("node:fs/promises");
+        const m = /^VmHWM:\s+(\d+)\s+kB$/m.exec(await readFile(`/proc/${child.pid}/status`, "utf8"));
+        if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+      } catch {
+        // exited
+      }
+    }, 25);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearInterval(poll);
+      const seconds = (performance.now() - t0) / 1000;
+      if (code !== 0) {
+        reject(new Error(`fichier ${args.join(" ")} exited with ${code}: ${stderr.slice(-500)}`));
+        return;
+      }
+      resolve({
+        stdout,
+        seconds,
+        phaseSeconds:
+          phaseStart !== undefined && phaseEnd !== undefined ? (phaseEnd - phaseStart) / 1000 : null,
+        peakRss: peak || null,
+      });
+    });
+  });
+}
+
+async function curlUpload(emu, file) {
+  const key = emu.account(1).apiKey;
+  return timed(async () => {
+    const server = JSON.parse(
+      (
+        await curl(
+          ["-H", "Content-Type: application/json", `${emu.info.apiUrl}/upload/get_upload_server.cgi`],
+          [bearer(key)],
+        )
+      ).body,
+    );
+    const up = await curl(
+      [
+        "-o",
+        "/dev/null",
+        "-F",
+        `file[]=@${file};filename=curl.bin`,
+        "-F",
+        "did=0",
+        `http://${server.url}/upload.cgi?id=${server.id}`,
+      ],
+      [bearer(key)],
+    );
+    if (up.status !== 302) throw new Error(`upload.cgi answered ${up.status}`);
+    const end = await curl(["-H", "JSON: 1", `http://${server.url}/end.pl?xid=${server.id}`], [bearer(key)]);
+    return { phaseSeconds: up.seconds, link: JSON.parse(end.body).links[0] };
+  });
+}
+
+async function curlDownload(emu, url, out) {
+  const key = emu.account(1).apiKey;
+  return timed(async () => {
+    const token = JSON.parse(
+      (
+        await curl(
+          [
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            JSON.stringify({ url, single: 1 }),
+            `${emu.info.apiUrl}/download/get_token.cgi`,
+          ],
+          [bearer(key)],
+        )
+      ).body,
+    );
+    const down = await curl(["-o", out, token.url]);
+    if (down.status !== 200) throw new Error(`token URL answered ${down.status}`);
+    return { phaseSeconds: down.seconds };
+  });
+}
+
+/** Download through the library in this process, timing start -> done events. */
+async function libDownload(client, downloadFile, url, dir, options) {
+  let t0;
+  let t1;
+  await rm(dir, { recursive: true, force: true });
+  await downloadFile(client, {
+    url,
+    dir,
+    ...options,
+    onProgress: (e) => {
+      if (e.type === "start") t0 = performance.now();
+      if (e.type === "done") t1 = performance.now();
+    },
+  });
+  return (t1 - t0) / 1000;
+}
+
+function hashSpeedInChild(legacy) {
+  // A fresh process: node:crypto offers whirlpool only with the legacy provider loaded at startup.
+  const script = `
+    const { createWhirlpoolHasher, whirlpoolBackend } = await import(${JSON.stringify(pathToFileURL(join(DIST, "transfer", "whirlpool.js")).href)});
+    const backend = process.argv[1];
+    if (backend === "node:crypto" && whirlpoolBackend() !== "node:crypto") { console.log("null"); process.exit(0); }
+    const h = await createWhirlpoolHasher(backend);
+    const buf = Buffer.alloc(1 << 20, 7);
+    const t0 = performance.now();
+    for (let i = 0; i < 256; i++) h.update(buf);
+    h.digest();
+    console.log(256 / ((performance.now() - t0) / 1000));`;
+  return new Promise((resolve, reject) => {
+    const args = [
+      ...(legacy ? ["--openssl-legacy-provider"] : []),
+      "--input-type=module",
+      "-e",
+      script,
+      legacy ? "node:crypto" : "hash-wasm",
+    ];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c) => {
+      out += c;
+    });
+    child.stderr.on("data", (c) => {
+      err += c;
+    });
+    child.on("exit", (code) => {
+      if (code !== 0) reject(new Error(`hash speed child failed: ${err}`));
+      else resolve(out.trim() === "null" ? null : Math.round(Number(out) * 10) / 10);
+    });
+  });
+}
+
+const ratio = (a, b) => (a != null && b != null && b > 0 ? Math.round((a / b) * 100) / 100 : null);
+const r2 = (n) => (n == null ? null : Math.round(n * 100) / 100);
+
+/**
+ * Runs the transfer benchmark and returns its tables (title, columns, rows) and raw results.
+ *
+ * @example
+ * const { tables } = await transferBench({ sizeMiB: 1024 });
+ * for (const t of tables) console.log(table(t.title, t.columns, t.rows));
+ */
+export async function transferBench({
+  sizeMiB = Number(process.env.BENCH_SIZE_MIB ?? 1024),
+  rssSizeMiB = Number(process.env.BENCH_RSS_SIZE_MIB ?? 4096),
+  capMiBps = Number(process.env.BENCH_CAP_MIBPS ?? 20),
+  capSizeMiB = Number(process.env.BENCH_CAP_SIZE_MIB ?? 256),
+  kind = process.env.BENCH_FILE ?? "random",
+  log = (m) => console.error(m),
+} = {}) {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
+  const { createClient } = await import(pathToFileURL(join(DIST, "api", "client.js")).href);
+  const { downloadFile } = await import(pathToFileURL(join(DIST, "transfer", "download.js")).href);
+  const tmp = await tempFolder("fichier-bench-transfer-");
+  const data = join(tmp.dir, "data");
+  let emu;
+  try {
+    const bytes = Math.round(sizeMiB * MiB);
+    const file = join(tmp.dir, "bench.bin");
+    log(`transfer bench: making a ${sizeMiB} MiB ${kind} file`);
+    await makeFile(file, bytes, kind);
+    emu = await startEmulatorProcess(["--limits", "off", "--data", data]);
+    const key = emu.account(1).apiKey;
+    const env = {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: tmp.dir,
+      FICHIER_API_URL: emu.info.apiUrl,
+      FICHIER_API_KEY: key,
+      FICHIER_STATE_DIR: join(tmp.dir, "state"),
+      NO_COLOR: "1",
+    };
+
+    // 1. Throughput vs curl.
+    log("transfer bench: upload, fichier vs curl");
+    const cUp = await curlUpload(emu, file);
+    const fUp = await runCli(["upload", file], env);
+    const url = JSON.parse(fUp.stdout).uploaded[0].url;
+    log("transfer bench: download, fichier vs curl");
+    const cDown = await curlDownload(emu, url, join(tmp.dir, "curl.out"));
+    await rm(join(tmp.dir, "curl.out"), { force: true });
+    const fDown = await runCli(["download", url, "-o", join(tmp.dir, "dl1"), "--connections", "4"], env);
+    await rm(join(tmp.dir, "dl1"), { recursive: true, force: true });
+    const throughput = [
+      [
+        "upload, whole command",
+        mibps(bytes, fUp.seconds),
+        mibps(bytes, cUp.seconds),
+        ratio(cUp.seconds, fUp.seconds),
+      ],
+      [
+        "upload, transfer phase",
+        mibps(bytes, fUp.phaseSeconds),
+        mibps(bytes, cUp.value.phaseSeconds),
+        ratio(cUp.value.phaseSeconds, fUp.phaseSeconds),
+      ],
+      [
+        "download, whole command",
+        mibps(bytes, fDown.seconds),
+        mibps(bytes, cDown.seconds),
+        ratio(cDown.seconds, fDown.seconds),
+      ],
+      [
+        "download, transfer phase",
+        mibps(bytes, fDown.phaseSeconds),
+        mibps(bytes, cDown.value.phaseSeconds),
+        ratio(cDown.value.phaseSeconds, fDown.phaseSeconds),
+      ],
+    ];
+
+    // 4 (part). Verification cost, through the library in this process (same emulator, 4 connections).
+    log("transfer bench: verified vs unverified download");
+    const client = createClient({ apiKey: key, apiUrl: emu.info.apiUrl });
+    const unverified = await libDownload(client, downloadFile, url, join(tmp.dir, "nv"), {
+      connections: 4,
+      verify: false,
+    });
+    const verified = await libDownload(client, downloadFile, url, join(tmp.dir, "v"), {
+      connections: 4,
+      verify: true,
+    });
+    await rm(join(tmp.dir, "nv"), { recursive: true, force: true });
+    await rm(join(tmp.dir, "v"), { recursive: true, force: true });
+
+    // 2. Peak RSS, flat in file size.
+    const memory = [
+      [`upload ${sizeMiB} MiB`, asMiB(fUp.peakRss)],
+      [`download ${sizeMiB} MiB`, asMiB(fDown.peakRss)],
+    ];
+    if (rssSizeMiB > 0 && rssSizeMiB !== sizeMiB) {
+      log(`transfer bench: peak RSS with a ${rssSizeMiB} MiB file`);
+      const big = join(tmp.dir, "big.bin");
+      await rm(file, { force: true });
+      await makeFile(big, Math.round(rssSizeMiB * MiB), kind);
+      const bUp = await runCli(["upload", big], env);
+      await rm(big, { force: true });
+      const bigUrl = JSON.parse(bUp.stdout).uploaded[0].url;
+      const bDown = await runCli(["download", bigUrl, "-o", join(tmp.dir, "dl2"), "--connections", "4"], env);
+      await rm(join(tmp.dir, "dl2"), { recursive: true, force: true });
+      memory.push(
+        [`upload ${rssSizeMiB} MiB`, asMiB(bUp.peakRss)],
+        [`download ${rssSizeMiB} MiB`, asMiB(bDown.peakRss)],
+      );
+    }
+
+    // 3. Capped connections: upload uncapped, restart the emulator on the same data with the cap.
+    log(`transfer bench: ${capMiBps} MiB/s per connection, 8 connections vs 1`);
+    const capFile = join(tmp.dir, "cap.bin");
+    await makeFile(capFile, Math.round(capSizeMiB * MiB), kind);
+    const capUrl = JSON.parse((await runCli(["upload", capFile], env)).stdout).uploaded[0].url;
+    await emu.stop();
+    emu = await startEmulatorProcess([
+      "--limits",
+      "off",
+      "--data",
+      data,
+      "--bandwidth",
+      String(Math.round(capMiBps * MiB)),
+    ]);
+    const capClient = createClient({ apiKey: key, apiUrl: emu.info.apiUrl });
+    const capBytes = Math.round(capSizeMiB * MiB);
+    const one = await libDownload(capClient, downloadFile, capUrl, join(tmp.dir, "c1"), { connections: 1 });
+    const eight = await libDownload(capClient, downloadFile, capUrl, join(tmp.dir, "c8"), { connections: 8 });
+    const capped = [
+      ["1 connection", mibps(capBytes, one), capMiBps, ratio(mibps(capBytes, one), capMiBps)],
+      ["8 connections", mibps(capBytes, eight), 8 * capMiBps, ratio(mibps(capBytes, eight), 8 * capMiBps)],
+    ];
+
+    // 4. Whirlpool speed.
+    log("transfer bench: Whirlpool speed");
+    const wasm = await hashSpeedInChild(false);
+    const native = await hashSpeedInChild(true).catch(() => null);
+    const hashing = [
+      ["Whirlpool hash-wasm (MiB/s)", wasm, null],
+      ["Whirlpool node:crypto legacy provider (MiB/s)", native, null],
+      [`download ${sizeMiB} MiB unverified (s)`, r2(unverified), null],
+      [
+        `download ${sizeMiB} MiB verified (s)`,
+        r2(verified),
+        r2(((verified - unverified) / unverified) * 100),
+      ],
+    ];
+
+    const tables = [
+      {
+        title: `fichier vs curl, ${sizeMiB} MiB ${kind} file (target ratio >= 0.9)`,
+        columns: ["measure", "fichier MiB/s", "curl MiB/s", "ratio"],
+        rows: throughput,
+      },
+      {
+        title: "fichier peak RSS (target <= 150 MiB, flat in size)",
+        columns: ["transfer", "MiB"],
+        rows: memory,
+      },
+      {
+        title: `per-connection cap ${capMiBps} MiB/s, ${capSizeMiB} MiB file (target >= 0.9)`,
+        columns: ["download", "MiB/s", "n x cap", "ratio"],
+        rows: capped,
+      },
+      {
+        title: "Whirlpool and verification cost (target <= 10 %)",
+        columns: ["measure", "value", "% over unverified"],
+        rows: hashing,
+      },
+    ];
+    return { tables };
+  } finally {
+    await emu?.stop().catch(() => undefined);
+    await tmp.remove();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const { tables } = await transferBench();
+    for (const t of tables) {
+      console.log(table(t.title, t.columns, t.rows));
+      console.log();
+    }
+    const out = join(ROOT, "bench", "out", "transfer.json");
+    await mkdir(join(ROOT, "bench", "out"), { recursive: true });
+    await saveResults(out, { date: new Date().toISOString(), node: process.version, tables });
+    console.error(`saved ${out}`);
+  } catch (e) {
+    console.error(`transfer bench failed: ${e instanceof Error ? e.message : e}`);
+    process.exitCode = 1;
+  }
+}
