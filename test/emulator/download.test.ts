@@ -115,6 +115,15 @@ describe("GET <token url>", () => {
     expect(suffix.body.toString()).toBe("wxyz");
   });
 
+  it("clamps a range that runs past the end", async () => {
+    const url = await h.raw.token(h.premium, file.url);
+    const r = await h.raw.fetch(url, { headers: { range: "bytes=30-1000" } });
+    expect(r.status).toBe(206);
+    expect(header(r, "content-range")).toBe(`bytes 30-35/${data.length}`);
+    expect(r.body.toString()).toBe("uvwxyz");
+    expect(header(r, "accept-ranges")).toBe("bytes");
+  });
+
   it("answers 416 with Content-Range bytes */size for an unsatisfiable range", async () => {
     const url = await h.raw.token(h.premium, file.url);
     const r = await h.raw.fetch(url, { headers: { range: `bytes=${data.length}-` } });

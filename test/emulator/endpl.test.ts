@@ -77,6 +77,16 @@ describe("end.pl", () => {
     expect(isHtml(header(r, "content-type"))).toBe(true);
     expect(r.text).toContain("page.txt");
     expect(r.text).toMatch(/https:\/\/1fichier\.com\/\?[a-z0-9]{20}/);
+    // spec §7.3: the result page holds <table class="premium">; the removal column shows -- for account uploads
+    expect(r.text).toMatch(/<table[^>]*class="premium"/);
+    expect(r.text).toContain("--");
+  });
+
+  it("is what following upload.cgi's relative redirect gives (§7.3)", async () => {
+    const s = await uploaded("follow.txt", "abc");
+    const r = await h.raw.fetch(`http://${s.url}/end.pl?xid=${s.id}`);
+    expect(isHtml(header(r, "content-type"))).toBe(true);
+    expect(r.text).toContain("follow.txt");
   });
 
   it("answers HTML (not JSON) for an unknown xid even with JSON: 1", async () => {

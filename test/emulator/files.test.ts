@@ -39,6 +39,33 @@ describe("dates are Europe/Paris local time with daylight saving (§1.15)", () =
     expect(await names({ sent_after: "2026-03-01 00:00:00" })).toEqual(["summer.txt"]);
     expect(await names({ sent_before: "2026-03-01 00:00:00" })).toEqual(["winter.txt"]);
   });
+
+  it("dates folders (create_date) in Paris time too", async () => {
+    const id = await d.raw.mkdir(d.premium, "dated");
+    const root = await d.raw.ok("folder/ls.cgi", { folder_id: 0 }, d.premium);
+    const sub = root.sub_folders.find((f: { id: number }) => f.id === id);
+    // The clock stands at 2026-07-01 12:00 UTC (moved above): 14:00 in Paris.
+    expect(sub.create_date).toBe("2026-07-01 14:00:00");
+    expect((await d.raw.ok("folder/ls.cgi", { folder_id: id }, d.premium)).create_date).toBe(
+      "2026-07-01 14:00:00",
+    );
+  });
+
+  it("sorts listings by upload date, then name (§7.5, E)", async () => {
+    const f = await d.raw.mkdir(d.premium, "sorted");
+    const fields = { did: String(f) };
+    await d.raw.uploadMany(
+      [
+        { name: "b.txt", data: "b" },
+        { name: "a.txt", data: "a" },
+      ],
+      { key: d.premium, fields },
+    );
+    d.em.admin.advanceClock(60_000);
+    await d.raw.uploadMany([{ name: "0-later.txt", data: "0" }], { key: d.premium, fields });
+    const items = (await d.raw.ok("file/ls.cgi", { folder_id: f }, d.premium)).items;
+    expect(items.map((i: { filename: string }) => i.filename)).toEqual(["a.txt", "b.txt", "0-later.txt"]);
+  });
 });
 
 describe("file/ls.cgi", () => {
@@ -193,6 +220,7 @@ describe("file/rm.cgi", () => {
     const b = await h.raw.upload(h.premium, "rm-b.txt", "b");
     const j = await h.raw.ok("file/rm.cgi", { files: [{ url: a.url }, { url: b.url }] }, h.premium);
     expect(j.removed).toBe(2);
+    expect([...j.urls].sort()).toEqual([a.url, b.url].sort());
     for (const u of [a, b]) {
       const r = await h.raw.api("file/info.cgi", { url: u.url }, h.premium);
       expectKo(r, 404, ko("Resource not found #469"));

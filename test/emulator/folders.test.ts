@@ -114,6 +114,10 @@ describe("folder/ls.cgi", () => {
     }
   });
 
+  it('names the root "" (§7.13, E)', async () => {
+    expect((await h.raw.ok("folder/ls.cgi", { folder_id: 0 }, h.premium)).name).toBe("");
+  });
+
   it("answers 404 #9001 for an unknown folder", async () => {
     const r = await h.raw.api("folder/ls.cgi", { folder_id: 888888 }, h.premium);
     expectKo(r, 404, ko("Folder not found #9001"));
