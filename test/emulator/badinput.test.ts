@@ -1,8 +1,10 @@
 // Bad input (DECISIONS "Errors": malformed JSON or wrong field type -> 400 #9005): every bad request gets a
 // well-formed 4xx or a clean close, never a crash, and the emulator keeps serving afterwards.
 
+import { existsSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, start } from "./support/emulator.js";
 import { expectKo, header, ko, multipart } from "./support/http.js";
@@ -221,6 +223,79 @@ describe("oversized and broken bodies", () => {
   it("garbage instead of HTTP gets a 400 or a close", async () => {
     const reply = await rawSocket("\u0000\u0001 this is not http \r\n\r\n");
     expect(reply === "" || /^HTTP\/1\.1 4\d\d/.test(reply)).toBe(true);
+    await stillServes();
+  });
+});
+
+describe("hostile but well-formed input", () => {
+  it("deeply nested JSON gets 400 #9005, not a crash", async () => {
+    const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;
+    const r = await h.raw.api("file/ls.cgi", `{"folder_id":${deep}}`, h.premium);
+    expectKo(r, 400, BAD);
+    await stillServes();
+  });
+
+  it("an oversized header block gets a 4xx or a close", async () => {
+    let status = -1;
+    try {
+      status = (await h.raw.api("folder/ls.cgi", {}, h.premium, { "x-pad": "p".repeat(64 * 1024) })).status;
+    } catch {
+      status = -1;
+    }
+    expect(status === -1 || (status >= 400 && status < 500)).toBe(true);
+    await stillServes();
+  });
+
+  it("an upload filename with ../ never writes outside the data folder", async () => {
+    const marker = `evil-${process.pid}-${Date.now()}.txt`;
+    const s = await h.raw.uploadServer(h.premium);
+    const r = await h.raw.postUpload(
+      s.url,
+      s.id,
+      [{ name: `../../../../../../tmp/${marker}`, data: "evil" }],
+      {
+        key: h.premium,
+      },
+    );
+    expect(r.status === 302 || (r.status >= 400 && r.status < 500)).toBe(true);
+    expect(existsSync(join("/tmp", marker))).toBe(false);
+    expect(existsSync(join(dirname(h.em.dataDir), marker))).toBe(false);
+  });
+
+  it("multipart without a boundary parameter -> 4xx", async () => {
+    const s = await h.raw.uploadServer(h.premium);
+    const r = await h.raw.fetch(`http://${s.url}/upload.cgi?id=${s.id}`, {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data", authorization: `Bearer ${h.premium}` },
+      body: '--x\r\nContent-Disposition: form-data; name="did"\r\n\r\n0\r\n--x--\r\n',
+    });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+  });
+
+  it("multipart missing its closing delimiter -> 4xx and nothing stored", async () => {
+    const s = await h.raw.uploadServer(h.premium);
+    const { body, contentType } = multipart([{ name: "unclosed.txt", data: "u".repeat(1000) }], {});
+    const cut = body.subarray(0, body.length - 40);
+    const r = await h.raw.fetch(`http://${s.url}/upload.cgi?id=${s.id}`, {
+      method: "POST",
+      headers: { "content-type": contentType, authorization: `Bearer ${h.premium}` },
+      body: cut,
+    });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    const all = await h.raw.ok("file/ls.cgi", { folder_id: -1 }, h.premium);
+    expect(all.items.map((i: { filename: string }) => i.filename)).not.toContain("unclosed.txt");
+  });
+
+  it("a request naming 10,000 unknown files is answered and survived", async () => {
+    const files = Array.from({ length: 10_000 }, (_, i) => ({
+      url: `https://1fichier.com/?${String(i).padStart(20, "q")}`,
+    }));
+    const r = await h.raw.api("file/rm.cgi", { files }, h.premium);
+    expect(r.status).toBeGreaterThanOrEqual(200);
+    expect(r.status).toBeLessThan(500);
+    expect(r.json?.status).toBeDefined();
     await stillServes();
   });
 });
