@@ -423,6 +423,13 @@ function announcedUnlockMs(text: string): number | undefined {
   return n * 1000;
 }
 
+/** "Please come back after 20 minutes" (spec §8, maintenance page). */
+function comeBackMs(text: string): number | undefined {
+  const m = /come back after\s+(\d+)\s*(h|hours?|m|min|minutes?)\b/i.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * ((m[2] ?? "m").toLowerCase().startsWith("h") ? 3_600_000 : 60_000);
+}
+
 const FLOOD_CODES = new Set([374, 412, 38]);
 const AUTH_CODES = new Set([247, 93]);
 const LOCKED_CODES = new Set([649, 887, 186]);
@@ -516,9 +523,11 @@ export function classifyFailure(a: FailedAnswer): FichierError {
   }
   if (/Resource not found/i.test(text)) return new NotFoundError(what, base);
   if (/in maintenance|Software error|Error on request/i.test(text)) {
+    const back = base.retryAfterMs ?? comeBackMs(text);
+    const when = back !== undefined ? `in ${Math.max(1, Math.round(back / 60_000))} minutes` : "later";
     return new ServerError(what, {
       ...base,
-      hint: "1fichier is in maintenance or failing: try again in 20 minutes.",
+      hint: `1fichier is in maintenance or failing: try again ${when}.`,
     });
   }
 

@@ -77,6 +77,11 @@ export interface GovernorOptions {
   backoffMs?: number;
   maxBackoffMs?: number;
   /**
+   * A transient error whose Retry-After asks for longer than this is not retried but thrown (a maintenance
+   * page says "come back after 20 minutes"); default 60 000.
+   */
+  maxRetryWaitMs?: number;
+  /**
    * Share the budget with other processes using the same key through a locked state file (default true).
    * The file lives in `stateDir`, else `FICHIER_STATE_DIR`, else the user's cache dir.
    */
@@ -147,6 +152,7 @@ export class Governor {
   private readonly floodRetries: number;
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly threshold: number;
+  private readonly maxRetryWaitMs: number;
   private readonly listeners = new Set<(e: ClientEvent) => void>();
   private readonly cache = new Map<string, { at: number; value: unknown; ruleKey: string }>();
   private readonly stats = { waits: 0, waitedMs: 0, retries: 0, floods: 0, calls: 0 };
@@ -175,6 +181,7 @@ export class Governor {
     this.floodRetries = options.floodRetries ?? 3;
     this.backoff = { baseMs: options.backoffMs ?? 1000, maxMs: options.maxBackoffMs ?? 30_000 };
     this.threshold = options.eventThresholdMs ?? 1000;
+    this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
     if (options.onEvent) this.listeners.add(options.onEvent);
     const warn = (message: string) => this.emit({ type: "warning", message });
     if (options.store) this.store = options.store;
@@ -356,6 +363,7 @@ export class Governor {
         }
         if (!(e instanceof FichierError) || !shouldRetry(e) || call.idempotent === false) throw e;
         if (attempt > this.retries) throw e;
+        if (e.retryAfterMs !== undefined && e.retryAfterMs > this.maxRetryWaitMs) throw e;
         const ms = backoffMs(attempt, this.backoff, this.random, e.retryAfterMs);
         this.stats.retries++;
         this.emit({

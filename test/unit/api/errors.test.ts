@@ -174,3 +174,27 @@ describe("helpers", () => {
     expect(parseRetryAfter(null, NOW)).toBeUndefined();
   });
 });
+
+describe("maintenance hint", () => {
+  it("names the time to come back", () => {
+    const e = classifyFailure({
+      endpoint: "x",
+      httpStatus: 503,
+      bodyText: "<p>Our services are in maintenance. Please come back after 20 minutes.</p>",
+      html: true,
+      retryAfter: "1200",
+      now: NOW,
+    });
+    expect(e).toBeInstanceOf(ServerError);
+    expect(e.hint).toContain("in 20 minutes");
+    expect(e.retryAfterMs).toBe(1_200_000);
+    const noHeader = classifyFailure({
+      endpoint: "x",
+      httpStatus: 503,
+      bodyText: "<p>Our services are in maintenance. Please come back after 2 hours.</p>",
+      html: true,
+      now: NOW,
+    });
+    expect(noHeader.hint).toContain("in 120 minutes");
+  });
+});

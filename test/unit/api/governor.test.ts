@@ -294,3 +294,20 @@ describe("Governor: #38 on user/info", () => {
     expect(clock.t - t1).toBeLessThan(1000);
   });
 });
+
+describe("Governor: long Retry-After", () => {
+  it("throws instead of sleeping 20 minutes on a maintenance page", async () => {
+    const clock = fakeClock();
+    const g = new Governor({ clock, shared: false, random: () => 0 });
+    let n = 0;
+    const e = new ServerError("maintenance", { retryAfterMs: 1_200_000 });
+    await expect(
+      g.run({ endpoint: "x" }, async () => {
+        n++;
+        throw e;
+      }),
+    ).rejects.toBe(e);
+    expect(n).toBe(1);
+    expect(clock.sleeps.every((ms) => ms < 60_000)).toBe(true);
+  });
+});
