@@ -330,6 +330,80 @@ describe("fichier key scan and hook", () => {
   });
 });
 
+describe.skipIf(!process.env.FICHIER_TEST_SECRET_SERVICE)(
+  "fichier key with the OS keychain (Secret Service)",
+  () => {
+    it("set picks the keychain, status reports it, forget removes it", async () => {
+      const env = { FICHIER_KEYCHAIN: "", FICHIER_PROFILE: `kc-${randomBytes(4).toString("hex")}` };
+      const set = await run(["--json", "key", "set"], { input: CANARY, env });
+      expect(set.code).toBe(0);
+      expect(JSON.parse(set.stdout)).toMatchObject({
+        store: "keychain",
+        key: masked(CANARY),
+        account: { email },
+      });
+      const status = await run(["--json", "key", "status"], { env });
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        source: "keychain",
+        key: masked(CANARY),
+        daysLeft: 90,
+      });
+      const forget = await run(["key", "forget"], { env });
+      expect(forget.stdout).toMatch(/from the OS keychain, the metadata/);
+      expect((await run(["key", "status"], { env })).code).toBe(4);
+    });
+  },
+);
+
+describe("other sources and output paths", () => {
+  it("a tracked .env is refused with the fix; an ignored one is used", async () => {
+    const repo = join(root, "dotenv");
+    await mkdir(repo);
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
+    git("init", "-q");
+    await writeFile(join(repo, ".env"), `FICHIER_API_KEY=${CANARY}\n`);
+    git("add", ".env");
+    const tracked = await run(["key", "status"], {
+      cwd: repo,
+      env: { FICHIER_CONFIG_DIR: join(root, "empty") },
+    });
+    expect(tracked.code).toBe(4);
+    expect(tracked.stderr).toMatch(
+      /refusing the key in .*\.env: it is tracked by git.*git rm --cached \.env/,
+    );
+    git("rm", "-q", "--cached", ".env");
+    await writeFile(join(repo, ".gitignore"), ".env\n");
+    const ignored = await run(["--json", "key", "status"], {
+      cwd: repo,
+      env: { FICHIER_CONFIG_DIR: join(root, "empty") },
+    });
+    expect(ignored.code).toBe(0);
+    expect(JSON.parse(ignored.stdout)).toMatchObject({
+      source: "dotenv",
+      key: masked(CANARY),
+      storedAt: null,
+    });
+  });
+
+  it("RCLONE_FICHIER_API_KEY is used and reported as rclone's", async () => {
+    const r = await run(["key", "status"], {
+      env: { RCLONE_FICHIER_API_KEY: CANARY, FICHIER_CONFIG_DIR: join(root, "empty") },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/source\s+the RCLONE_FICHIER_API_KEY variable \(rclone's\)/);
+  });
+
+  it("--debug traces and stack traces keep the key out", async () => {
+    const ok = await run(["--debug", "key", "check"], { env: { FICHIER_API_KEY: CANARY } });
+    expect(ok.code).toBe(0);
+    const bad = await run(["--debug", "key", "check"], {
+      env: { FICHIER_API_KEY: `${CANARY.slice(0, 31)}#` },
+    });
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toContain("at ");
+  });
+});
+
 describe("the canary key", () => {
   it("appears in no captured stdout or stderr of these commands", () => {
     expect(outputs.length).toBeGreaterThan(20);
