@@ -1,6 +1,7 @@
 // file/*.cgi (spec §7.5–§7.12).
 import { z } from "zod";
 import type { ClientContext } from "../context.js";
+import { BadRequestError } from "../errors.js";
 import { decodeName, encodeName } from "../names.js";
 import {
   chattrSchema,
@@ -142,7 +143,10 @@ export function filesApi(ctx: ClientContext): FilesApi {
         destination_folder_id: opts.folderId,
       };
       // spec §7.9: `rename` only with one URL; never equal to the current name (rclone 3f2074901).
-      if (opts.rename !== undefined) body.rename = encodeName(opts.rename);
+      if (opts.rename !== undefined) {
+        oneUrlOnly(opts.urls, "move with rename");
+        body.rename = encodeName(opts.rename);
+      }
       const r = await ctx.call("file/mv.cgi", body, moveSchema, sig(opts));
       ctx.mutated("files");
       return { urls: r.urls ?? (body.urls as string[]) };
@@ -152,7 +156,10 @@ export function filesApi(ctx: ClientContext): FilesApi {
         urls: opts.urls.map(normaliseFileUrl),
         folder_id: opts.folderId,
       };
-      if (opts.rename !== undefined) body.rename = encodeName(opts.rename);
+      if (opts.rename !== undefined) {
+        oneUrlOnly(opts.urls, "copy with rename");
+        body.rename = encodeName(opts.rename);
+      }
       if (opts.password !== undefined) body.pass = opts.password;
       const r = await ctx.call("file/cp.cgi", body, copySchema, sig(opts));
       ctx.mutated("files");
@@ -176,7 +183,10 @@ export function filesApi(ctx: ClientContext): FilesApi {
     },
     async setAttributes(opts) {
       const body: Record<string, unknown> = { urls: opts.urls.map(normaliseFileUrl) };
-      if (opts.filename !== undefined) body.filename = encodeName(opts.filename);
+      if (opts.filename !== undefined) {
+        oneUrlOnly(opts.urls, "setting a file name");
+        body.filename = encodeName(opts.filename);
+      }
       if (opts.description !== undefined) body.description = opts.description;
       if (opts.password !== undefined) body.pass = opts.password ?? "";
       if (opts.inline !== undefined) body.inline = flag(opts.inline);
@@ -207,6 +217,15 @@ export function filesApi(ctx: ClientContext): FilesApi {
       return { status: r.status ?? "OK", message: r.message ?? "", date: r.date ?? null };
     },
   };
+}
+
+/** spec §7.9, §7.11, §7.12: a new name applies to a single file. */
+function oneUrlOnly(urls: string[], what: string): void {
+  if (urls.length !== 1) {
+    throw new BadRequestError(`${what} needs exactly one file URL (got ${urls.length}).`, {
+      hint: "Rename files one at a time.",
+    });
+  }
 }
 
 /** Keeps only the signal of an options object (exactOptionalPropertyTypes-friendly). */

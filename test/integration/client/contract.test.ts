@@ -283,3 +283,17 @@ describe("remote, ftp, vouchers, scan", () => {
     );
   });
 });
+
+describe("client-side refusals", () => {
+  it("a new name applies to one file only", async () => {
+    const urls = ["https://1fichier.com/?aaaaa11111", "https://1fichier.com/?bbbbb22222"];
+    await expect(client.files.move({ urls, folderId: 0, rename: "x" })).rejects.toThrow(/exactly one/);
+    await expect(client.files.copy({ urls, folderId: 0, rename: "x" })).rejects.toThrow(/exactly one/);
+    await expect(client.files.setAttributes({ urls, filename: "x" })).rejects.toThrow(/exactly one/);
+  });
+
+  it("an unencodable name is refused before any request", async () => {
+    await expect(client.folders.create({ name: "bad\uD800" })).rejects.toThrow(/not valid Unicode/);
+    await expect(client.folders.create({ name: "" })).rejects.toThrow(/empty/);
+  });
+});
