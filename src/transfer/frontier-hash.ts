@@ -3,20 +3,57 @@
 // reads the new contiguous bytes back from the .part file (they are still in the page cache) and feeds
 // them. The hash is therefore ready a moment after the last byte lands, instead of costing a second full
 // read of the file. On resume, the completed prefix is hashed once from the .part.
+//
+// Whirlpool is CPU-bound (about 150 MiB/s with hash-wasm), slower than a loopback or fast link, so for
+// large files the frontier is hashed in a worker thread: the main thread keeps receiving and writing while
+// the second core hashes. Small files are hashed in the main thread (a worker costs ~30 ms to start).
+
 import type { FileHandle } from "node:fs/promises";
-import type { WhirlpoolHasher } from "./whirlpool.js";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import { createWhirlpoolHasher, type WhirlpoolHasher, whirlpoolBackend } from "./whirlpool.js";
 
 const READ_CHUNK = 1024 * 1024;
+/** Files from this size up are hashed in a worker thread. */
+export const WORKER_THRESHOLD = 16 * 1024 * 1024;
+/** The worker is told about frontier moves in steps of at least this much (fewer messages). */
+const ADVANCE_STEP = 4 * 1024 * 1024;
+
+/** Hashes the completed prefix of a .part file as it grows. */
+export interface FrontierHash {
+  /** Tells the hasher the completed prefix may have grown; hashing runs in the background. */
+  poke(): void;
+  /** Hashes up to `size` (the whole file must be complete) and returns the hex digest. */
+  finish(size: number): Promise<string>;
+  /** Stops background hashing (abort, error). */
+  close(): Promise<void>;
+}
 
 /**
- * Hashes a file as its completed prefix grows.
+ * Creates the frontier hasher for a .part file: a worker thread for large files, else in this thread.
+ *
+ * @example
+ * const fh = await createFrontierHash(partPath, fd, size, () => contiguousEnd(completed, 0));
+ * fh.poke(); // after each write
+ * const hex = await fh.finish(size);
+ */
+export async function createFrontierHash(
+  path: string,
+  fd: FileHandle,
+  size: number,
+  prefixEnd: () => number,
+): Promise<FrontierHash> {
+  if (size >= WORKER_THRESHOLD) return new WorkerFrontierHasher(path, prefixEnd);
+  return new FrontierHasher(await createWhirlpoolHasher(), fd, prefixEnd);
+}
+
+/**
+ * In-thread frontier hasher (small files).
  *
  * @example
  * const fh = new FrontierHasher(hasher, fd, () => contiguousEnd(completed, 0));
- * fh.poke();               // after each write
- * const hex = await fh.finish(size);
  */
-export class FrontierHasher {
+export class FrontierHasher implements FrontierHash {
   private hashed = 0;
   private running: Promise<void> | undefined;
   private again = false;
@@ -26,16 +63,9 @@ export class FrontierHasher {
   constructor(
     private readonly hasher: WhirlpoolHasher,
     private readonly fd: FileHandle,
-    /** Current end of the completed prefix of the file. */
     private readonly prefixEnd: () => number,
   ) {}
 
-  /** Bytes hashed so far. */
-  get hashedUpTo(): number {
-    return this.hashed;
-  }
-
-  /** Tells the hasher that the completed prefix may have grown; hashing runs in the background. */
   poke(): void {
     if (this.closed || this.failure) return;
     if (this.running) {
@@ -51,13 +81,11 @@ export class FrontierHasher {
     });
   }
 
-  /** Stops background hashing (on abort), waiting for a read in progress. */
   async close(): Promise<void> {
     this.closed = true;
     await this.running?.catch(() => {});
   }
 
-  /** Hashes up to `size` (the whole file must be complete by now) and returns the digest. */
   async finish(size: number): Promise<string> {
     while (this.running) await this.running;
     if (this.failure) throw this.failure;
@@ -86,5 +114,117 @@ export class FrontierHasher {
     } catch (e) {
       this.failure = e;
     }
+  }
+}
+
+// The worker is plain CommonJS given as a string, so it runs the same from dist/ and from the TypeScript
+// sources under the test runner; hash-wasm is loaded by absolute path resolved here.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+let hasher;
+let failed;
+const ready = (async () => {
+  if (workerData.backend === "node:crypto") {
+    const h = require("node:crypto").createHash("whirlpool");
+    hasher = { update: (b) => h.update(b), digest: () => h.digest("hex") };
+  } else {
+    const h = await require(workerData.hashWasm).createWhirlpool();
+    h.init();
+    hasher = { update: (b) => h.update(b), digest: () => h.digest("hex") };
+  }
+})();
+const fd = fs.openSync(workerData.path, "r");
+const buf = Buffer.allocUnsafe(${READ_CHUNK});
+let hashed = 0;
+function pumpTo(target) {
+  while (hashed < target) {
+    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, target - hashed), hashed);
+    if (n <= 0) throw new Error("short read of the .part file at " + hashed);
+    hasher.update(buf.subarray(0, n));
+    hashed += n;
+  }
+}
+parentPort.on("message", async (m) => {
+  try {
+    await ready;
+    if (failed) return;
+    pumpTo(m.to);
+    if (m.type === "finish") {
+      fs.closeSync(fd);
+      parentPort.postMessage({ type: "digest", hex: hasher.digest(), hashed });
+    }
+  } catch (e) {
+    failed = e;
+    parentPort.postMessage({ type: "error", message: String(e && e.message ? e.message : e) });
+  }
+});
+`;
+
+let hashWasmPath: string | undefined;
+
+/**
+ * Frontier hasher in a worker thread (large files): the worker reads the .part through its own descriptor.
+ *
+ * @example
+ * const fh = new WorkerFrontierHasher("a.bin.part", () => contiguousEnd(completed, 0));
+ */
+export class WorkerFrontierHasher implements FrontierHash {
+  private readonly worker: Worker;
+  private sent = 0;
+  private failure: Error | undefined;
+  private digest: ((hex: string) => void) | undefined;
+  private closed = false;
+
+  constructor(
+    path: string,
+    private readonly prefixEnd: () => number,
+  ) {
+    hashWasmPath ??= createRequire(import.meta.url).resolve("hash-wasm");
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, backend: whirlpoolBackend(), hashWasm: hashWasmPath },
+    });
+    this.worker.on("message", (m: { type: string; hex?: string; message?: string }) => {
+      if (m.type === "digest" && m.hex) this.digest?.(m.hex);
+      if (m.type === "error") this.fail(new Error(`hashing the download failed: ${m.message}`));
+    });
+    this.worker.on("error", (e) => this.fail(e));
+    // Not unref'd: while the digest is awaited, the worker is the only thing keeping the process alive
+    // (the download's finally always calls close(), which terminates it).
+  }
+
+  private rejectFinish: ((e: Error) => void) | undefined;
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.rejectFinish?.(this.failure);
+  }
+
+  poke(): void {
+    if (this.closed || this.failure) return;
+    const end = this.prefixEnd();
+    if (end - this.sent >= ADVANCE_STEP) {
+      this.sent = end;
+      this.worker.postMessage({ type: "advance", to: end });
+    }
+  }
+
+  finish(size: number): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.prefixEnd() < size) {
+      return Promise.reject(new Error(`internal: hashing asked at ${this.prefixEnd()} of ${size}`));
+    }
+    return new Promise<string>((resolve, reject) => {
+      this.digest = resolve;
+      this.rejectFinish = reject;
+      this.worker.postMessage({ type: "finish", to: size });
+    }).finally(() => void this.close());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.worker.terminate();
   }
 }

@@ -83,18 +83,25 @@ export function contiguousEnd(set: readonly ByteRange[], from: number): number {
   return from;
 }
 
+/** Default largest segment: pieces of a big file are fetched roughly in order, so the completed prefix (and
+ * the Whirlpool frontier behind it) advances steadily instead of waiting for the first of N long segments. */
+export const MAX_SEGMENT_BYTES = 16 * 1024 * 1024;
+
 /**
  * Plans segments for the missing bytes of a file: the missing ranges, with the largest split in halves
- * until there are `connections` segments or no piece is worth splitting (each half at least `minSegment`).
+ * until there are `connections` segments or no piece is worth splitting (each half at least `minSegment`),
+ * then any segment over `maxSegment` cut into equal pieces, in file order.
  *
  * @example
  * planSegments(100, [], 4, 10); // four 25-byte segments
+ * planSegments(100, [], 2, 10, 20); // five 20-byte segments
  */
 export function planSegments(
   size: number,
   done: readonly ByteRange[],
   connections: number,
   minSegment: number = MIN_SEGMENT_BYTES,
+  maxSegment: number = Number.POSITIVE_INFINITY,
 ): ByteRange[] {
   const segments = missingRanges(size, done);
   const want = Math.max(1, Math.floor(connections));
@@ -113,7 +120,18 @@ export function planSegments(
     const mid = target.start + Math.floor(best / 2);
     segments.splice(idx, 1, { start: target.start, end: mid }, { start: mid, end: target.end });
   }
-  return segments.sort((a, b) => a.start - b.start);
+  const out: ByteRange[] = [];
+  for (const seg of segments.sort((a, b) => a.start - b.start)) {
+    const len = seg.end - seg.start;
+    const pieces = Math.max(1, Math.ceil(len / Math.max(maxSegment, minSegment, 1)));
+    for (let i = 0; i < pieces; i++) {
+      out.push({
+        start: seg.start + Math.floor((len * i) / pieces),
+        end: seg.start + Math.floor((len * (i + 1)) / pieces),
+      });
+    }
+  }
+  return out;
 }
 
 /** A segment being fetched: `cursor` is the next byte to arrive, `end` may be lowered by a steal. */

@@ -1,6 +1,7 @@
 // `fichier upload`, `download` and `cat`, spawned from dist/ against an emulator, with a canary key that
 // must never appear in any output.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +81,20 @@ describe("fichier upload / download / cat", () => {
     const part = await run(["cat", one.url, "--range", "6-9"], { env });
     expect(part.stdout).toBe("file");
   }, 150_000); // the rerun shares the first run's governor state: real per-folder listing pacing (30 s)
+
+  it("downloads a file large enough to be hashed in a worker thread, then exits", async () => {
+    const big = join(tmp, "big.bin");
+    await writeFile(big, randomBytes(17 * 1024 * 1024 + 3));
+    const up = await run(["--json", "upload", big], { env });
+    expect(up.code, up.stderr).toBe(0);
+    const { url } = (JSON.parse(up.stdout) as { uploaded: { url: string }[] }).uploaded[0]!;
+    const out = join(tmp, "big-out");
+    const down = await run(["--json", "download", url, "-o", out], { env });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/"type":"done"/);
+    expect((await readFile(join(out, "big.bin"))).equals(await readFile(big))).toBe(true);
+    await expect(stat(join(out, "big.bin.part"))).rejects.toThrow();
+  });
 
   it("refuses an empty file up front with a clear message", async () => {
     const empty = join(tmp, "empty.dat");

@@ -69,6 +69,19 @@ describe("planSegments", () => {
     ]);
   });
 
+  it("cuts segments over the maximum into equal pieces, in file order", () => {
+    const segs = planSegments(100, [], 2, 10, 20);
+    // two halves of 50, each cut into 3 pieces of at most 20
+    expect(segs.map((r) => [r.start, r.end])).toEqual([
+      [0, 16],
+      [16, 33],
+      [33, 50],
+      [50, 66],
+      [66, 83],
+      [83, 100],
+    ]);
+  });
+
   it("never makes segments under the minimum and plans only missing bytes", () => {
     expect(planSegments(19, [], 8, 10)).toEqual([{ start: 0, end: 19 }]);
     expect(planSegments(40, [], 8, 10).length).toBe(4);
@@ -94,6 +107,9 @@ describe("planSegments", () => {
           expect(normalizeRanges(segs)).toEqual(missing);
           expect(coveredBytes(segs)).toBe(coveredBytes(missing));
           expect(segs.length).toBeLessThanOrEqual(Math.max(n, missing.length));
+          const capped = planSegments(size, done, n, 1000, 50_000);
+          expect(normalizeRanges(capped)).toEqual(missing);
+          for (const s of capped) expect(s.end - s.start).toBeLessThanOrEqual(50_000);
           for (let i = 1; i < segs.length; i++)
             expect(segs[i]!.start).toBeGreaterThanOrEqual(segs[i - 1]!.end);
         },
