@@ -95,6 +95,9 @@ export class FileBudgetStore implements BudgetStore {
   private ready: Promise<void> | undefined;
   // Calls of one process are serialised here, so the file lock is only contended between processes.
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set when the file cannot be used: the state then lives here, for this process only. */
+  private memory: StateFile | undefined;
+  private last: StateFile | undefined;
 
   constructor(opts: {
     dir: string;
@@ -111,23 +114,38 @@ export class FileBudgetStore implements BudgetStore {
   }
 
   private async withLock<R>(fn: (file: StateFile) => { file: StateFile | undefined; result: R }): Promise<R> {
-    this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(() => undefined);
-    await this.ready;
-    const run = async () => {
-      const release = await lockfile.lock(this.location, {
-        realpath: false,
-        stale: 10_000,
-        retries: { retries: 200, minTimeout: 2, maxTimeout: 50, factor: 1.5 },
-        // proper-lockfile throws from a timer by default, which would crash the process; a lost lock
-        // only risks one mis-paced call, so warn instead.
-        onCompromised: (err) =>
-          this.warn(`governor state lock was lost (${err.message}); pacing may be off once`),
-      });
+    const run = async (): Promise<R> => {
+      if (this.memory) return this.inMemory(fn);
+      let release: (() => Promise<void>) | undefined;
+      try {
+        this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).then(() => undefined);
+        await this.ready;
+        release = await lockfile.lock(this.location, {
+          realpath: false,
+          stale: 10_000,
+          retries: { retries: 200, minTimeout: 2, maxTimeout: 50, factor: 1.5 },
+          // proper-lockfile throws from a timer by default, which would crash the process; a lost lock
+          // only risks one mis-paced call, so warn instead.
+          onCompromised: (err) =>
+            this.warn(`governor state lock was lost (${err.message}); pacing may be off once`),
+        });
+      } catch (e) {
+        // An unwritable cache dir or a lock that never frees must not stop the user's command: pace this
+        // process alone from now on, and say so.
+        this.warn(
+          `governor state ${this.location} is unusable (${(e as Error).message}); pacing this process alone`,
+        );
+        this.memory = this.last ?? this.fresh();
+        return this.inMemory(fn);
+      }
       try {
         const current = await this.read();
-        const { file, result } = fn(current);
-        if (file) await writeFileAtomic(this.location, JSON.stringify(file), { mode: 0o600, fsync: false });
-        return result;
+        const out = fn(current);
+        this.last = out.file ?? current;
+        if (out.file) {
+          await writeFileAtomic(this.location, JSON.stringify(out.file), { mode: 0o600, fsync: false });
+        }
+        return out.result;
       } finally {
         await release();
       }
@@ -135,6 +153,12 @@ export class FileBudgetStore implements BudgetStore {
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  private inMemory<R>(fn: (file: StateFile) => { file: StateFile | undefined; result: R }): R {
+    const out = fn(this.memory!);
+    if (out.file) this.memory = out.file;
+    return out.result;
   }
 
   private async read(): Promise<StateFile> {

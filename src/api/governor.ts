@@ -8,6 +8,7 @@ import {
   type RuleIntervals,
   recordFlood,
   ruleFor,
+  type SpacingRule,
 } from "./budget.js";
 import {
   type BudgetStore,
@@ -155,6 +156,7 @@ export class Governor {
   private readonly maxRetryWaitMs: number;
   private readonly listeners = new Set<(e: ClientEvent) => void>();
   private readonly cache = new Map<string, { at: number; value: unknown; ruleKey: string }>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly stats = { waits: 0, waitedMs: 0, retries: 0, floods: 0, calls: 0 };
   private last: BudgetState | undefined;
 
@@ -341,7 +343,28 @@ export class Governor {
         });
         return hit.value as T;
       }
+      // The same listing already on its way (parallel callers): share its answer instead of queueing
+      // behind the folder's 30 s spacing.
+      const pending = this.inflight.get(key);
+      if (pending) return pending as Promise<T>;
     }
+    const p = this.attempts(call, fn, rule, key);
+    if (key) {
+      this.inflight.set(key, p);
+      const clear = () => {
+        if (this.inflight.get(key) === p) this.inflight.delete(key);
+      };
+      p.then(clear, clear);
+    }
+    return p;
+  }
+
+  private async attempts<T>(
+    call: GovernedCall,
+    fn: (attempt: number) => Promise<T>,
+    rule: SpacingRule | undefined,
+    key: string | undefined,
+  ): Promise<T> {
     let attempt = 0;
     let floods = 0;
     for (;;) {

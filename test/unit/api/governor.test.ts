@@ -311,3 +311,52 @@ describe("Governor: long Retry-After", () => {
     expect(clock.sleeps.every((ms) => ms < 60_000)).toBe(true);
   });
 });
+
+describe("FileBudgetStore fallback", () => {
+  it("an unusable state dir falls back to memory with a warning, and calls still work", async () => {
+    const base = await mkdtemp(join(tmpdir(), "fichier-gov-ro-"));
+    try {
+      // A file where the directory should be: mkdir fails.
+      const blocker = join(base, "not-a-dir");
+      await writeFile(blocker, "x");
+      const warnings: string[] = [];
+      const clock = fakeClock();
+      const g = new Governor(
+        {
+          clock,
+          shared: true,
+          stateDir: join(blocker, "sub"),
+          burst: 2,
+          rate: 1,
+          onEvent: (e) => warnings.push(e.message),
+        },
+        "K",
+      );
+      for (let i = 0; i < 3; i++) await g.run({ endpoint: "x" }, async () => i);
+      expect(warnings.some((w) => /unusable/.test(w))).toBe(true);
+      expect(warnings.filter((w) => /unusable/.test(w))).toHaveLength(1);
+      // Still paced: 3 calls with a burst of 2 at 1/s.
+      expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBe(1000);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("Governor: parallel identical listings", () => {
+  it("share one request instead of waiting for the spacing", async () => {
+    const clock = fakeClock();
+    const g = new Governor({ clock, shared: false });
+    let n = 0;
+    const ls = () =>
+      g.run({ endpoint: "folder/ls.cgi", body: { folder_id: 5 }, cache: true }, async () => {
+        n++;
+        await Promise.resolve();
+        return "listing";
+      });
+    const t0 = clock.t;
+    expect(await Promise.all([ls(), ls(), ls()])).toEqual(["listing", "listing", "listing"]);
+    expect(n).toBe(1);
+    expect(clock.t - t0).toBe(0);
+  });
+});
