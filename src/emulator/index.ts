@@ -185,7 +185,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       };
       store.insertAccount(row);
       log(`account created: ${a.email} (offer ${a.offer})`);
-      return { email: row.email, offer: row.offer, apiKey };
+      // The contract's shape is {email, offer, apiKey}; the console password rides along, not enumerable.
+      return Object.defineProperty({ email: row.email, offer: row.offer, apiKey }, "password", {
+        value: row.password,
+        enumerable: false,
+      }) as EmulatorAccount;
     },
     regenerateKey(email) {
       const a = keyOf(email);
@@ -229,12 +233,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     disableApi: admin.disableApi,
     call(method, args) {
       switch (method) {
-        case "createAccount":
-          return admin.createAccount({
+        case "createAccount": {
+          const created = admin.createAccount({
             email: str(args.email, "email"),
             offer: num(args.offer, "offer") as 0 | 1 | 2 | 3,
             apiKey: args.apiKey === undefined ? undefined : str(args.apiKey, "apiKey"),
           });
+          return { ...created, password: created.password };
+        }
         case "regenerateKey":
           return { apiKey: admin.regenerateKey(str(args.email, "email")) };
         case "disableApi":

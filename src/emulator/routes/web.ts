@@ -31,12 +31,18 @@ export async function handleDir(
   const folder = /^[A-Za-z0-9]{1,64}$/.test(hash) ? ctx.store.folderByShare(hash) : undefined;
   if (!folder) {
     // spec §7.22: the export answers `bad` (and we send 404) for a folder that does not exist.
+    // With json=1 the caller asked for JSON: the KO envelope of the API (our choice, the real answer is unknown).
     if (exportText) sendText(res, 404, "bad");
+    else if (json) sendJson(res, 404, { status: "KO", message: "Resource not found #469" });
     else sendHtml(res, 404, "Folder not found", "<h1>Folder not found</h1>");
     return;
   }
   const pass = form.get("pass") ?? url.searchParams.get("pass");
   if (folder.share_pass && pass !== folder.share_pass) {
+    if (json) {
+      sendJson(res, 403, { status: "KO", message: "Resource not allowed #631" });
+      return;
+    }
     const body = `<h1>Password protected folder</h1>\n<form method="post"><input type="password" name="pass" id="pass"><input type="hidden" name="json" value="${json ? 1 : 0}"><button type="submit">Send</button></form>`;
     sendHtml(res, 403, "Password required", body);
     return;
