@@ -299,8 +299,8 @@ async function knownKeys(ctx: CliContext): Promise<string[]> {
     const r = await resolveApiKey({
       ...(g.profile ? { profile: g.profile } : {}),
       env: ctx.env,
+      // No passphrase prompt: a scan (often run by the pre-commit hook) must never wait for input.
       warn: () => {},
-      ...(ctx.stdin.isTTY ? { promptHidden: ctx.stdin.promptHidden } : {}),
     });
     return [r.key];
   } catch (e) {
