@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortedError } from "../../../src/api/errors.js";
-import { downloadFolder } from "../../../src/transfer/download.js";
+import { downloadFolder, downloadShare } from "../../../src/transfer/download.js";
 import { ChecksumMismatchError } from "../../../src/transfer/errors.js";
 import type { TransferEvent } from "../../../src/transfer/progress.js";
 import { uploadFile, uploadTree } from "../../../src/transfer/upload.js";
@@ -172,5 +172,21 @@ describe("uploadTree", () => {
     // A rerun with the journal of the first run would skip; without it and with --skip-existing, too.
     const rerun = await uploadTree(h.client, { paths: [root], to: String(dest), skipExisting: true });
     expect(rerun.uploaded.every((u) => u.skipped === "exists")).toBe(true);
+  });
+});
+
+describe("downloadShare", () => {
+  it("downloads every file of a public share, verified", async () => {
+    const folderId = await newFolder("shared-out");
+    const src = join(h.tmp, "shared.bin");
+    await randomFile(src, 123_457);
+    await uploadFile(h.client, { path: src, folderId });
+    const { url } = await h.client.folders.share({ folderId, share: true });
+    expect(url).toMatch(/\/dir\//);
+    const out = join(h.tmp, "share-out");
+    const r = await downloadShare(h.client, url!, { dir: out });
+    expect(r.failed).toEqual([]);
+    expect(r.downloaded.map((d) => [d.filename, d.verified])).toEqual([["shared.bin", true]]);
+    expect((await readFile(join(out, "shared.bin"))).equals(await readFile(src))).toBe(true);
   });
 });
