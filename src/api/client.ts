@@ -134,7 +134,7 @@ export function createClient(options: ClientOptions): FichierClient {
   const webUrl = (
     options.webUrl ?? (apiUrl === DEFAULT_API_URL ? DEFAULT_WEB_URL : parsedApi.origin)
   ).replace(/\/+$/, "");
-  const userAgent = options.userAgent ?? "fichier/0.1 (+https://github.com/fichier)";
+  const userAgent = options.userAgent ?? "fichier/0.1.0";
   const ownDispatcher = options.dispatcher === undefined;
   const dispatcher = options.dispatcher ?? createDispatcher(options.proxy ? { proxy: options.proxy } : {});
   let governor: Governor | undefined;

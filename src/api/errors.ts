@@ -536,7 +536,7 @@ export function classifyFailure(a: FailedAnswer): FichierError {
   if (s === 401) return new AuthError(what, base);
   if (s === 429) return new FloodError(what, { ...base, unlockAt: a.now + lockMs() });
   if (s >= 500) return new ServerError(what, base);
-  if (s === 404 && !a.html) return new NotFoundError(what, base);
+  if (s === 404) return new NotFoundError(what, base);
   if (s === 400) return new BadRequestError(what, base);
   if (a.html || (a.bodyText !== undefined && a.message === undefined)) {
     // spec §8: a non-JSON 403 is a WAF/block page; JD treats it as an IP block.

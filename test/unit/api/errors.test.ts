@@ -122,6 +122,14 @@ describe("classifyFailure: the decision table", () => {
     });
     expect(h).toBeInstanceOf(HtmlResponseError);
     expect(h.retryable).toBe(true);
+    const missing = classifyFailure({
+      endpoint: "dir/abc",
+      httpStatus: 404,
+      bodyText: "<html>no</html>",
+      html: true,
+      now: NOW,
+    });
+    expect(missing).toBeInstanceOf(NotFoundError);
     const block = classifyFailure({
       endpoint: "x",
       httpStatus: 403,
