@@ -48,12 +48,8 @@ export class BlobWriter {
   async write(chunk: Buffer): Promise<void> {
     this.hasher.update(chunk);
     this.size += chunk.length;
-    if (!this.out.write(chunk)) {
-      await Promise.race([
-        once(this.out, "drain"),
-        once(this.out, "error").then(([e]) => Promise.reject(e as Error)),
-      ]);
-    }
+    // events.once rejects if "error" fires first, and leaves no listener behind either way.
+    if (!this.out.write(chunk)) await once(this.out, "drain");
   }
 
   /** Closes the temp file and moves it into the blob folder. */
