@@ -78,9 +78,14 @@ export async function getPassphrase(
   promptHidden?: (question: string) => Promise<string>,
   question = "Passphrase of the fichier key file: ",
 ): Promise<string | null> {
-  if (env.FICHIER_PASSPHRASE) return env.FICHIER_PASSPHRASE;
+  // Registered like the key: a passphrase must not reach an output either.
+  if (env.FICHIER_PASSPHRASE) {
+    registerSecret(env.FICHIER_PASSPHRASE);
+    return env.FICHIER_PASSPHRASE;
+  }
   if (!promptHidden) return null;
   const typed = await promptHidden(question);
+  registerSecret(typed);
   return typed ? typed : null;
 }
 

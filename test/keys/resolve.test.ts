@@ -146,6 +146,8 @@ describe("resolveApiKey: the order of sources", () => {
     });
     const viaEnv = await resolveApiKey({ ...base({ FICHIER_PASSPHRASE: "pw-123456" }), profile: "work" });
     expect(viaEnv).toMatchObject({ key: K.file, source: "file", profile: "work" });
+    // The passphrase is registered with the redactor too.
+    expect(redact("typed pw-123456 here")).toBe("typed **** here");
     const questions: string[] = [];
     const viaPrompt = await resolveApiKey({
       ...base({ FICHIER_PROFILE: "work" }),

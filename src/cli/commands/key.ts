@@ -78,12 +78,12 @@ async function readKey(ctx: CliContext, question: string): Promise<string> {
 /** The passphrase for a new encrypted file: FICHIER_PASSPHRASE, else asked twice on a terminal. */
 function newPassphrase(ctx: CliContext): () => Promise<string | null> {
   return async () => {
-    if (ctx.env.FICHIER_PASSPHRASE) return ctx.env.FICHIER_PASSPHRASE;
-    if (!ctx.stdin.isTTY) return null;
+    if (ctx.env.FICHIER_PASSPHRASE || !ctx.stdin.isTTY) return getPassphrase(ctx.env);
     ctx.out.info(
       "fichier: the key will be stored in an encrypted file; choose a passphrase (asked on each use).",
     );
     const first = await ctx.stdin.promptHidden("New passphrase: ");
+    registerSecret(first);
     if (!first) return null;
     const again = await ctx.stdin.promptHidden("Same passphrase again: ");
     if (again !== first) throw new UsageError("the two passphrases differ", "run `fichier key set` again");
