@@ -150,6 +150,8 @@ export class Store {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    // An upload cut by a crash left its temp file (removed above) and a "started" mark: make the id usable again.
+    this.db.prepare("UPDATE uploads SET started = NULL WHERE finished IS NULL").run();
   }
 
   close(): void {
