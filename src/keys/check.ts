@@ -48,17 +48,32 @@ export function offerName(offer: number): string {
   return OFFER_NAMES[offer] ?? `offer ${offer}`;
 }
 
-/** The key was refused by 1fichier (invalid, regenerated or revoked). Exit code 4. */
+/**
+ * The key was refused by 1fichier (invalid, regenerated or revoked). Exit code 4.
+ *
+ * @example
+ * throw new InvalidKeyError("1fichier refused the key", "regenerate it", 4);
+ */
 export class InvalidKeyError extends KeyError {
   override name = "InvalidKeyError";
 }
 
-/** The key is valid but the account needs a Premium or Access offer. Exit code 5. */
+/**
+ * The key is valid but the account needs a Premium or Access offer. Exit code 5.
+ *
+ * @example
+ * throw new PremiumRequiredError("the account is not a customer", "subscribe", 5);
+ */
 export class PremiumRequiredError extends KeyError {
   override name = "PremiumRequiredError";
 }
 
-/** 1fichier's flood protection answered: retry at `unlockAt`. Exit code 6. */
+/**
+ * 1fichier's flood protection answered: retry at `unlockAt`. Exit code 6.
+ *
+ * @example
+ * throw new KeyCheckRateLimitedError("locked", "retry later", Date.now() + 60_000, cause);
+ */
 export class KeyCheckRateLimitedError extends KeyError {
   override name = "KeyCheckRateLimitedError";
   readonly unlockAt?: number;

@@ -38,7 +38,13 @@ export function maskKey(value: string): string {
 const secrets = new Set<string>();
 let secretPattern: RegExp | null = null;
 
-/** Encoded forms under which a secret can appear in text: raw, URL-encoded, base64 (3 alignments), base64url. */
+/**
+ * Encoded forms under which a secret can appear in text: raw, URL-encoded, base64 and base64url (at the three
+ * byte alignments, so the secret is found inside a longer blob too).
+ *
+ * @example
+ * encodedForms("abcdefghijklmnop").includes("YWJjZGVmZ2hpamtsbW5vcA"); // true
+ */
 export function encodedForms(value: string): string[] {
   const forms = new Set<string>([value]);
   forms.add(encodeURIComponent(value));

@@ -350,7 +350,12 @@ function selfCommand(): string[] {
   return [process.execPath, main];
 }
 
-/** Registers `key` and its subcommands. */
+/**
+ * Registers `key` and its subcommands (loaded lazily by program.ts when the command word is `key`).
+ *
+ * @example
+ * register(program, ctx); // fichier key set | status | check | rotate | forget | scan | hook install
+ */
 export function register(program: Command, ctx: CliContext): void {
   const key = program
     .command("key")
