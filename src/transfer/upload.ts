@@ -160,7 +160,12 @@ function listFolder(
   return p;
 }
 
-/** A remote file matching a local one by name, size and Whirlpool (pure). */
+/**
+ * A remote file matching a local one by name, size and Whirlpool (pure).
+ *
+ * @example
+ * findRemoteMatch(await client.files.list({ folderId }), { name: "a.bin", size: 10, whirlpool: "19fa..." });
+ */
 export function findRemoteMatch(
   items: readonly FileItem[],
   file: { name: string; size: number; whirlpool: string },

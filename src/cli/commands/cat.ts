@@ -12,7 +12,12 @@ import { UsageError } from "../errors.js";
 import { resolveFile } from "../targets.js";
 import { readPassword } from "./ls.js";
 
-/** Registers `cat`. */
+/**
+ * Registers `cat`.
+ *
+ * @example
+ * register(program, ctx); // fichier cat URL [--range A-B]
+ */
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("cat")

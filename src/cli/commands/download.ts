@@ -19,7 +19,12 @@ import { classifyTarget, resolveItem } from "../targets.js";
 import { readPassword } from "./ls.js";
 import { createProgressView, finishTransfers, parseIntOption } from "./upload.js";
 
-/** Registers `download`. */
+/**
+ * Registers `download`.
+ *
+ * @example
+ * register(program, ctx); // fichier download URL|PATH... [-o DIR]
+ */
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("download")

@@ -145,7 +145,12 @@ export function createProgressView(ctx: CliContext, now: () => number = Date.now
   };
 }
 
-/** `--parallel`, `--connections`, `--domain` values: whole numbers in a range. */
+/**
+ * Parser for `--parallel`, `--connections`, `--domain`: whole numbers in a range, else a usage error.
+ *
+ * @example
+ * program.option("--parallel <n>", "files at once", parseIntOption("--parallel", 1, 8), 2);
+ */
 export function parseIntOption(name: string, min: number, max: number): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
@@ -159,7 +164,13 @@ export function parseIntOption(name: string, min: number, max: number): (v: stri
   };
 }
 
-/** Throws what a transfer batch calls for after its result was printed: 8 wins, then 9, else the error. */
+/**
+ * Throws what a transfer batch calls for after its result was printed: a checksum mismatch (exit 8) wins,
+ * then partial success (exit 9); when every item failed, the first error itself.
+ *
+ * @example
+ * finishTransfers(result.failed.map((f) => ({ item: f.path, error: f.error })), total);
+ */
 export function finishTransfers(failed: { item: string; error: unknown }[], total: number): void {
   if (failed.length === 0) return;
   const mismatch = failed.find((f) => f.error instanceof ChecksumMismatchError);
@@ -176,7 +187,12 @@ export function finishTransfers(failed: { item: string; error: unknown }[], tota
   throw new PartialSuccessError(total - failed.length, total, items);
 }
 
-/** Registers `upload`. */
+/**
+ * Registers `upload`.
+ *
+ * @example
+ * register(program, ctx); // fichier upload PATH... [--to PATH]
+ */
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("upload")
