@@ -5,6 +5,7 @@ import {
   AuthError,
   ConflictError,
   EntitlementError,
+  FichierError,
   InvalidUrlError,
   NotAllowedError,
   NotFoundError,
@@ -81,6 +82,22 @@ describe("folders and paths", () => {
     expect(listing.shared).toBe(url);
     // A share URL where a folder id is needed says what it is.
     await expect(client.paths.resolveFolder(url!)).rejects.toThrow(/share/);
+  });
+
+  it("a password-protected share needs its password", async () => {
+    const f = await client.folders.create({ name: "shared-locked" });
+    await uploadOne(client, "locked.txt", "locked", f.folderId);
+    const { url } = await client.folders.share({
+      folderId: f.folderId,
+      share: true,
+      password: "share-pass-1",
+    });
+    await expect(client.shares.listPublic(url!)).rejects.toBeInstanceOf(NotAllowedError);
+    await expect(client.shares.listPublic(url!, { password: "wrong-pass-9" })).rejects.toBeInstanceOf(
+      NotAllowedError,
+    );
+    const files = await client.shares.listPublic(url!, { password: "share-pass-1" });
+    expect(files.map((x) => x.filename)).toEqual(["locked.txt"]);
   });
 });
 
@@ -264,6 +281,9 @@ describe("remote, ftp, vouchers, scan", () => {
   it("vouchers: list is an array; an unknown voucher is refused", async () => {
     expect(Array.isArray(await client.vouchers.list())).toBe(true);
     await expect(client.vouchers.check({ voucher: "X".repeat(32) })).rejects.toThrow();
+    await expect(
+      client.vouchers.use({ voucher: "X".repeat(32), email: emu.premium.email }),
+    ).rejects.toThrow();
   });
 
   it("scan answers for a small file", async () => {
