@@ -5,7 +5,6 @@ import {
   AuthError,
   ConflictError,
   EntitlementError,
-  FichierError,
   InvalidUrlError,
   NotAllowedError,
   NotFoundError,
