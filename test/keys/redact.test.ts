@@ -85,6 +85,26 @@ describe("registered secrets", () => {
     );
   });
 
+  it("never lets a registered key through, whatever surrounds it (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9_=-]{32}$/),
+        fc.string(),
+        fc.string(),
+        fc.constantFrom("raw", "url", "json"),
+        (key, before, after, form) => {
+          clearSecrets();
+          registerSecret(key);
+          const shown =
+            form === "url" ? encodeURIComponent(key) : form === "json" ? JSON.stringify({ key }) : key;
+          const out = redact(`${before}${shown}${after}`);
+          expect(out).not.toContain(key);
+          expect(out).not.toContain(encodeURIComponent(key));
+        },
+      ),
+    );
+  });
+
   it("masks a key that is the whole text, or cut by line ends", () => {
     registerSecret(KEY);
     expect(redact(KEY)).toBe("****1fGh");
