@@ -41,7 +41,11 @@ export function parisDate(ms: number): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
-/** True when `s` has the `YYYY-MM-DD HH:MM:SS` shape used by the API's date fields. */
+/**
+ * True when `s` has the `YYYY-MM-DD HH:MM:SS` shape used by the API's date fields.
+ * @example
+ * isApiDate("2021-06-22 14:57:25"); // true
+ */
 export function isApiDate(s: string): boolean {
   return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(s);
 }

@@ -52,7 +52,11 @@ export interface ApiRoute {
   handle(ctx: Ctx, call: ApiCall): unknown;
 }
 
-/** The account of a call whose route requires auth. */
+/**
+ * The account of a call whose route requires auth.
+ * @example
+ * const account = accountOf(call); // throws if the route forgot auth: "required"
+ */
 export function accountOf(call: ApiCall): AccountRow {
   if (!call.account) throw new Error("route declared auth: required but got no account");
   return call.account;

@@ -3,7 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
-/** A KO answer thrown by a handler and turned into `{"status":"KO","message":...}` by the server. */
+/**
+ * A KO answer thrown by a handler and turned into `{"status":"KO","message":...}` by the server.
+ * @example
+ * throw new ApiError(403, "Resource not allowed #631");
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -40,7 +44,11 @@ export const KO = {
   unknownPath: () => new ApiError(404, "Unknown endpoint #9404"),
 };
 
-/** Sends a JSON answer (pretty-printed when the request asked `"pretty": 1`, spec §1.8). */
+/**
+ * Sends a JSON answer (pretty-printed when the request asked `"pretty": 1`, spec §1.8).
+ * @example
+ * sendJson(res, 200, { status: "OK", items: [] });
+ */
 export function sendJson(res: ServerResponse, status: number, body: unknown, pretty = false): void {
   if (res.headersSent || res.destroyed) return;
   const text = pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
@@ -48,7 +56,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, pre
   res.end(text);
 }
 
-/** Sends a KO envelope (spec §8). */
+/**
+ * Sends a KO envelope (spec §8).
+ * @example
+ * sendKo(res, KO.notFound()); // 404 {"status":"KO","message":"Resource not found #469"}
+ */
 export function sendKo(res: ServerResponse, err: ApiError, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
@@ -56,7 +68,11 @@ export function sendKo(res: ServerResponse, err: ApiError, extraHeaders: Record<
   sendJson(res, err.status, { status: "KO", message: err.message });
 }
 
-/** Escapes text for HTML. */
+/**
+ * Escapes text for HTML.
+ * @example
+ * esc("<a>"); // "&lt;a&gt;"
+ */
 export function esc(s: string): string {
   return s.replace(
     /[&<>"']/g,
@@ -64,7 +80,11 @@ export function esc(s: string): string {
   );
 }
 
-/** Sends an HTML page (the website, end.pl without `JSON: 1`, download errors). */
+/**
+ * Sends an HTML page (the website, end.pl without `JSON: 1`, download errors).
+ * @example
+ * sendHtml(res, 410, "Link expired", "<h1>Link expired</h1>");
+ */
 export function sendHtml(
   res: ServerResponse,
   status: number,
@@ -82,7 +102,11 @@ export function sendHtml(
   res.end(html);
 }
 
-/** Sends plain text. */
+/**
+ * Sends plain text.
+ * @example
+ * sendText(res, 200, "a.txt;5;abc;;0\n");
+ */
 export function sendText(res: ServerResponse, status: number, text: string): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, {
@@ -92,7 +116,11 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
   res.end(text);
 }
 
-/** Thrown by {@link readBody} when the body exceeds its limit. */
+/**
+ * Thrown by {@link readBody} when the body exceeds its limit.
+ * @example
+ * if (e instanceof BodyTooLarge) sendKo(res, KO.tooLarge());
+ */
 export class BodyTooLarge extends Error {}
 
 /**
@@ -155,12 +183,20 @@ export function readBody(req: IncomingMessage, limit: number, stallMs: number): 
   });
 }
 
-/** Remote IP of a request, without the IPv4-mapped prefix. */
+/**
+ * Remote IP of a request, without the IPv4-mapped prefix.
+ * @example
+ * clientIp(req); // "127.0.0.1"
+ */
 export function clientIp(req: IncomingMessage): string {
   return (req.socket.remoteAddress ?? "unknown").replace(/^::ffff:/, "");
 }
 
-/** The bearer key of a request, or null. Never logged. */
+/**
+ * The bearer key of a request, or null. Never logged.
+ * @example
+ * bearerKey(req); // the key of "Authorization: Bearer <key>", or null
+ */
 export function bearerKey(req: IncomingMessage): string | null {
   const h = req.headers.authorization;
   if (!h) return null;
@@ -168,7 +204,11 @@ export function bearerKey(req: IncomingMessage): string | null {
   return m?.[1] ?? null;
 }
 
-/** Sleeps (used for the `slow` fault and bandwidth pacing). */
+/**
+ * Sleeps (used for the `slow` fault and bandwidth pacing).
+ * @example
+ * await sleep(2000);
+ */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -11,7 +11,11 @@ export type MultipartEvent =
 
 const MAX_HEADER_BYTES = 16 * 1024;
 
-/** Thrown on a malformed body. */
+/**
+ * Thrown on a malformed body.
+ * @example
+ * throw new MultipartError("multipart body truncated");
+ */
 export class MultipartError extends Error {}
 
 /**

@@ -23,7 +23,11 @@ export function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T>
   return r.data;
 }
 
-/** Checks a name and throws `Invalid name #9004`. */
+/**
+ * Checks a name and throws `Invalid name #9004`.
+ * @example
+ * checkName("a.txt"); // "a.txt"; checkName(" a") throws Invalid name #9004
+ */
 export function checkName(name: string): string {
   if (!isValidName(name)) throw KO.invalidName();
   return name;
@@ -37,7 +41,11 @@ export interface Acl {
   premium: 0 | 1;
 }
 
-/** Parses the stored ACL, null when none. */
+/**
+ * Parses the stored ACL, null when none.
+ * @example
+ * aclOf(file)?.email; // e-mails allowed, or undefined without ACL
+ */
 export function aclOf(f: FileRow): Acl | null {
   if (!f.acl) return null;
   const a = JSON.parse(f.acl) as Partial<Acl>;
@@ -49,7 +57,11 @@ function hasAcl(f: FileRow): boolean {
   return !!a && (a.ip.length > 0 || a.country.length > 0 || a.email.length > 0 || a.premium === 1);
 }
 
-/** A listing item (spec §7.5; `content-type` with a hyphen, `acl` 0/1). */
+/**
+ * A listing item (spec §7.5; `content-type` with a hyphen, `acl` 0/1).
+ * @example
+ * items.push(fileItem(file)); // { url, filename, size, date, checksum, "content-type", pass, acl, cdn }
+ */
 export function fileItem(f: FileRow): Record<string, unknown> {
   return {
     url: fileUrl(f.id, f.domain),
@@ -64,7 +76,11 @@ export function fileItem(f: FileRow): Record<string, unknown> {
   };
 }
 
-/** Looks a file up by URL: `Resource not found #469` (404) when unknown, deleted or not a file URL. */
+/**
+ * Looks a file up by URL: `Resource not found #469` (404) when unknown, deleted or not a file URL.
+ * @example
+ * const f = fileByUrl(ctx, "https://1fichier.com/?abcde12345abcde12345");
+ */
 export function fileByUrl(ctx: Ctx, url: string): FileRow {
   const id = parseFileUrl(url);
   const f = id ? ctx.store.file(id) : undefined;
@@ -72,7 +88,11 @@ export function fileByUrl(ctx: Ctx, url: string): FileRow {
   return f;
 }
 
-/** A file the account owns, else `#469`/`#631`. */
+/**
+ * A file the account owns, else `#469`/`#631`.
+ * @example
+ * const f = ownFile(ctx, account, body.url); // 404 #469 or 403 #631 otherwise
+ */
 export function ownFile(ctx: Ctx, account: AccountRow, url: string): FileRow {
   const f = fileByUrl(ctx, url);
   if (f.owner !== account.email) throw KO.notAllowed();
@@ -82,6 +102,8 @@ export function ownFile(ctx: Ctx, account: AccountRow, url: string): FileRow {
 /**
  * Whether a file's ACL lets an account read it (spec §7.6 `acl`).
  * Our choice: the emulator has no geolocation, every client is in country "FR".
+ * @example
+ * if (!aclAllows(file, account, "127.0.0.1")) throw KO.notAllowed();
  */
 export function aclAllows(f: FileRow, account: AccountRow, ip: string): boolean {
   const a = aclOf(f);
@@ -96,6 +118,8 @@ export function aclAllows(f: FileRow, account: AccountRow, ip: string): boolean 
 /**
  * A file the account may read. `needPass`: the password must be given even by the owner (download tokens, spec §7.1);
  * otherwise the owner reads freely and others need the password.
+ * @example
+ * const f = readableFile(ctx, account, body.url, body.pass, call.ip, true);
  */
 export function readableFile(
   ctx: Ctx,
@@ -120,7 +144,11 @@ export function readableFile(
   return f;
 }
 
-/** True when the folder or one of its ancestors has a public share link (`folder/share.cgi` with share: 1). */
+/**
+ * True when the folder or one of its ancestors has a public share link (`folder/share.cgi` with share: 1).
+ * @example
+ * inPublicShare(ctx, "premium@emulator.local", 12); // true under a /dir/ share
+ */
 export function inPublicShare(ctx: Ctx, owner: string, folderId: number): boolean {
   let id = folderId;
   for (let depth = 0; id !== 0 && depth < 1000; depth++) {
@@ -139,7 +167,11 @@ export interface ShareEntry {
   hide_links: 0 | 1;
 }
 
-/** The share entry giving `account` access to a folder of `owner` (the folder or one of its ancestors), if any. */
+/**
+ * The share entry giving `account` access to a folder of `owner` (the folder or one of its ancestors), if any.
+ * @example
+ * sharedWith(ctx, account, "owner@x.y", 12)?.rw; // 1 when shared in write mode
+ */
 export function sharedWith(
   ctx: Ctx,
   account: AccountRow,
@@ -169,6 +201,8 @@ export interface FolderTarget {
 /**
  * Resolves `folder_id` (+ `sharing_user`) to a folder the account may use; `Folder not found #9001` (404) otherwise.
  * With `sharing_user` = another account, the folder must be shared with the caller (spec §7.13).
+ * @example
+ * const target = resolveFolder(ctx, account, body.folder_id ?? 0, body.sharing_user);
  */
 export function resolveFolder(
   ctx: Ctx,
@@ -191,7 +225,11 @@ export function resolveFolder(
   return { owner, id: folderId, row, rw: share.rw === 1 };
 }
 
-/** Folder path like `a/b` for a folder id (spec §7.6 `path`). */
+/**
+ * Folder path like `a/b` for a folder id (spec §7.6 `path`).
+ * @example
+ * folderPath(ctx, "premium@emulator.local", 12); // "a/b"
+ */
 export function folderPath(ctx: Ctx, owner: string, folderId: number): string {
   const names: string[] = [];
   let id = folderId;
@@ -204,7 +242,11 @@ export function folderPath(ctx: Ctx, owner: string, folderId: number): string {
   return names.join("/");
 }
 
-/** Removes a file and, when no other file shares it, its blob. */
+/**
+ * Removes a file and, when no other file shares it, its blob.
+ * @example
+ * await removeFile(ctx, file.id);
+ */
 export async function removeFile(ctx: Ctx, id: string): Promise<void> {
   const blob = ctx.store.deleteFile(id, ctx.clock.now());
   if (blob) {

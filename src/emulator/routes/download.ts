@@ -74,7 +74,11 @@ function errorPage(res: ServerResponse, status: number, title: string, text: str
   sendHtml(res, status, title, `<h1>${title}</h1>\n<p>${text}</p>`);
 }
 
-/** Whether a token is still usable at `now` (pure). */
+/**
+ * Whether a token is still usable at `now` (pure).
+ * @example
+ * tokenState(token, ctx.clock.now()); // "ok" | "expired" | "used"
+ */
 export function tokenState(t: TokenRow, now: number): "ok" | "expired" | "used" {
   if (t.expired) return "expired";
   if (t.single && t.uses >= 1) return "used";

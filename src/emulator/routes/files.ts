@@ -59,7 +59,11 @@ const ls: ApiRoute = {
   },
 };
 
-/** The per-folder listing spacing (DECISIONS "Limits"). */
+/**
+ * The per-folder listing spacing (DECISIONS "Limits").
+ * @example
+ * listingLimit(ctx, call, "file/ls", 0); // throws 403 #374 within 30 s of the last listing
+ */
 export function listingLimit(ctx: Ctx, call: ApiCall, endpoint: string, folderId: number): void {
   const key = call.account?.api_key ?? call.ip;
   const refusal = ctx.limiter.checkListing(key, endpoint, folderId, ctx.clock.now());
@@ -68,7 +72,11 @@ export function listingLimit(ctx: Ctx, call: ApiCall, endpoint: string, folderId
 
 const infoSchema = z.object({ url: z.string(), pass: z.string().optional() });
 
-/** Full file information (spec §7.6); `acl` is an object here. */
+/**
+ * Full file information (spec §7.6); `acl` is an object here.
+ * @example
+ * return fileInfo(ctx, file, file.owner === account.email);
+ */
 export function fileInfo(ctx: Ctx, f: FileRow, owner: boolean): Record<string, unknown> {
   const acl = f.acl ? (JSON.parse(f.acl) as Record<string, unknown>) : {};
   return {
