@@ -63,7 +63,9 @@ const getToken: ApiRoute = {
       expired: 0,
     };
     ctx.store.insertToken(row);
-    return { status: "OK", url: `${ctx.publicDownloadUrl}/${token}` };
+    // spec §7.1: no_ssl: 1 asks for an http:// link (only changes something when the public URL is https).
+    const base = b.no_ssl === 1 ? ctx.publicDownloadUrl.replace(/^https:/, "http:") : ctx.publicDownloadUrl;
+    return { status: "OK", url: `${base}/${token}` };
   },
 };
 
