@@ -252,22 +252,9 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
       mtimeMs,
     });
     if (earlier.length > 0) {
+      // A lost end.pl answer: ask once more (no long polling here).
       for (const e of earlier) {
-        if (e.state === "done" && e.url && e.whirlpool) {
-          // Finished by an earlier run (a rerun of a whole tree): one file/info call says whether the file
-          // is still there, cheaper than a folder listing (1 per 30 s per folder, DECISIONS.md "Limits").
-          const info = await client.files.info({ url: e.url }).catch((err: unknown) => {
-            if (err instanceof NotFoundError) return undefined;
-            throw err;
-          });
-          if (info && info.size === size && info.checksum.toLowerCase() === e.whirlpool.toLowerCase()) {
-            return skipped("journal", e.url, e.whirlpool);
-          }
-          await journal.remove(e.id);
-          continue;
-        }
         if (e.state === "sent" && e.whirlpool && Date.now() - e.updatedAt < END_WINDOW_MS) {
-          // The answer of end.pl may simply have been lost: ask once more (no long polling here).
           const link = await pollEnd(
             client,
             { host: e.node, id: e.uploadId },
@@ -283,19 +270,34 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
           }
         }
       }
-      const pending = earlier.filter((e) => e.state !== "done");
-      if (pending.length > 0) {
+      let rest = earlier;
+      if (!options.listings) {
+        // A single file: one file/info call on the recorded URL costs less than a folder listing
+        // (1 per 30 s per folder). In a tree (shared listings), the one listing per folder is used
+        // instead: many file/info calls get accounts locked (spec §7.6, JD: "Owner locked #649").
+        for (const e of earlier.filter((x) => x.state === "done" && x.url && x.whirlpool)) {
+          const info = await client.files.info({ url: e.url! }).catch((err: unknown) => {
+            if (err instanceof NotFoundError) return undefined;
+            throw err;
+          });
+          if (info && info.size === size && info.checksum.toLowerCase() === e.whirlpool!.toLowerCase()) {
+            return skipped("journal", e.url!, e.whirlpool!);
+          }
+          await journal.remove(e.id);
+        }
+        rest = earlier.filter((e) => e.state !== "done");
+      }
+      if (rest.length > 0) {
         const items = await listFolder(client, folderId, options.listings);
         if (items.some((i) => i.filename === name && i.size === size)) {
-          const w = pending.find((e) => e.whirlpool)?.whirlpool ?? (await localHash());
+          const w = rest.find((e) => e.whirlpool)?.whirlpool ?? (await localHash());
           const match = findRemoteMatch(items, { name, size, whirlpool: w });
           if (match) {
-            for (const e of pending)
-              await journal.patch(e.id, { state: "done", url: match.url, whirlpool: w });
+            for (const e of rest) await journal.patch(e.id, { state: "done", url: match.url, whirlpool: w });
             return skipped("journal", match.url, w);
           }
         }
-        for (const e of pending) await journal.remove(e.id);
+        for (const e of rest) await journal.remove(e.id);
       }
     }
   }

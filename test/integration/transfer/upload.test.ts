@@ -104,6 +104,30 @@ describe("uploadFile against the emulator", () => {
     expect(await countNamed(folderId, "listed.bin")).toBe(1);
   });
 
+  it("a file finished by an earlier run is checked with one file/info call, and sent again if deleted", async () => {
+    const folderId = await newFolder("done-entry");
+    const journal = new UploadJournal(join(h.tmp, "state-done"), "acc");
+    const src = join(h.tmp, "done.bin");
+    await randomFile(src, 70_000);
+    const first = await uploadFile(h.client, { path: src, folderId, journal });
+    const stats = () => h.em.admin.stats().byEndpoint;
+    const before = {
+      ls: stats()["file/ls.cgi"] ?? 0,
+      info: stats()["file/info.cgi"] ?? 0,
+      up: stats()["upload.cgi"] ?? 0,
+    };
+    const again = await uploadFile(h.client, { path: src, folderId, journal });
+    expect(again).toMatchObject({ skipped: "journal", url: first.url });
+    expect((stats()["file/ls.cgi"] ?? 0) - before.ls).toBe(0);
+    expect((stats()["file/info.cgi"] ?? 0) - before.info).toBe(1);
+    expect(stats()["upload.cgi"] ?? 0).toBe(before.up);
+    await h.client.files.remove([first.url]);
+    const third = await uploadFile(h.client, { path: src, folderId, journal });
+    expect(third.skipped).toBeUndefined();
+    expect(third.url).not.toBe(first.url);
+    expect(await countNamed(folderId, "done.bin")).toBe(1);
+  });
+
   it("--skip-existing skips a file already there (same name, size, Whirlpool), not a different one", async () => {
     const folderId = await newFolder("skip-existing");
     const src = join(h.tmp, "skip.bin");
