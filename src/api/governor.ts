@@ -379,7 +379,9 @@ export class Governor {
         if (e instanceof FloodError) {
           await this.noteFlood(e, call.endpoint);
           floods++;
-          if (call.idempotent === false || floods > this.floodRetries) throw e;
+          // A flood answer means the call was refused, not done: re-sending it after the lock is safe even
+          // for non-idempotent calls.
+          if (floods > this.floodRetries) throw e;
           // The pause itself happens in acquire(), shared with every other call of this key.
           attempt--;
           continue;

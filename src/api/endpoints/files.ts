@@ -161,7 +161,8 @@ export function filesApi(ctx: ClientContext): FilesApi {
         body.rename = encodeName(opts.rename);
       }
       if (opts.password !== undefined) body.pass = opts.password;
-      const r = await ctx.call("file/cp.cgi", body, copySchema, sig(opts));
+      // A copy makes a new file each time: a retried copy could leave two, so it is never re-sent.
+      const r = await ctx.call("file/cp.cgi", body, copySchema, { idempotent: false, ...sig(opts) });
       ctx.mutated("files");
       return { urls: (r.urls ?? []).map((u) => ({ from: u.from_url, to: u.to_url })) };
     },

@@ -360,3 +360,18 @@ describe("Governor: parallel identical listings", () => {
     expect(clock.t - t0).toBe(0);
   });
 });
+
+describe("Governor: non-idempotent calls and floods", () => {
+  it("re-sends a refused (flooded) non-idempotent call after the lock, but not after a 5xx", async () => {
+    const clock = fakeClock();
+    const g = new Governor({ clock, shared: false, random: () => 0 });
+    let n = 0;
+    const r = await g.run({ endpoint: "file/cp.cgi", idempotent: false }, async () => {
+      n++;
+      if (n === 1) throw new FloodError("flood #374", { code: 374, unlockAt: clock.t + 1000 });
+      return "copied";
+    });
+    expect(r).toBe("copied");
+    expect(n).toBe(2);
+  });
+});
