@@ -1,7 +1,7 @@
 // Two processes using the same key share one budget through the governor's state file, so together they
 // stay under the emulator's real limits; without sharing, the same pair floods.
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -42,9 +42,12 @@ function runWorker(env: Record<string, string>): Promise<WorkerResult> {
 
 /** The workers run the built client: rebuild when dist is older than the sources. */
 async function ensureBuilt(): Promise<void> {
-  const src = await stat(join(root, "src/api/governor.ts")).catch(() => undefined);
+  const sources = (await readdir(join(root, "src/api"))).filter((f) => f.endsWith(".ts"));
+  const newest = Math.max(
+    ...(await Promise.all(sources.map(async (f) => (await stat(join(root, "src/api", f))).mtimeMs))),
+  );
   const out = await stat(join(root, "dist/api/governor.js")).catch(() => undefined);
-  if (!out || (src && src.mtimeMs > out.mtimeMs)) {
+  if (!out || newest > out.mtimeMs) {
     await promisify(execFile)("npx", ["tsc", "-p", "tsconfig.json"], { cwd: root }).catch(() => undefined);
   }
   await stat(join(root, "dist/index.js"));
