@@ -3,11 +3,9 @@ import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { createWhirlpool } from "hash-wasm";
+import type { FileHasher, HashPool } from "./hasher.js";
 import { ids } from "./ids.js";
 import type { Store } from "./store.js";
-
-type Hasher = Awaited<ReturnType<typeof createWhirlpool>>;
 
 /** What a committed blob is. */
 export interface BlobResult {
@@ -19,7 +17,7 @@ export interface BlobResult {
 /**
  * Streams one file's bytes to disk with its Whirlpool hash (spec §4.1), never holding the file in memory.
  * @example
- * const w = await BlobWriter.create(store); await w.write(chunk); const { blob, checksum } = await w.commit();
+ * const w = await BlobWriter.create(store, hashPool); await w.write(chunk); const { blob, checksum } = await w.commit();
  */
 export class BlobWriter {
   size = 0;
@@ -29,12 +27,11 @@ export class BlobWriter {
     private readonly name: string,
     private readonly path: string,
     private readonly out: WriteStream,
-    private readonly hasher: Hasher,
+    private readonly hasher: FileHasher,
   ) {}
 
-  static async create(store: Store): Promise<BlobWriter> {
-    const hasher = await createWhirlpool();
-    hasher.init();
+  static async create(store: Store, hashes: HashPool): Promise<BlobWriter> {
+    const hasher = hashes.create();
     const name = ids.secret();
     const path = join(store.tmpDir, name);
     const out = createWriteStream(path);
@@ -46,10 +43,11 @@ export class BlobWriter {
 
   /** Writes a chunk, waiting for the disk when its buffer is full (backpressure). */
   async write(chunk: Buffer): Promise<void> {
-    this.hasher.update(chunk);
     this.size += chunk.length;
-    // events.once rejects if "error" fires first, and leaves no listener behind either way.
-    if (!this.out.write(chunk)) await once(this.out, "drain");
+    // Hashing (in the worker) and the disk write overlap; events.once rejects if "error" fires first.
+    const hashed = this.hasher.update(chunk);
+    const drained = this.out.write(chunk) ? undefined : once(this.out, "drain");
+    await Promise.all([hashed, drained]);
   }
 
   /** Closes the temp file and moves it into the blob folder. */
@@ -59,14 +57,16 @@ export class BlobWriter {
       this.out.once("error", reject);
       this.out.end(() => resolve());
     });
+    const checksum = await this.hasher.digest();
     await rename(this.path, this.store.blobPath(this.name));
-    return { blob: this.name, size: this.size, checksum: this.hasher.digest("hex") };
+    return { blob: this.name, size: this.size, checksum };
   }
 
   /** Drops the temp file (client gone, part refused). */
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    this.hasher.abort();
     this.out.destroy();
     await rm(this.path, { force: true });
   }

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "./clock.js";
 import type { Faults } from "./faults.js";
+import type { HashPool } from "./hasher.js";
 import type { Limiter } from "./limits.js";
 import type { AccountRow, Store } from "./store.js";
 
@@ -16,6 +17,8 @@ export interface Stats {
 /** Everything a route needs. */
 export interface Ctx {
   store: Store;
+  /** Whirlpool worker shared by every upload. */
+  hashes: HashPool;
   clock: Clock;
   limiter: Limiter;
   faults: Faults;

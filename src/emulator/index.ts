@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { createClock } from "./clock.js";
 import type { Ctx, Stats } from "./context.js";
 import { Faults } from "./faults.js";
+import { HashPool } from "./hasher.js";
 
 import { ids } from "./ids.js";
 import { Limiter } from "./limits.js";
@@ -141,8 +142,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const stats: Stats = { requests: 0, byEndpoint: {}, faults: faults.counts, floodLocks: 0 };
   const abort = new AbortController();
   const host = options.host ?? "127.0.0.1";
+  const hashes = new HashPool();
   const ctx: Ctx = {
     store,
+    hashes,
     clock,
     limiter,
     faults,
@@ -290,6 +293,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       });
     });
   } catch (e) {
+    hashes.close();
     store.close();
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
     throw e;
@@ -326,6 +330,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       server.closeAllConnections();
       await closed;
       await settle(2_000);
+      hashes.close();
       store.close();
       if (temporary) rmSync(dataDir, { recursive: true, force: true });
       log("emulator closed");

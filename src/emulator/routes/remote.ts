@@ -146,7 +146,7 @@ async function fetchOne(ctx: Ctx, job: RemoteRow, url: string, signal: AbortSign
       redirect: "follow",
     });
     if (!res.ok || !res.body) return ko(`Remote server answered HTTP ${res.status}`);
-    writer = await BlobWriter.create(ctx.store);
+    writer = await BlobWriter.create(ctx.store, ctx.hashes);
     for await (const chunk of Readable.fromWeb(res.body as import("node:stream/web").ReadableStream)) {
       await writer.write(chunk as Buffer);
     }

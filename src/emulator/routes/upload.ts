@@ -173,7 +173,7 @@ async function receive(
             currentName = ev.filename;
             // Our choice (docs/emulator.md): a part with an invalid name, or beyond 500 files, is dropped.
             skipping = !isValidName(ev.filename) || stored.length >= MAX_FILES;
-            writer = skipping ? null : await BlobWriter.create(ctx.store);
+            writer = skipping ? null : await BlobWriter.create(ctx.store, ctx.hashes);
           } else {
             field = { name: ev.name, chunks: [], size: 0 };
           }
