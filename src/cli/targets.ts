@@ -4,6 +4,7 @@
  * classification is separate from the resolution, which needs the client.
  */
 import { NotFoundError } from "../api/errors.js";
+import type { FileItem, FolderListing } from "../api/types.js";
 import type { FichierClient } from "./context.js";
 import { UsageError } from "./errors.js";
 
@@ -71,7 +72,90 @@ export type Resolved =
   | { type: "file"; url: string; name: string; path?: string; folderId?: number; size?: number }
   | { type: "folder"; id: number; name: string; path?: string };
 
-/** The folder id for a path, id or share URL (a share URL is refused by the client with a clear error). */
+/** A folder listing with its files (never undefined here). */
+export type FullListing = FolderListing & { items: FileItem[] };
+
+/**
+ * The folders this run has listed, each listed at most once and always the same way
+ * (`folder/ls.cgi` with `files: 1`): 1fichier allows one listing per folder per 30 s (spec §2.1), and the
+ * governor spaces any two listings of a folder, so resolving a path and then listing its files with a
+ * different call would wait 30 s.
+ */
+export class FolderIndex {
+  private readonly listings = new Map<number, Promise<FullListing>>();
+  constructor(private readonly client: FichierClient) {}
+
+  /** The folder's sub-folders and files, listed once per run. */
+  list(id: number): Promise<FullListing> {
+    let p = this.listings.get(id);
+    if (!p) {
+      p = this.client.folders
+        .list({ folderId: id, files: true })
+        .then((l) => ({ ...l, items: l.items ?? [] }));
+      this.listings.set(id, p);
+      p.catch(() => this.listings.delete(id));
+    }
+    return p;
+  }
+
+  /**
+   * Walks a normalised path from the root to its folder id; with `create`, makes the missing folders.
+   *
+   * @throws NotFoundError naming the first missing folder
+   */
+  async resolve(path: string, create = false): Promise<number> {
+    let id = 0;
+    let walked = "";
+    for (const name of path.split("/").filter(Boolean)) {
+      const parentPath = walked || "/";
+      walked += `/${name}`;
+      const l = await this.list(id);
+      const found = l.subFolders.find((f) => f.name === name);
+      if (found) {
+        id = found.id;
+        continue;
+      }
+      if (!create) {
+        throw new NotFoundError(`no folder named "${name}" in ${parentPath}`, {
+          hint: `check the path with \`fichier ls ${parentPath}\`, or create it with \`fichier mkdir -p ${path}\``,
+        });
+      }
+      const made = await this.client.folders.create({ name, parentId: id });
+      l.subFolders.push({ id: made.folderId, name, createDate: "", password: false });
+      // A folder just made is empty: no need to list it.
+      this.listings.set(
+        made.folderId,
+        Promise.resolve({
+          folderId: made.folderId,
+          name,
+          createDate: "",
+          password: false,
+          shared: null,
+          fileCount: 0,
+          size: 0,
+          subFolders: [],
+          items: [],
+        }),
+      );
+      id = made.folderId;
+    }
+    return id;
+  }
+}
+
+const indexes = new WeakMap<object, FolderIndex>();
+
+/** The run's {@link FolderIndex} for a client. */
+export function folderIndex(client: FichierClient): FolderIndex {
+  let i = indexes.get(client);
+  if (!i) {
+    i = new FolderIndex(client);
+    indexes.set(client, i);
+  }
+  return i;
+}
+
+/** The folder id for a path or id (a file URL or a share URL is a usage error). */
 export async function resolveFolderId(client: FichierClient, arg: string, create = false): Promise<number> {
   const t = classifyTarget(arg);
   if (t.kind === "folder-id") return t.id;
@@ -81,13 +165,17 @@ export async function resolveFolderId(client: FichierClient, arg: string, create
       "give a folder path such as /backups or a folder id",
     );
   }
-  const p = t.kind === "path" ? t.path : t.url;
-  if (p === "/") return 0;
-  return (await client.paths.resolveFolder(p, create ? { create: true } : {})) as number;
+  if (t.kind === "share") {
+    throw new UsageError(
+      `${arg} is a public share link, not one of your folders`,
+      "use `fichier ls <share URL>` to list it, or give a folder path such as /backups",
+    );
+  }
+  return folderIndex(client).resolve(t.path, create);
 }
 
 /**
- * The file at a remote path (`/a/b/c.txt`): lists the parent folder once and matches the exact name.
+ * The file at a remote path (`/a/b/c.txt`): matches the exact name in the parent folder's listing.
  *
  * @throws NotFoundError when no file of that name is in the folder
  */
@@ -96,9 +184,9 @@ export async function findFileByPath(
   path: string,
 ): Promise<{ url: string; name: string; folderId: number; size: number }> {
   const { parent, name } = splitPath(path);
-  const folderId = parent === "/" ? 0 : ((await client.paths.resolveFolder(parent, {})) as number);
-  const items = (await client.files.list({ folderId })) as { url: string; filename: string; size: number }[];
-  const hit = items.find((f) => f.filename === name);
+  const index = folderIndex(client);
+  const folderId = await index.resolve(parent);
+  const hit = (await index.list(folderId)).items.find((f) => f.filename === name);
   if (!hit) {
     throw new NotFoundError(`no file or folder named "${name}" in ${parent}`, {
       hint: `check the name with \`fichier ls ${parent}\``,
@@ -127,12 +215,12 @@ export async function resolveItem(client: FichierClient, arg: string): Promise<R
       );
     case "path": {
       if (t.path === "/") return { type: "folder", id: 0, name: "", path: "/" };
-      try {
-        const id = (await client.paths.resolveFolder(t.path, {})) as number;
-        return { type: "folder", id, name: splitPath(t.path).name, path: t.path };
-      } catch (e) {
-        if (!(e instanceof NotFoundError)) throw e;
-      }
+      // The parent's one listing says whether the last name is a folder or a file.
+      const { parent, name } = splitPath(t.path);
+      const index = folderIndex(client);
+      const parentId = await index.resolve(parent);
+      const sub = (await index.list(parentId)).subFolders.find((f) => f.name === name);
+      if (sub) return { type: "folder", id: sub.id, name, path: t.path };
       const f = await findFileByPath(client, t.path);
       return { type: "file", url: f.url, name: f.name, path: t.path, folderId: f.folderId, size: f.size };
     }

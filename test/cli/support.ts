@@ -79,9 +79,10 @@ export function json<T = Record<string, unknown>>(r: RunResult): T {
   }
 }
 
+// Lines that are notices, not the error: warnings, the emulator notice, the governor's waits and retries.
+const NOTICE = /^fichier: (warning:|talking to the embedded|flood lock|waiting|retrying)/;
+
 /** The stderr lines that are the error line (`fichier: ...`), for the one-line rule. */
 export function errorLines(r: RunResult): string[] {
-  return r.stderr
-    .split("\n")
-    .filter((l) => l.startsWith("fichier: ") && !l.includes("talking to the embedded"));
+  return r.stderr.split("\n").filter((l) => l.startsWith("fichier: ") && !NOTICE.test(l));
 }

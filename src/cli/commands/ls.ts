@@ -6,7 +6,14 @@ import type { Command } from "commander";
 import { registerSecret } from "../../keys/redact.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { table } from "../output.js";
-import { classifyTarget, joinPath, resolveFolderId, resolveItem, splitPath } from "../targets.js";
+import {
+  classifyTarget,
+  folderIndex,
+  joinPath,
+  resolveFolderId,
+  resolveItem,
+  splitPath,
+} from "../targets.js";
 
 /** A file as `ls --json` prints it. */
 export interface LsFile {
@@ -65,11 +72,9 @@ function toFile(f: RawItem, parent: string | null): LsFile {
   };
 }
 
-/** Lists one folder with its files (one `folder/ls.cgi` call; spec §7.13 `files: 1`). */
+/** Lists one folder with its files (one `folder/ls.cgi` call per run; spec §7.13 `files: 1`). */
 async function listFolder(client: FichierClient, id: number): Promise<RawListing> {
-  const l = (await client.folders.list({ folderId: id, files: true })) as RawListing;
-  // Some answers may omit items when the folder has no file; a missing list means none.
-  return { ...l, items: l.items ?? [] };
+  return folderIndex(client).list(id);
 }
 
 /** One folder's section of a (recursive) listing. */

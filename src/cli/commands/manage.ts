@@ -9,6 +9,7 @@ import type { CliContext, FichierClient } from "../context.js";
 import { UsageError } from "../errors.js";
 import {
   classifyTarget,
+  folderIndex,
   type Resolved,
   resolveFile,
   resolveFolderId,
@@ -67,11 +68,8 @@ async function copyFolder(
   onFile: () => void,
 ): Promise<number> {
   const created = (await client.folders.create({ name, parentId: destId })) as { folderId: number };
-  const l = (await client.folders.list({ folderId: src, files: true })) as {
-    subFolders: { id: number; name: string }[];
-    items?: { url: string }[];
-  };
-  const urls = (l.items ?? []).map((i) => i.url);
+  const l = await folderIndex(client).list(src);
+  const urls = l.items.map((i) => i.url);
   for (let i = 0; i < urls.length; i += 100) {
     await client.files.copy({ urls: urls.slice(i, i + 100), folderId: created.folderId });
     for (let k = 0; k < Math.min(100, urls.length - i); k++) onFile();

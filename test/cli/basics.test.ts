@@ -1,0 +1,315 @@
+// The built command: --help of every command, usage errors, exit codes of each error class, global options
+// (--json, -q, --debug, colours, --api-key-stdin, --emulator), non-TTY behaviour, completion, about, doctor,
+// remote upload, demo.
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMANDS } from "../../src/cli/program.js";
+import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { assertBuilt, captured, errorLines, json, type RunResult, run, sandbox } from "./support.js";
+
+const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
+let emu: TestEmulator;
+let env: Record<string, string>;
+const fichier = (args: string[], extra: { env?: Record<string, string | undefined>; input?: string } = {}) =>
+  run(args, { ...extra, env: { ...env, ...extra.env } });
+function ok(r: RunResult): RunResult {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  emu = await withEmulator();
+  emu.admin.createAccount({ email: "canary-basics@test.local", offer: 1, apiKey: CANARY });
+  env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: emu.apiUrl };
+});
+
+afterAll(async () => {
+  for (const text of captured) expect(text).not.toContain(CANARY);
+  await emu?.close();
+});
+
+describe("--help", () => {
+  const names = COMMANDS.flatMap((c) => c.commands);
+  it("the program's help lists every command and the exit codes", async () => {
+    const r = ok(await fichier(["--help"]));
+    for (const n of names) expect(r.stdout).toMatch(new RegExp(`\\n  (\\S+\\|)?${n}[ |]`));
+    expect(r.stdout).toContain("Exit codes:");
+    expect(r.stderr).toBe("");
+  });
+
+  for (const name of [...names, "remote add", "remote ls", "remote info"]) {
+    it(`fichier ${name} --help`, async () => {
+      const r = ok(await fichier([...name.split(" "), "--help"]));
+      expect(r.stdout).toMatch(/^Usage: fichier /);
+      expect(r.stdout).not.toContain("not available in this build");
+    });
+  }
+
+  it("help COMMAND works like COMMAND --help", async () => {
+    const a = ok(await fichier(["help", "ls"]));
+    const b = ok(await fichier(["ls", "--help"]));
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it("--version prints the version", async () => {
+    expect(ok(await fichier(["--version"])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe("usage errors: exit 2, one line", () => {
+  // Commander's own errors point at --help; the command's own errors name the precise fix.
+  const cases: [string, string[], RegExp, RegExp][] = [
+    [
+      "unknown command, with the closest suggested",
+      ["lss"],
+      /unknown command 'lss' \(Did you mean ls\?\)/,
+      /--help/,
+    ],
+    ["unknown option", ["ls", "--frobnicate"], /unknown option '--frobnicate'/, /fichier ls --help/],
+    ["missing argument", ["info"], /missing required argument/, /fichier info --help/],
+    ["bad value", ["completion", "tcsh"], /unknown shell "tcsh"/, /Choose bash, zsh or fish/],
+    ["'..' in a path", ["ls", "/a/../b"], /not allowed in a remote path/, /Give the full path/],
+  ];
+  for (const [what, args, re, fix] of cases) {
+    it(what, async () => {
+      const r = await fichier(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^fichier: /);
+      expect(lines[0]).toMatch(re);
+      expect(lines[0]).toMatch(fix);
+    });
+  }
+});
+
+describe("exit codes of each error class", () => {
+  it("4: missing key, naming the ways to give one", async () => {
+    const r = await fichier(["ls"], { env: { FICHIER_API_KEY: undefined } });
+    expect(r.code).toBe(4);
+    expect(errorLines(r)).toHaveLength(1);
+    expect(r.stderr).toContain("FICHIER_API_KEY");
+  });
+
+  it("4: a key the service refuses (#247)", async () => {
+    const wrong = `WRONG${randomBytes(16).toString("hex").slice(0, 27)}`;
+    const r = await fichier(["ls"], { env: { FICHIER_API_KEY: wrong } });
+    expect(r.code).toBe(4);
+    expect(errorLines(r)).toHaveLength(1);
+    expect(r.stderr).toContain("#247");
+    expect(r.stderr).not.toContain(wrong);
+  });
+
+  it("3: not found (#469)", async () => {
+    const r = await fichier(["info", "https://1fichier.com/?aaaaaaaaaaaaaaaaaaaa"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("#469");
+  });
+
+  it("6: a flood lock, with the unlock time", async () => {
+    const key = `FLOOD${randomBytes(16).toString("hex").slice(0, 27)}`;
+    emu.admin.createAccount({ email: "flooded@test.local", offer: 1, apiKey: key });
+    emu.admin.lock(key, 120);
+    const r = await fichier(["ls"], { env: { FICHIER_API_KEY: key, FICHIER_FLOOD_RETRIES: "0" } });
+    expect(r.code).toBe(6);
+    expect(errorLines(r)).toHaveLength(1);
+    expect(r.stderr).toMatch(/Locked until \d\d:\d\d:\d\d \(in \d+ s\)/);
+    expect(r.stderr).toContain("#374");
+    expect(r.stderr).not.toContain(key);
+  });
+
+  it("7: the API cannot be reached", async () => {
+    const closed = createServer();
+    await new Promise<void>((res) => closed.listen(0, "127.0.0.1", res));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((res) => closed.close(() => res()));
+    const r = await fichier(["ls"], {
+      env: { FICHIER_API_URL: `http://127.0.0.1:${port}/v1`, FICHIER_RETRIES: "0" },
+    });
+    expect(r.code).toBe(7);
+    expect(errorLines(r)).toHaveLength(1);
+  });
+
+  it("5: entitlement (#200) comes from the free account", async () => {
+    const r = await fichier(["link", "https://1fichier.com/?bbbbbbbbbbbbbbbbbbbb"], {
+      env: { FICHIER_API_KEY: emu.free.apiKey },
+    });
+    // The file does not exist either; the offer is checked first.
+    expect([5, 3]).toContain(r.code);
+    if (r.code === 5) expect(r.stderr).toContain("#200");
+  });
+
+  it("--debug adds the stack and the HTTP trace, still without the key", async () => {
+    const r = await fichier(["--debug", "info", "https://1fichier.com/?cccccccccccccccccccc"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("file/info.cgi");
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe("global options", () => {
+  it("--api-key-stdin reads the key from a pipe", async () => {
+    const r = ok(
+      await fichier(["--api-key-stdin", "--json", "about"], {
+        env: { FICHIER_API_KEY: undefined },
+        input: `${CANARY}\n`,
+      }),
+    );
+    expect(json<{ email: string }>(r).email).toBe("canary-basics@test.local");
+  });
+
+  it("--api-key works with a warning", async () => {
+    const r = ok(
+      await fichier(["--api-key", CANARY, "--json", "about"], { env: { FICHIER_API_KEY: undefined } }),
+    );
+    expect(r.stderr).toMatch(/shell history|ps/);
+  });
+
+  it("-q keeps stderr quiet on success; -v adds detail", async () => {
+    const q = ok(await fichier(["-q", "ls", "-R"]));
+    expect(q.stderr).toBe("");
+    const v = ok(await fichier(["-v", "ls", "-R"]));
+    expect(v.stderr).toContain("listing /");
+  });
+
+  it("colours follow --no-color and NO_COLOR even when forced", async () => {
+    const forced = ok(await fichier(["doctor"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } }));
+    expect(forced.stdout).toContain("\x1b[32m");
+    const off = ok(
+      await fichier(["--no-color", "doctor"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } }),
+    );
+    expect(off.stdout).not.toContain("\x1b[");
+    const envOff = ok(await fichier(["doctor"], { env: { NO_COLOR: "1", FORCE_COLOR: "1" } }));
+    expect(envOff.stdout).not.toContain("\x1b[");
+  });
+
+  it("--emulator talks to the embedded emulator and says so, on every command", async () => {
+    const box = sandbox();
+    const r = ok(
+      await run(["--emulator", "--json", "about"], {
+        env: { ...box, FICHIER_API_KEY: undefined, FICHIER_API_URL: undefined },
+      }),
+    );
+    expect(json<{ email: string; emulator: boolean }>(r)).toMatchObject({
+      email: "premium@emulator.local",
+      emulator: true,
+    });
+    expect(r.stderr).toContain("talking to the embedded emulator");
+    const q = ok(
+      await run(["--emulator", "-q", "mkdir", "/kept"], { env: { ...box, FICHIER_API_KEY: undefined } }),
+    );
+    expect(q.stderr).toContain("talking to the embedded emulator");
+    // Persistent: the folder is still there in the next process.
+    const ls = ok(await run(["--emulator", "ls"], { env: { ...box, FICHIER_API_KEY: undefined } }));
+    expect(ls.stdout.split("\n")).toContain("kept/");
+  });
+});
+
+describe("about, doctor, completion", () => {
+  it("about: human and JSON; whoami is the same", async () => {
+    const h = ok(await fichier(["about"]));
+    expect(h.stdout).toMatch(/E-mail\s+canary-basics@test\.local/);
+    expect(h.stdout).toMatch(/Offer\s+Premium/);
+    const j = json<Record<string, unknown>>(ok(await fichier(["whoami", "--json"])));
+    expect(j).toMatchObject({
+      email: "canary-basics@test.local",
+      offer: 1,
+      offerName: "Premium",
+      overQuota: false,
+    });
+    for (const k of [
+      "subscriptionEnd",
+      "cdnCredits",
+      "hotStorage",
+      "coldStorage",
+      "availableStorage",
+      "uploadForbidden",
+    ]) {
+      expect(j).toHaveProperty(k);
+    }
+  });
+
+  it("doctor: a readable report, JSON checks, exit 4 without a key", async () => {
+    const h = ok(await fichier(["doctor"]));
+    for (const name of ["API key", "connectivity", "clock", "account", "rate limits"])
+      expect(h.stdout).toContain(name);
+    expect(h.stdout).toContain("from env");
+    const j = json<{ ok: boolean; checks: { name: string; status: string }[] }>(
+      ok(await fichier(["doctor", "--json"])),
+    );
+    expect(j.ok).toBe(true);
+    expect(j.checks.find((c) => c.name === "account")?.status).toBe("ok");
+    const none = await fichier(["doctor", "--json"], { env: { FICHIER_API_KEY: undefined } });
+    expect(none.code).toBe(4);
+    expect(json<{ ok: boolean }>(none).ok).toBe(false);
+  });
+
+  it("completion scripts parse in their shell", async () => {
+    const bash = ok(await fichier(["completion", "bash"]));
+    expect(spawnSync("bash", ["-n"], { input: bash.stdout }).status).toBe(0);
+    expect(bash.stdout).toContain("/remote/add)");
+    expect(bash.stdout).toContain("--no-password");
+    const zsh = ok(await fichier(["completion", "zsh"]));
+    expect(zsh.stdout).toMatch(/^#compdef fichier/);
+    const fish = ok(await fichier(["completion", "fish"]));
+    expect(fish.stdout).toContain("complete -c fichier -n __fish_use_subcommand -a ls");
+  });
+});
+
+describe("remote upload", () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === "/file.bin") {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "5" });
+        res.end("12345");
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("add --wait prints the resulting links; ls and info show the job", async () => {
+    const r = ok(await fichier(["remote", "add", `${base}/file.bin`, "--wait", "--json"]));
+    const j = json<{
+      id: number;
+      job: { done: boolean; result: { status: string; downloadLink: string }[] };
+    }>(r);
+    expect(j.job.done).toBe(true);
+    expect(j.job.result[0]?.status).toBe("OK");
+    expect(j.job.result[0]?.downloadLink).toMatch(/^https:\/\/1fichier\.com\/\?[a-z0-9]{20}$/);
+    const ls = json<{ jobs: { id: number; done: boolean }[] }>(ok(await fichier(["remote", "ls", "--json"])));
+    expect(ls.jobs).toContainEqual(expect.objectContaining({ id: j.id, done: true }));
+    const info = ok(await fichier(["remote", "info", String(j.id)]));
+    expect(info.stdout).toContain(`${base}/file.bin -> https://1fichier.com/?`);
+  });
+
+  it("refuses a non-URL and a malformed header (exit 2)", async () => {
+    expect((await fichier(["remote", "add", "ftp://x"])).code).toBe(2);
+    expect((await fichier(["remote", "add", `${base}/file.bin`, "--header", "nocolon"])).code).toBe(2);
+    expect((await fichier(["remote", "info", "abc"])).code).toBe(2);
+  });
+});
+
+describe("demo", () => {
+  it("uploads and downloads back through the embedded emulator, byte-identical", async () => {
+    const r = ok(await run(["demo", "--json", "--size", "3000001"], { env: { ...sandbox() } }));
+    const j = json<{ ok: boolean; size: number; identical: boolean; whirlpool: string }>(r);
+    expect(j).toMatchObject({ ok: true, size: 3000001, identical: true });
+    expect(j.whirlpool).toMatch(/^[0-9a-f]{128}$/);
+    expect(r.stderr).toContain("[5/5]");
+    const human = ok(await run(["demo", "--size", "100000"], { env: { ...sandbox() } }));
+    expect(human.stdout.trim().split("\n")).toHaveLength(1);
+    expect(human.stdout).toMatch(/^demo ok: /);
+  });
+});
