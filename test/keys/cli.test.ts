@@ -97,7 +97,7 @@ describe("fichier key set / status / check / forget", () => {
     expect(r.stderr).toBe(
       "fichier: the OS keychain is not usable (disabled by FICHIER_KEYCHAIN=off); used the encrypted file.\n",
     );
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(masked(CANARY));
     expect(r.stdout).toContain(email);
     expect(r.stdout).toContain("encrypted file");
@@ -108,7 +108,7 @@ describe("fichier key set / status / check / forget", () => {
 
   it("status tells the source, masked key, age, rotation and account (--json)", async () => {
     const r = await run(["--json", "key", "status"], { env: { FICHIER_PASSPHRASE: "pass-phrase-1" } });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({
       profile: "default",
@@ -127,13 +127,13 @@ describe("fichier key set / status / check / forget", () => {
 
   it("a wrong passphrase is reported clearly (exit 4)", async () => {
     const r = await run(["key", "status"], { env: { FICHIER_PASSPHRASE: "not-it" } });
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/^fichier: wrong passphrase for the encrypted key file .*FICHIER_PASSPHRASE/);
   });
 
   it("without keychain or passphrase, set refuses and names the choices (never plaintext)", async () => {
     const r = await run(["--profile", "nopass", "key", "set"], { input: CANARY });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(
       /no secure place to store the key.*FICHIER_PASSPHRASE.*Secret Service.*FICHIER_API_KEY/,
     );
@@ -143,17 +143,17 @@ describe("fichier key set / status / check / forget", () => {
   it("set refuses a malformed key offline, without echoing it (exit 4)", async () => {
     const bad = `${CANARY.slice(0, 30)}!?`;
     const r = await run(["key", "set"], { input: bad, env: { FICHIER_PASSPHRASE: "x" } });
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/not a 1fichier API key: the key from stdin contains "!", "\?"/);
     expect(r.stderr + r.stdout).not.toContain(bad);
   });
 
   it("check: works with the env key; --api-key warns about argv; --api-key-stdin reads stdin", async () => {
     const ok = await run(["key", "check"], { env: { FICHIER_API_KEY: CANARY } });
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`${masked(CANARY)} (from env) works: ${email}, Premium`);
     const flag = await run(["--api-key", CANARY, "key", "check"]);
-    expect(flag.code).toBe(0);
+    expect(flag.code, flag.stderr).toBe(0);
     expect(flag.stderr).toMatch(/warning: --api-key puts the key in the command line.*shell history/);
     const stdin = await run(["--api-key-stdin", "--json", "key", "check"], { input: CANARY });
     expect(JSON.parse(stdin.stdout)).toMatchObject({ ok: true, source: "stdin", account: { email } });
@@ -161,7 +161,7 @@ describe("fichier key set / status / check / forget", () => {
 
   it("check: a refused key gives the cheat-sheet answer (exit 4)", async () => {
     const r = await run(["key", "check"], { env: { FICHIER_API_KEY: randomKey() } });
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/1fichier refused the API key.*console\/params\.pl.*fichier key set/);
   });
 
@@ -174,7 +174,7 @@ describe("fichier key set / status / check / forget", () => {
     });
     emu.admin.lock(locked, 120);
     const r = await run(["key", "check"], { env: { FICHIER_API_KEY: locked, FICHIER_FLOOD_RETRIES: "0" } });
-    expect(r.code).toBe(6);
+    expect(r.code, r.stderr).toBe(6);
     expect(r.stderr).toMatch(
       /flood protection is blocking this key.*Locked until .*Retry after \d{4}-\d\d-\d\dT/,
     );
@@ -182,18 +182,18 @@ describe("fichier key set / status / check / forget", () => {
 
   it("check: a free account works but is warned about", async () => {
     const r = await run(["key", "check"], { env: { FICHIER_API_KEY: emu.free.apiKey } });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/the account is Free/);
   });
 
   it("forget removes the local copies and says revocation is in the console", async () => {
     const r = await run(["key", "forget"]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Removed the key of profile "default" from the encrypted file, the metadata/);
     expect(r.stdout).toMatch(/Disable API usage/);
     expect(existsSync(join(config, "keys", "default.enc"))).toBe(false);
     const after = await run(["key", "status"], { env: { FICHIER_PASSPHRASE: "pass-phrase-1" } });
-    expect(after.code).toBe(4);
+    expect(after.code, after.stderr).toBe(4);
     expect(after.stderr).toMatch(/no 1fichier API key found for profile "default"/);
   });
 });
@@ -209,7 +209,7 @@ describe("fichier key rotate", () => {
     const next = emu.admin.regenerateKey(account.email);
     const r = await run(["--json", "key", "rotate"], { input: `${next}\n`, env });
     expect(r.stderr).toContain(`${new URL(emu.apiUrl).origin}/console/params.pl`);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       profile: "rot",
       oldKeyRefused: true,
@@ -234,13 +234,13 @@ describe("fichier key rotate", () => {
     expect((await run(["key", "set"], { input: a.apiKey, env })).code).toBe(0);
     // The key of another account: both work, so nothing is stored.
     const r = await run(["key", "rotate"], { input: b.apiKey, env });
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(
       new RegExp(`belongs to ${b.email} but the current key to ${a.email}; nothing was stored`),
     );
     // The current key again.
     const same = await run(["key", "rotate"], { input: a.apiKey, env });
-    expect(same.code).toBe(4);
+    expect(same.code, same.stderr).toBe(4);
     expect(same.stderr).toMatch(/the key given is the current key.*Get my API key/);
   });
 });
@@ -270,14 +270,14 @@ describe("fichier key scan and hook", () => {
 
   it("finds the stored key (base64) in the tree, and the old commit with --history; exit 1; masked", async () => {
     const tree = await run(["key", "scan"], { cwd: repo, env: { FICHIER_API_KEY: CANARY } });
-    expect(tree.code).toBe(1);
+    expect(tree.code, tree.stderr).toBe(1);
     expect(tree.stdout).toBe(`app.js:1: ${masked(CANARY)} (base64) (stored-key-base64)\n`);
     expect(tree.stderr).toMatch(/found 1 possible 1fichier API key.*regenerate it/);
     const hist = await run(["--json", "key", "scan", "--history"], {
       cwd: repo,
       env: { FICHIER_API_KEY: CANARY },
     });
-    expect(hist.code).toBe(1);
+    expect(hist.code, hist.stderr).toBe(1);
     const findings = JSON.parse(hist.stdout).findings as { file: string; line: number; commit?: string }[];
     expect(findings.map((f) => `${f.file}:${f.line}:${f.commit ? "history" : "tree"}`).sort()).toEqual(
       ["app.js:1:history", "app.js:1:tree", "old.env:1:history"].sort(),
@@ -289,13 +289,13 @@ describe("fichier key scan and hook", () => {
     await mkdir(clean);
     await writeFile(join(clean, "a.txt"), "nothing\n");
     const r = await run(["key", "scan", clean], { env: { FICHIER_API_KEY: CANARY } });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("");
   });
 
   it("hook install adds a pre-commit hook that refuses a staged key", async () => {
     const r = await run(["key", "hook", "install"], { cwd: repo });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const hook = join(repo, ".git", "hooks", "pre-commit");
     expect((await stat(hook)).mode & 0o111).not.toBe(0);
     await writeFile(join(repo, "leak.txt"), `fichier key ${randomKey()}\n`);
@@ -325,7 +325,7 @@ describe("fichier key scan and hook", () => {
     // A foreign hook is not overwritten without --force.
     await writeFile(hook, "#!/bin/sh\nexit 0\n");
     const again = await run(["key", "hook", "install"], { cwd: repo });
-    expect(again.code).toBe(1);
+    expect(again.code, again.stderr).toBe(1);
     expect(again.stderr).toMatch(/already exists.*--force/);
   });
 });
@@ -336,7 +336,7 @@ describe.skipIf(!process.env.FICHIER_TEST_SECRET_SERVICE)(
     it("set picks the keychain, status reports it, forget removes it", async () => {
       const env = { FICHIER_KEYCHAIN: "", FICHIER_PROFILE: `kc-${randomBytes(4).toString("hex")}` };
       const set = await run(["--json", "key", "set"], { input: CANARY, env });
-      expect(set.code).toBe(0);
+      expect(set.code, set.stderr).toBe(0);
       expect(JSON.parse(set.stdout)).toMatchObject({
         store: "keychain",
         key: masked(CANARY),
@@ -367,7 +367,7 @@ describe("other sources and output paths", () => {
       cwd: repo,
       env: { FICHIER_CONFIG_DIR: join(root, "empty") },
     });
-    expect(tracked.code).toBe(4);
+    expect(tracked.code, tracked.stderr).toBe(4);
     expect(tracked.stderr).toMatch(
       /refusing the key in .*\.env: it is tracked by git.*git rm --cached \.env/,
     );
@@ -377,7 +377,7 @@ describe("other sources and output paths", () => {
       cwd: repo,
       env: { FICHIER_CONFIG_DIR: join(root, "empty") },
     });
-    expect(ignored.code).toBe(0);
+    expect(ignored.code, ignored.stderr).toBe(0);
     expect(JSON.parse(ignored.stdout)).toMatchObject({
       source: "dotenv",
       key: masked(CANARY),
@@ -389,17 +389,17 @@ describe("other sources and output paths", () => {
     const r = await run(["key", "status"], {
       env: { RCLONE_FICHIER_API_KEY: CANARY, FICHIER_CONFIG_DIR: join(root, "empty") },
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/source\s+the RCLONE_FICHIER_API_KEY variable \(rclone's\)/);
   });
 
   it("--debug traces and stack traces keep the key out", async () => {
     const ok = await run(["--debug", "key", "check"], { env: { FICHIER_API_KEY: CANARY } });
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
     const bad = await run(["--debug", "key", "check"], {
       env: { FICHIER_API_KEY: `${CANARY.slice(0, 31)}#` },
     });
-    expect(bad.code).toBe(4);
+    expect(bad.code, bad.stderr).toBe(4);
     expect(bad.stderr).toContain("at ");
   });
 });

@@ -102,7 +102,7 @@ describe.skipIf(!existsSync(CHROMIUM))("key rotation through the emulator's cons
 
     const rotated = await run(["--json", "key", "rotate"], `${newKey}\n`);
     expect(rotated.stderr).toContain(`Open ${emu.webUrl}/console/params.pl`);
-    expect(rotated.code).toBe(0);
+    expect(rotated.code, rotated.stderr).toBe(0);
     expect(JSON.parse(rotated.stdout)).toMatchObject({
       oldKeyRefused: true,
       account: { email: account.email },
@@ -116,7 +116,7 @@ describe.skipIf(!existsSync(CHROMIUM))("key rotation through the emulator's cons
     await Promise.all([page.waitForLoadState("load"), page.click("#disable-api")]);
     expect(await page.textContent("#note")).toMatch(/revoked/);
     const check = await run(["key", "check"]);
-    expect(check.code).toBe(4);
+    expect(check.code, check.stderr).toBe(4);
     expect(check.stderr).toMatch(/1fichier refused the API key.*console\/params\.pl/);
 
     for (const text of outputs) {
