@@ -30,7 +30,8 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 });
 
 async function main(): Promise<number> {
-  const program = createProgram({ out: (s) => process.stdout.write(redact(s)), err: writeErr });
+  // Help text is static (no user value, no secret); the redactor would mangle "--password [password]".
+  const program = createProgram({ out: (s) => process.stdout.write(s), err: writeErr });
   const ctx = createContext(program, {
     stdout: process.stdout,
     stderr: process.stderr,

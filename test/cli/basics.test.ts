@@ -1,14 +1,14 @@
 // The built command: --help of every command, usage errors, exit codes of each error class, global options
 // (--json, -q, --debug, colours, --api-key-stdin, --emulator), non-TTY behaviour, completion, about, doctor,
 // remote upload, demo.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/program.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { assertBuilt, captured, errorLines, json, type RunResult, run, sandbox } from "./support.js";
+import { assertBuilt, BIN, captured, errorLines, json, type RunResult, run, sandbox } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
 let emu: TestEmulator;
@@ -48,6 +48,12 @@ describe("--help", () => {
       expect(r.stdout).not.toContain("not available in this build");
     });
   }
+
+  it("help text is not mangled by the redactor", async () => {
+    const r = ok(await fichier(["attr", "--help"]));
+    expect(r.stdout).toContain("--password [password]");
+    expect(r.stdout).toContain("--no-password");
+  });
 
   it("help COMMAND works like COMMAND --help", async () => {
     const a = ok(await fichier(["help", "ls"]));
@@ -298,6 +304,36 @@ describe("remote upload", () => {
     expect((await fichier(["remote", "add", "ftp://x"])).code).toBe(2);
     expect((await fichier(["remote", "add", `${base}/file.bin`, "--header", "nocolon"])).code).toBe(2);
     expect((await fichier(["remote", "info", "abc"])).code).toBe(2);
+  });
+});
+
+describe("emulator", () => {
+  it("serves until SIGTERM, printing one JSON line, and exits 0", async () => {
+    const child = spawn(process.execPath, [BIN, "emulator", "--json", "--limits", "off"], {
+      env: { PATH: process.env.PATH ?? "", ...sandbox() },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+      });
+      child.on("error", reject);
+      setTimeout(() => reject(new Error("no JSON line within 20 s")), 20_000);
+    });
+    const info = JSON.parse(line) as { apiUrl: string; accounts: { email: string }[] };
+    expect(info.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(info.accounts.map((a) => a.email)).toContain("premium@emulator.local");
+    const code = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.kill("SIGTERM");
+    expect(await code).toBe(0);
+  });
+
+  it("a bad option value is a usage error", async () => {
+    const r = await fichier(["emulator", "--limits", "sometimes"]);
+    expect(r.code).toBe(2);
+    expect(errorLines(r)).toHaveLength(1);
   });
 });
 
