@@ -253,3 +253,24 @@ export async function removeFile(ctx: Ctx, id: string): Promise<void> {
     await rm(ctx.store.blobPath(blob), { force: true });
   }
 }
+
+/**
+ * The groupware form of `get_token.cgi` / `file/info.cgi` (spec §7.1, §7.6): a file named exactly `filename`
+ * (case-sensitive) in `folder_id`, of the caller or of `sharing_user` when that folder is shared with the caller.
+ * @example
+ * const f = fileInFolder(ctx, account, 12, "a.txt", "owner@x.y", undefined);
+ */
+export function fileInFolder(
+  ctx: Ctx,
+  account: AccountRow,
+  folderId: number,
+  filename: string,
+  sharingUser: string | undefined,
+  pass: string | undefined,
+): FileRow {
+  const target = resolveFolder(ctx, account, folderId, sharingUser);
+  const hit = ctx.store.filesIn(target.owner, target.id).find((f) => f.name === filename);
+  if (!hit) throw KO.notFound();
+  if (hit.pass && pass !== hit.pass) throw KO.notAllowed();
+  return hit;
+}

@@ -9,7 +9,7 @@ import { ids } from "../ids.js";
 import { contentDisposition, parseRange } from "../names.js";
 import type { FileRow, TokenRow } from "../store.js";
 import { Throttle } from "../throttle.js";
-import { flag, int, parse, readableFile, resolveFolder } from "./common.js";
+import { fileInFolder, flag, int, parse, readableFile } from "./common.js";
 
 const UNUSED_LIFETIME_MS = 5 * 60_000;
 const RESUME_WINDOW_MS = 30 * 60_000;
@@ -38,12 +38,7 @@ const getToken: ApiRoute = {
     if (b.url !== undefined) {
       file = readableFile(ctx, account, b.url, b.pass, call.ip, true);
     } else if (b.folder_id !== undefined && b.filename !== undefined) {
-      // spec §7.1: groupware form, exact case-sensitive name in a folder (of a sharer when sharing_user is set).
-      const target = resolveFolder(ctx, account, b.folder_id, b.sharing_user);
-      const hit = ctx.store.filesIn(target.owner, target.id).find((f) => f.name === b.filename);
-      if (!hit) throw KO.notFound();
-      if (hit.pass && b.pass !== hit.pass) throw KO.notAllowed();
-      file = hit;
+      file = fileInFolder(ctx, account, b.folder_id, b.filename, b.sharing_user, b.pass);
     } else {
       throw KO.badRequest();
     }

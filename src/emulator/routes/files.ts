@@ -9,6 +9,7 @@ import { fileUrl, parseFileUrl } from "../names.js";
 import type { FileRow } from "../store.js";
 import {
   checkName,
+  fileInFolder,
   fileItem,
   flag,
   folderPath,
@@ -70,7 +71,13 @@ export function listingLimit(ctx: Ctx, call: ApiCall, endpoint: string, folderId
   if (refusal) throw new ApiError(403, refusal.message, refusal.retryAfterSeconds);
 }
 
-const infoSchema = z.object({ url: z.string(), pass: z.string().optional() });
+const infoSchema = z.object({
+  url: z.string().optional(),
+  pass: z.string().optional(),
+  folder_id: int.optional(),
+  filename: z.string().optional(),
+  sharing_user: z.string().optional(),
+});
 
 /**
  * Full file information (spec §7.6); `acl` is an object here.
@@ -97,7 +104,11 @@ const info: ApiRoute = {
   handle(ctx, call) {
     const account = accountOf(call);
     const b = parse(infoSchema, call.body);
-    const f = readableFile(ctx, account, b.url, b.pass, call.ip, false);
+    let f: FileRow;
+    if (b.url !== undefined) f = readableFile(ctx, account, b.url, b.pass, call.ip, false);
+    else if (b.folder_id !== undefined && b.filename !== undefined) {
+      f = fileInFolder(ctx, account, b.folder_id, b.filename, b.sharing_user, b.pass);
+    } else throw KO.badRequest();
     return fileInfo(ctx, f, f.owner === account.email);
   },
 };

@@ -115,6 +115,9 @@ export async function handleUpload(
       sendKo(res, KO.auth(), { Connection: "close" });
       return;
     }
+  } else {
+    // spec §7.3: legacy identifications, Basic e-mail:password or the website session cookie.
+    account = legacyAccount(ctx, req);
   }
   if (!ctx.store.startUpload(id, ctx.clock.now())) {
     htmlError(res, 409, "Upload already running", "This upload identifier is in use.");
@@ -127,6 +130,19 @@ export async function handleUpload(
   } finally {
     ctx.inflight.delete(job);
   }
+}
+
+function legacyAccount(ctx: Ctx, req: IncomingMessage): AccountRow | null {
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(req.headers.authorization ?? "");
+  if (basic?.[1]) {
+    const text = Buffer.from(basic[1], "base64").toString("utf8");
+    const colon = text.indexOf(":");
+    const a = colon > 0 ? ctx.store.account(text.slice(0, colon)) : undefined;
+    if (a && a.password === text.slice(colon + 1)) return a;
+  }
+  const sid = /(?:^|;\s*)SID=([a-f0-9]{32})/.exec(req.headers.cookie ?? "")?.[1];
+  const email = sid ? ctx.sessions.get(sid) : undefined;
+  return email ? (ctx.store.account(email) ?? null) : null;
 }
 
 function ownerOf(ctx: Ctx, email: string | null): AccountRow | null {
