@@ -358,7 +358,8 @@ export function handleEnd(ctx: Ctx, req: IncomingMessage, res: ServerResponse, u
         whirlpool: l.whirlpool,
       })),
     };
-    const text = JSON.stringify(body);
+    // spec §7.4: [SW] says `JSON: 2` gives a human-readable JSON.
+    const text = req.headers.json === "2" ? JSON.stringify(body, null, 2) : JSON.stringify(body);
     res.writeHead(200, {
       "Content-Type": "application/json; charset=utf-8",
       "Content-Length": Buffer.byteLength(text),
