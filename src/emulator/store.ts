@@ -1,8 +1,17 @@
 /** Persistent state: better-sqlite3 (WAL) metadata, file contents under `<data>/blobs/`. */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { ids } from "./ids.js";
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /** An account row. */
 export interface AccountRow {
@@ -140,22 +149,36 @@ export class Store {
   constructor(readonly dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.blobDir = join(dataDir, "blobs");
-    this.tmpDir = join(dataDir, "tmp");
     mkdirSync(this.blobDir, { recursive: true });
-    // Leftovers of uploads cut by a crash are never part of the state.
-    rmSync(this.tmpDir, { recursive: true, force: true });
+    // Each process writes uploads in progress under tmp/<pid>, so emulators sharing a data folder (several
+    // `fichier --emulator` runs at once) never remove each other's files. Leftovers of dead processes go.
+    const tmpRoot = join(dataDir, "tmp");
+    mkdirSync(tmpRoot, { recursive: true });
+    let othersAlive = false;
+    for (const name of readdirSync(tmpRoot)) {
+      if (name === String(process.pid)) continue;
+      if (/^\d+$/.test(name) && processAlive(Number(name))) othersAlive = true;
+      else rmSync(join(tmpRoot, name), { recursive: true, force: true });
+    }
+    this.tmpDir = join(tmpRoot, String(process.pid));
     mkdirSync(this.tmpDir, { recursive: true });
     this.db = new Database(join(dataDir, "fichier-emulator.sqlite"));
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
-    // An upload cut by a crash left its temp file (removed above) and a "started" mark: make the id usable again.
-    this.db.prepare("UPDATE uploads SET started = NULL WHERE finished IS NULL").run();
+    // An upload cut by a crash left its temp file (removed above) and a "started" mark: make the id usable again,
+    // unless another live emulator on this folder may be receiving it.
+    if (!othersAlive) this.db.prepare("UPDATE uploads SET started = NULL WHERE finished IS NULL").run();
   }
 
   close(): void {
     if (this.db.open) this.db.close();
+    try {
+      rmdirSync(this.tmpDir); // only when empty: another emulator of this process may still use it
+    } catch {
+      // not empty or already gone
+    }
   }
 
   tx<T>(fn: () => T): T {
