@@ -125,18 +125,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const dataDir = temporary ? mkdtempSync(join(tmpdir(), "fichier-emulator-")) : resolve(options.dataDir!);
   const store = new Store(dataDir);
   const clock = createClock(options.now);
-  for (const a of DEFAULT_ACCOUNTS) {
-    if (store.account(a.email)) continue;
-    store.insertAccount({
-      email: a.email,
-      offer: a.offer,
-      api_key: ids.apiKey(),
-      password: ids.password(),
-      created: clock.now(),
-      settings: JSON.stringify(DEFAULT_SETTINGS),
-    });
-    if (a.offer !== 0) store.insertVoucher(a.email, "Premium 1 month");
-  }
+  store.txImmediate(() => {
+    for (const a of DEFAULT_ACCOUNTS) {
+      if (store.account(a.email)) continue;
+      store.insertAccount({
+        email: a.email,
+        offer: a.offer,
+        api_key: ids.apiKey(),
+        password: ids.password(),
+        created: clock.now(),
+        settings: JSON.stringify(DEFAULT_SETTINGS),
+      });
+      if (a.offer !== 0) store.insertVoucher(a.email, "Premium 1 month");
+    }
+  });
   const lockSeconds = options.lockSeconds ?? 30;
   const limiter = new Limiter({ enabled: (options.limits ?? "real") !== "off", lockSeconds });
   const stats: Stats = { requests: 0, byEndpoint: {}, faults: faults.counts, floodLocks: 0 };

@@ -185,6 +185,11 @@ export class Store {
     return this.db.transaction(fn)();
   }
 
+  /** A write transaction taken at once (BEGIN IMMEDIATE): check-then-insert stays safe across processes. */
+  txImmediate<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
   blobPath(blob: string): string {
     return join(this.blobDir, blob);
   }
