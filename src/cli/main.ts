@@ -50,6 +50,10 @@ async function main(): Promise<number> {
       Object.assign(e as object, {
         hint: `run \`fichier ${word && !word.startsWith("-") ? `${word} ` : ""}--help\``,
       });
+      // No (sub)command given: commander printed the help on stderr; say what was missing.
+      if ((e as { code?: string }).code === "commander.help") {
+        (e as Error).message = "a command is needed (the list is above)";
+      }
     }
     if (code !== ExitCode.ok) writeErr(`${formatErrorLine(e, { debug })}\n`);
     return code;

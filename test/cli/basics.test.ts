@@ -3,8 +3,11 @@
 // remote upload, demo.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/program.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
@@ -92,6 +95,27 @@ describe("usage errors: exit 2, one line", () => {
       expect(lines[0]).toMatch(fix);
     });
   }
+});
+
+describe("no command", () => {
+  it("shows the list on stderr and exits 2 with one line saying what is missing", async () => {
+    const r = await fichier(["remote"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("add [options] <url...>");
+    expect(errorLines(r)).toEqual([
+      "fichier: a command is needed (the list is above). Run `fichier remote --help`.",
+    ]);
+  });
+});
+
+describe("the governor's waits", () => {
+  it("a second listing of a folder within 30 s waits, and stderr says why and for how long", async () => {
+    const state = mkdtempSync(join(tmpdir(), "fichier-shared-state-"));
+    ok(await fichier(["ls", "/"], { env: { FICHIER_STATE_DIR: state } }));
+    const second = ok(await fichier(["ls", "/"], { env: { FICHIER_STATE_DIR: state } }));
+    expect(second.stderr).toMatch(/^fichier: waiting \d+ s: .*listing/m);
+  }, 60_000);
 });
 
 describe("exit codes of each error class", () => {

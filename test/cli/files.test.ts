@@ -340,6 +340,19 @@ describe("share", () => {
     expect(errorLines(without)).toHaveLength(1);
   });
 
+  it("--with shares with a registered user, without a public link", async () => {
+    await seedFolder("team");
+    const j = json<{ url: string | null; shares: { email: string; rw: boolean; hideLinks: boolean }[] }>(
+      ok(await fichier(["share", "/team", "--no-public", "--with", "free@emulator.local:rw", "--json"])),
+    );
+    expect(j.url).toBeNull();
+    expect(j.shares).toEqual([{ email: "free@emulator.local", rw: true, hideLinks: false }]);
+    const human = ok(await fichier(["share", "/team", "--with", "gold@emulator.local:hide"]));
+    expect(human.stdout).toMatch(
+      /^https:\/\/1fichier\.com\/dir\/\S+\nshared with gold@emulator\.local \(links hidden\)/,
+    );
+  });
+
   it("rejects a malformed --with", async () => {
     const r = await fichier(["share", "/docs", "--with", "not-an-email"]);
     expect(r.code).toBe(2);
