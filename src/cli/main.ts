@@ -15,10 +15,23 @@ function writeErr(s: string): void {
   process.stderr.write(redact(s));
 }
 
+/** Last resort for an error nothing caught: still one redacted line, and the exit code its class calls for. */
 function crash(e: unknown): never {
-  writeErr(`${formatErrorLine(e, { debug })}\n`);
-  if (!debug) writeErr("fichier: this is a bug in fichier; run again with --debug and report the output.\n");
-  process.exit(ExitCode.other);
+  const err = typeof e === "object" && e !== null ? e : new Error(String(e));
+  const hasFix =
+    typeof (err as { hint?: unknown }).hint === "string" ||
+    typeof (err as { fix?: unknown }).fix === "string";
+  const line = formatErrorLine(
+    hasFix
+      ? err
+      : Object.assign(Object.create(err), {
+          message: (err as Error).message,
+          hint: "this is a bug in fichier: run again with --debug and report the output",
+        }),
+    { debug },
+  );
+  writeErr(`${line}\n`);
+  process.exit(exitCodeFor(err));
 }
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);

@@ -225,6 +225,13 @@ describe("rm", () => {
     expect(missing.code).toBe(3);
     const folderGiven = await fichier(["rm", "/rmme"]);
     expect(folderGiven.code).toBe(2);
+    const u4 = await seedFile(folder, "four.txt", "4");
+    const partial = await fichier(["rm", "-y", u4, "/rmme/absent.txt", "--json"]);
+    expect(partial.code).toBe(9);
+    const pj = json<{ removed: number; failed: { item: string }[] }>(partial);
+    expect(pj.removed).toBe(1);
+    expect(pj.failed.map((f) => f.item)).toEqual(["/rmme/absent.txt"]);
+    expect(partial.stderr).toMatch(/^fichier: 1 of 2 items failed\./m);
   });
 });
 
