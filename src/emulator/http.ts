@@ -117,6 +117,13 @@ export function sendText(res: ServerResponse, status: number, text: string): voi
 }
 
 /**
+ * Thrown by {@link readBody} when the client stalls or goes away before the end of the body.
+ * @example
+ * if (e instanceof BodyAborted) res.destroy();
+ */
+export class BodyAborted extends Error {}
+
+/**
  * Thrown by {@link readBody} when the body exceeds its limit.
  * @example
  * if (e instanceof BodyTooLarge) sendKo(res, KO.tooLarge());
@@ -141,7 +148,7 @@ export function readBody(req: IncomingMessage, limit: number, stallMs: number): 
     function onStall(): void {
       cleanup();
       req.destroy();
-      reject(new Error("request body stalled"));
+      reject(new BodyAborted("request body stalled"));
     }
     function cleanup(): void {
       clearTimeout(timer);
@@ -168,12 +175,12 @@ export function readBody(req: IncomingMessage, limit: number, stallMs: number): 
     }
     function onError(err: Error): void {
       cleanup();
-      reject(err);
+      reject(new BodyAborted(err.message));
     }
     function onClose(): void {
       if (!req.complete) {
         cleanup();
-        reject(new Error("client closed the connection"));
+        reject(new BodyAborted("client closed the connection"));
       }
     }
     req.on("data", onData);

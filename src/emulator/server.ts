@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApiRoute, Ctx } from "./context.js";
 import {
   ApiError,
+  BodyAborted,
   BodyTooLarge,
   bearerKey,
   clientIp,
@@ -165,6 +166,14 @@ export function createHandler(ctx: Ctx, admin: AdminActions) {
     void route(ctx, req, res, admin).catch((e: unknown) => {
       if (e instanceof ApiError) {
         sendKo(res, e);
+        return;
+      }
+      if (e instanceof BodyTooLarge) {
+        sendKo(res, KO.tooLarge(), { Connection: "close" });
+        return;
+      }
+      if (e instanceof BodyAborted) {
+        res.destroy(); // the client went away or stalled: nobody to answer
         return;
       }
       ctx.log(`internal error on ${req.method} ${req.url?.split("?")[0]}: ${(e as Error)?.stack ?? e}`);
