@@ -147,3 +147,28 @@ describe("emulator persistence", () => {
     }
   });
 });
+
+describe("emulators sharing one data folder", () => {
+  it("start together with the same accounts and see each other's changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fichier-shared-"));
+    try {
+      const [a, b] = await Promise.all([
+        startEmulator({ dataDir: dir, limits: "off" }),
+        startEmulator({ dataDir: dir, limits: "off" }),
+      ]);
+      try {
+        expect(a.accounts).toEqual(b.accounts);
+        const key = a.accounts.find((x) => x.offer === 1)!.apiKey;
+        const mk = await api(a, key, "folder/mkdir.cgi", { name: "seen-by-b" });
+        const ls = await api(b, key, "folder/ls.cgi", { folder_id: 0 });
+        expect(ls.json.sub_folders).toContainEqual(
+          expect.objectContaining({ id: mk.json.folder_id, name: "seen-by-b" }),
+        );
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
