@@ -305,6 +305,17 @@ describe("attr", () => {
     ok(await fichier(["attr", url, "--no-password", "--no-inline"]));
     info = await client.files.info({ url });
     expect(info).toMatchObject({ password: false, inline: false });
+    ok(await fichier(["attr", "/attr.txt", "--acl-ip", "10.0.0.0/8", "192.168.1.1", "--acl-country", "FR"]));
+    const withAcl = json<{ files: { acl: boolean; aclRules: { ip: string[]; country: string[] } | null }[] }>(
+      ok(await fichier(["info", url, "--json"])),
+    );
+    expect(withAcl.files[0]?.aclRules?.ip).toEqual(["10.0.0.0/8", "192.168.1.1"]);
+    expect(withAcl.files[0]?.aclRules?.country).toEqual(["FR"]);
+    ok(await fichier(["attr", url, "--no-acl"]));
+    const noAcl = json<{ files: { aclRules: { ip: string[] } | null }[] }>(
+      ok(await fichier(["info", url, "--json"])),
+    );
+    expect(noAcl.files[0]?.aclRules?.ip ?? []).toEqual([]);
     const nothing = await fichier(["attr", url]);
     expect(nothing.code).toBe(2);
     expect(errorLines(nothing)).toHaveLength(1);

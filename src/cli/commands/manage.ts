@@ -315,7 +315,8 @@ export function register(program: Command, ctx: CliContext): void {
             premium: opts.aclPremium === true,
           };
         } else if (opts.acl === false) {
-          change.acl = { ip: [], country: [], email: [], premium: false };
+          // spec §7.12: an empty acl removes the rules.
+          change.acl = null;
         }
         if (Object.keys(change).length === 0) {
           throw new UsageError("attr needs at least one attribute to change", "see `fichier attr --help`");
