@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
 import { uploadFile } from "../../src/transfer/upload.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { assertBuilt, captured, errorLines, json, type RunResult, run, sandbox } from "./support.js";
+import { assertBuilt, captured, errorLines, json, type RunResult, run, runTTY, sandbox } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
 let emu: TestEmulator;
@@ -232,6 +232,35 @@ describe("rm", () => {
     expect(pj.removed).toBe(1);
     expect(pj.failed.map((f) => f.item)).toEqual(["/rmme/absent.txt"]);
     expect(partial.stderr).toMatch(/^fichier: 1 of 2 items failed\./m);
+  });
+});
+
+describe("confirmation on a terminal", () => {
+  it("rm of several files asks; n keeps them, y deletes them", async () => {
+    const folder = await seedFolder("tty-rm");
+    const u1 = await seedFile(folder, "t1.txt", "1");
+    const u2 = await seedFile(folder, "t2.txt", "2");
+    const no = await runTTY(["rm", u1, u2], "n\n", env);
+    expect(no.stdout).toContain("Delete 2 files? [y/N]");
+    expect(no.code).toBe(1);
+    expect(no.stdout).toContain("cancelled: nothing was deleted");
+    expect((await client.files.list({ folderId: folder })).length).toBe(2);
+    const yes = await runTTY(["rm", u1, u2], "y\n", env);
+    expect(yes.code).toBe(0);
+    expect(yes.stdout).toContain("deleted 2 files");
+    expect(await client.files.list({ folderId: folder })).toEqual([]);
+  });
+
+  it("rmdir -r says how many files will go before asking", async () => {
+    const folder = await seedFolder("tty-rmdir");
+    await seedFile(folder, "x.txt", "x");
+    await seedFile(await seedFolder("in", folder), "y.txt", "y");
+    const r = await runTTY(["rmdir", "-r", "/tty-rmdir"], "y\n", env);
+    expect(r.stdout).toContain("Delete /tty-rmdir: 2 files in 2 folders? [y/N]");
+    expect(r.code).toBe(0);
+    expect((await client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "tty-rmdir")).toBe(
+      false,
+    );
   });
 });
 

@@ -86,3 +86,40 @@ const NOTICE = /^fichier: (warning:|talking to the embedded|flood lock|waiting|r
 export function errorLines(r: RunResult): string[] {
   return r.stderr.split("\n").filter((l) => l.startsWith("fichier: ") && !NOTICE.test(l));
 }
+
+/** Quotes an argument for `sh -c`. */
+function shq(a: string): string {
+  return `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Runs `fichier ARGS` with stdin, stdout and stderr on a pseudo-terminal (util-linux `script`), feeding `input`
+ * as typed text. stdout and stderr arrive merged in `stdout`.
+ */
+export function runTTY(
+  args: string[],
+  input: string,
+  env: Record<string, string | undefined>,
+): Promise<RunResult> {
+  const full: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    NO_COLOR: "1",
+    FICHIER_STATE_DIR: mkdtempSync(join(tmpdir(), "fichier-state-")),
+  };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) full[k] = v;
+  const cmd = [process.execPath, BIN, ...args].map(shq).join(" ");
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], { env: full, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 55_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      captured.push(stdout);
+      resolvePromise({ code, stdout, stderr: "" });
+    });
+    child.stdin.end(input);
+  });
+}
