@@ -79,7 +79,8 @@ async function handleApi(ctx: Ctx, req: IncomingMessage, res: ServerResponse, na
   const ip = clientIp(req);
   const account = key ? (ctx.store.accountByKey(key) ?? null) : null;
   if (ctx.faults.roll("flood")) {
-    return sendKo(res, new ApiError(403, "Flood detected: IP Locked #374", ctx.lockSeconds));
+    const code = name === "user/info.cgi" ? "#38" : "#374";
+    return sendKo(res, new ApiError(403, `Flood detected: IP Locked ${code}`, ctx.lockSeconds));
   }
   const refusal = ctx.limiter.checkApi(account?.api_key ?? null, ip, ctx.clock.now());
   if (refusal) {
@@ -87,7 +88,9 @@ async function handleApi(ctx: Ctx, req: IncomingMessage, res: ServerResponse, na
       ctx.stats.floodLocks++;
       ctx.log(`flood lock for ${refusal.retryAfterSeconds}s (${ip}${account ? `, ${account.email}` : ""})`);
     }
-    return sendKo(res, new ApiError(403, refusal.message, refusal.retryAfterSeconds));
+    // DECISIONS error table: every flood answer of user/info.cgi carries #38.
+    const message = name === "user/info.cgi" ? refusal.message.replace("#374", "#38") : refusal.message;
+    return sendKo(res, new ApiError(403, message, refusal.retryAfterSeconds));
   }
   let raw: Buffer;
   if (method === "POST") {
