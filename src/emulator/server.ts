@@ -200,6 +200,8 @@ async function route(
     return;
   }
   const path = url.pathname;
+  // Closing: answer what comes on open connections, then let them go.
+  if (ctx.closing) res.setHeader("Connection", "close");
   const dl = /^\/dl\/([A-Za-z0-9]{1,64})$/.exec(path);
   const dir = /^\/(?:[a-z]{2}\/)?dir\/([^/]+)\/?$/.exec(path);
   const remove = /^\/(?:[a-z]{2}\/)?remove\/([A-Za-z0-9]+)\/([A-Za-z0-9]+)\/?$/.exec(path);

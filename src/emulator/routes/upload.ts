@@ -69,6 +69,10 @@ export async function handleUpload(
     sendKo(res, KO.methodNotAllowed());
     return;
   }
+  if (ctx.closing) {
+    htmlError(res, 503, "Shutting down", "The emulator is shutting down: no new upload is accepted.");
+    return;
+  }
   if (ctx.faults.roll("503")) {
     htmlError(res, 503, "Maintenance", "Our services are in maintenance. Please come back after");
     return;
