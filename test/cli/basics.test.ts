@@ -294,8 +294,11 @@ describe("about, doctor, completion", () => {
 describe("remote upload", () => {
   let server: Server;
   let base: string;
+  const seenHeaders: string[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
+      const h = req.headers["x-fichier-test"];
+      if (typeof h === "string") seenHeaders.push(h);
       if (req.url === "/file.bin") {
         res.writeHead(200, { "content-type": "application/octet-stream", "content-length": "5" });
         res.end("12345");
@@ -322,6 +325,35 @@ describe("remote upload", () => {
     expect(ls.jobs).toContainEqual(expect.objectContaining({ id: j.id, done: true }));
     const info = ok(await fichier(["remote", "info", String(j.id)]));
     expect(info.stdout).toContain(`${base}/file.bin -> https://1fichier.com/?`);
+  });
+
+  it("--to puts the file in a folder and --header reaches the remote server", async () => {
+    ok(await fichier(["mkdir", "-p", "/incoming"]));
+    const r = ok(
+      await fichier([
+        "remote",
+        "add",
+        `${base}/file.bin`,
+        "--to",
+        "/incoming",
+        "--header",
+        "X-Fichier-Test: hello",
+        "--wait",
+        "--json",
+      ]),
+    );
+    const j = json<{ folderId: number; job: { result: { status: string }[] } }>(r);
+    expect(j.job.result[0]?.status).toBe("OK");
+    expect(seenHeaders).toContain("hello");
+    const listed = json<{ files: { filename: string }[] }>(ok(await fichier(["ls", "/incoming", "--json"])));
+    expect(listed.files.map((f) => f.filename)).toEqual(["file.bin"]);
+  });
+
+  it("a URL that fails makes --wait exit 1 with the reason", async () => {
+    const r = await fichier(["remote", "add", `${base}/missing.bin`, "--wait"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAILED");
+    expect(errorLines(r)).toHaveLength(1);
   });
 
   it("refuses a non-URL and a malformed header (exit 2)", async () => {

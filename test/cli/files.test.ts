@@ -423,6 +423,14 @@ describe("link and play", () => {
     expect(Date.parse(j.expiresAt)).toBeGreaterThan(Date.now());
   });
 
+  it("link is inline by default and an attachment with --attachment", async () => {
+    await seedFile(0, "disp.txt", "disposition");
+    const inline = ok(await fichier(["link", "/disp.txt"])).stdout.trim();
+    expect((await fetch(inline)).headers.get("content-disposition")).toMatch(/^inline/);
+    const attached = ok(await fichier(["link", "/disp.txt", "--attachment"])).stdout.trim();
+    expect((await fetch(attached)).headers.get("content-disposition")).toMatch(/^attachment/);
+  });
+
   it("play hands a fresh link to the player", async () => {
     await seedFile(0, "movie.bin", Buffer.from("not really a movie"));
     const seen = join(work, "player-saw.txt");

@@ -80,7 +80,8 @@ export function json<T = Record<string, unknown>>(r: RunResult): T {
 }
 
 // Lines that are notices, not the error: warnings, the emulator notice, the governor's waits and retries.
-const NOTICE = /^fichier: (warning:|talking to the embedded|flood lock|waiting|retrying)/;
+const NOTICE =
+  /^fichier: (warning:|talking to the embedded|flood lock|waiting|retrying|remote job \d+ (queued|not done))/;
 
 /** The stderr lines that are the error line (`fichier: ...`), for the one-line rule. */
 export function errorLines(r: RunResult): string[] {
