@@ -5,9 +5,10 @@
 // read of the file. On resume, the completed prefix is hashed once from the .part.
 //
 // Whirlpool is CPU-bound (about 150 MiB/s with hash-wasm), slower than a loopback or fast link, so for
-// large files the frontier is hashed in a worker thread: the main thread keeps receiving and writing while
-// the second core hashes. Small files are hashed in the main thread (a worker costs ~30 ms to start).
-
+// large files the frontier is hashed off the main thread (a helper process with node:crypto when OpenSSL's
+// legacy provider is there, else a worker thread with hash-wasm): the main thread keeps receiving and
+// writing while another core hashes. Small files are hashed in the main thread (a helper costs ~50 ms).
+import { type ChildProcess, spawn } from "node:child_process";
 import type { FileHandle } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
@@ -43,8 +44,28 @@ export async function createFrontierHash(
   size: number,
   prefixEnd: () => number,
 ): Promise<FrontierHash> {
-  if (size >= WORKER_THRESHOLD) return new WorkerFrontierHasher(path, prefixEnd);
+  if (size >= WORKER_THRESHOLD) return createBackgroundFrontierHash(path, prefixEnd);
   return new FrontierHasher(await createWhirlpoolHasher(), fd, prefixEnd);
+}
+
+/**
+ * A frontier hasher off the main thread, for large files: a helper process with OpenSSL's legacy
+ * provider (node:crypto Whirlpool, about twice hash-wasm's speed) when this Node has it, else a worker
+ * thread with hash-wasm. Used by downloads (frontier = completed prefix) and uploads (frontier = bytes
+ * read for sending).
+ *
+ * @example
+ * const fh = await createBackgroundFrontierHash("big.iso", () => bytesSent);
+ */
+export async function createBackgroundFrontierHash(
+  path: string,
+  prefixEnd: () => number,
+): Promise<FrontierHash> {
+  if (whirlpoolBackend() === "hash-wasm" && legacyProviderWorks !== false) {
+    const p = await ProcessFrontierHasher.start(path, prefixEnd);
+    if (p) return p;
+  }
+  return new WorkerFrontierHasher(path, prefixEnd);
 }
 
 /**
@@ -226,5 +247,138 @@ export class WorkerFrontierHasher implements FrontierHash {
     if (this.closed) return;
     this.closed = true;
     await this.worker.terminate();
+  }
+}
+
+// The helper process: CommonJS given with -e, the file path as its argument, IPC for the frontier moves.
+const PROCESS_SOURCE = `
+const fs = require("node:fs");
+let h;
+try {
+  h = require("node:crypto").createHash("whirlpool");
+} catch {
+  h = undefined;
+}
+const fd = h ? fs.openSync(process.argv[1], "r") : -1;
+const buf = Buffer.allocUnsafe(${READ_CHUNK});
+let hashed = 0;
+let failed = false;
+process.on("message", (m) => {
+  if (failed) return;
+  try {
+    while (hashed < m.to) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, m.to - hashed), hashed);
+      if (n <= 0) throw new Error("short read at " + hashed);
+      h.update(buf.subarray(0, n));
+      hashed += n;
+    }
+    if (m.type === "finish") process.send({ type: "digest", hex: h.digest("hex") });
+  } catch (e) {
+    failed = true;
+    process.send({ type: "error", message: String(e && e.message ? e.message : e) });
+  }
+});
+process.on("disconnect", () => process.exit(0));
+if (h) process.send({ type: "ready" });
+else process.send({ type: "unavailable" }, () => process.exit(0));
+`;
+
+/** Whether `node --openssl-legacy-provider` gave node:crypto Whirlpool here (undefined: not tried yet). */
+let legacyProviderWorks: boolean | undefined;
+
+/**
+ * Frontier hasher in a helper Node process started with `--openssl-legacy-provider`; it reads the file
+ * through its own descriptor. `start` resolves undefined when that Node has no Whirlpool.
+ *
+ * @example
+ * const fh = await ProcessFrontierHasher.start("a.bin.part", () => contiguousEnd(completed, 0));
+ */
+export class ProcessFrontierHasher implements FrontierHash {
+  private sent = 0;
+  private failure: Error | undefined;
+  private settle: { resolve: (hex: string) => void; reject: (e: Error) => void } | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly prefixEnd: () => number,
+  ) {
+    child.on("message", (m: { type: string; hex?: string; message?: string }) => {
+      if (m.type === "digest" && m.hex) this.settle?.resolve(m.hex);
+      if (m.type === "error") this.fail(new Error(`hashing failed: ${m.message}`));
+    });
+    child.on("exit", () => {
+      if (!this.closed) this.fail(new Error("the hashing helper process ended early"));
+    });
+  }
+
+  /** Starts the helper; undefined when it cannot hash Whirlpool (then use a worker thread). */
+  static start(path: string, prefixEnd: () => number): Promise<ProcessFrontierHasher | undefined> {
+    return new Promise((resolve) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(process.execPath, ["--openssl-legacy-provider", "-e", PROCESS_SOURCE, path], {
+          stdio: ["ignore", "ignore", "ignore", "ipc"],
+          // Options meant for the parent (e.g. a test runner's loaders) must not reach the helper.
+          env: { ...process.env, NODE_OPTIONS: "" },
+        });
+      } catch {
+        legacyProviderWorks = false;
+        resolve(undefined);
+        return;
+      }
+      const give = (ok: boolean) => {
+        child.removeAllListeners("message");
+        child.removeAllListeners("exit");
+        child.removeAllListeners("error");
+        if (ok) {
+          legacyProviderWorks = true;
+          resolve(new ProcessFrontierHasher(child, prefixEnd));
+        } else {
+          legacyProviderWorks = false;
+          child.kill();
+          resolve(undefined);
+        }
+      };
+      child.once("message", (m: { type: string }) => give(m.type === "ready"));
+      child.once("exit", () => give(false));
+      child.once("error", () => give(false));
+    });
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.settle?.reject(this.failure);
+  }
+
+  poke(): void {
+    if (this.closed || this.failure) return;
+    const end = this.prefixEnd();
+    if (end - this.sent >= ADVANCE_STEP) {
+      this.sent = end;
+      this.child.send({ type: "advance", to: end });
+    }
+  }
+
+  finish(size: number): Promise<string> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.prefixEnd() < size) {
+      return Promise.reject(new Error(`internal: hashing asked at ${this.prefixEnd()} of ${size}`));
+    }
+    return new Promise<string>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.child.send({ type: "finish", to: size });
+    }).finally(() => void this.close());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const gone = new Promise((r) => this.child.once("exit", r));
+      this.child.disconnect?.();
+      this.child.kill();
+      await gone;
+    }
   }
 }

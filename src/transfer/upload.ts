@@ -19,6 +19,7 @@ import { encodeName } from "../api/names.js";
 import type { FileItem, FolderListing, UploadLink, UploadServer } from "../api/types.js";
 import type { TransferClient } from "./client.js";
 import { ChecksumMismatchError, UploadRefusedError } from "./errors.js";
+import { createBackgroundFrontierHash, WORKER_THRESHOLD } from "./frontier-hash.js";
 import { type ProgressListener, ProgressReporter } from "./progress.js";
 import { findEntries, type UploadJournal, type UploadJournalEntry } from "./upload-journal.js";
 import { createWhirlpoolHasher, whirlpoolFile } from "./whirlpool.js";
@@ -336,14 +337,19 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
       updatedAt: now,
     };
     await journal?.put(entry);
-    const hasher = await createWhirlpoolHasher();
-    const progress = new ProgressReporter("upload", path, size, emit);
+    // Small files are hashed inline as chunks go out; large ones by a helper off the main thread that reads
+    // the same bytes right behind the sender (frontier-hash.ts), so hashing does not slow the upload.
+    const inline = size < WORKER_THRESHOLD ? await createWhirlpoolHasher() : undefined;
     let sent = 0;
+    const background = inline ? undefined : await createBackgroundFrontierHash(path, () => sent);
+    const digest = async () => (inline ? inline.digest() : await background!.finish(size));
+    const progress = new ProgressReporter("upload", path, size, emit);
     async function* body(): AsyncGenerator<Uint8Array> {
       const stream = createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hasher.update(chunk);
+        inline?.update(chunk);
         sent += chunk.length;
+        background?.poke();
         progress.advance(chunk.length);
         yield chunk;
       }
@@ -358,19 +364,23 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
         ...(signal ? { signal } : {}),
       });
       if (sent !== size) throw new Error(`${path} changed while uploading (${sent} of ${size} bytes sent)`);
-      whirlpool = hasher.digest();
+      whirlpool = await digest();
       progress.finish();
       await journal?.patch(entry.id, { state: "sent", whirlpool });
       break;
     } catch (e) {
-      if (signal?.aborted) throw new AbortedError("upload interrupted: run the same command again");
-      if (sent === size) {
+      if (signal?.aborted) {
+        await background?.close();
+        throw new AbortedError("upload interrupted: run the same command again");
+      }
+      if (sent === size && !whirlpool) {
         // The whole body went out; only the answer was lost. end.pl (below) tells whether it landed.
-        whirlpool = hasher.digest();
+        whirlpool = await digest();
         await journal?.patch(entry.id, { state: "sent", whirlpool });
         warn(`${name}: the upload's answer was lost (${(e as Error).message}); asking end.pl`);
         break;
       }
+      await background?.close();
       // Not fully sent: nothing was stored (upload.cgi needs the whole body), so sending again is safe.
       await journal?.remove(entry.id);
       const retryable = isFichierError(e) ? e.retryable : true;
