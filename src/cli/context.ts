@@ -15,6 +15,7 @@ import {
   type GovernorOptions,
 } from "../api/client.js";
 import type { RunningEmulator } from "../emulator/index.js";
+import { VERSION } from "../index.js";
 import { redact, registerSecret } from "../keys/redact.js";
 import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resolve.js";
 import { UsageError } from "./errors.js";
@@ -244,7 +245,7 @@ export function createContext(program: Command, io: ContextIO): CliContext {
         apiKey: k.key,
         apiUrl: url,
         governor: governorOptions(io.env),
-        userAgent: "fichier-cli/0.1.0",
+        userAgent: `fichier-cli/${VERSION}`,
         onEvent: (e: ClientEvent) => {
           const msg = describeEvent(e);
           if (!msg) return;
