@@ -213,6 +213,21 @@ function hashSpeedInChild(legacy) {
   });
 }
 
+/** Whirlpool of a file with the openssl command (legacy provider), as a curl user would verify. */
+function opensslWhirlpool(path) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      "openssl",
+      ["dgst", "-whirlpool", "-provider", "legacy", "-provider", "default", path],
+      {
+        stdio: ["ignore", "ignore", "ignore"],
+      },
+    );
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`openssl exited with ${code}`))));
+  });
+}
+
 const ratio = (a, b) => (a != null && b != null && b > 0 ? Math.round((a / b) * 100) / 100 : null);
 const r2 = (n) => (n == null ? null : Math.round(n * 100) / 100);
 
@@ -260,6 +275,8 @@ export async function transferBench({
     const url = JSON.parse(fUp.stdout).uploaded[0].url;
     log("transfer bench: download, fichier vs curl");
     const cDown = await curlDownload(emu, url, join(tmp.dir, "curl.out"));
+    // What a curl user does to verify: hash the file afterwards (openssl, legacy provider for Whirlpool).
+    const dgst = await timed(() => opensslWhirlpool(join(tmp.dir, "curl.out"))).catch(() => null);
     await rm(join(tmp.dir, "curl.out"), { force: true });
     const fDown = await runCli(["download", url, "-o", join(tmp.dir, "dl1"), "--connections", "4"], env);
     await rm(join(tmp.dir, "dl1"), { recursive: true, force: true });
@@ -281,6 +298,12 @@ export async function transferBench({
         mibps(bytes, fDown.seconds),
         mibps(bytes, cDown.seconds),
         ratio(cDown.seconds, fDown.seconds),
+      ],
+      [
+        "download verified vs curl + openssl dgst",
+        mibps(bytes, fDown.seconds),
+        dgst ? mibps(bytes, cDown.seconds + dgst.seconds) : null,
+        dgst ? ratio(cDown.seconds + dgst.seconds, fDown.seconds) : null,
       ],
       [
         "download, transfer phase",
