@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadFile } from "../../../src/transfer/download.js";
@@ -64,5 +64,14 @@ describe("upload then download, byte-identical", () => {
     await expect(uploadFile(h.client, { path: empty })).rejects.toThrow(/empty/);
     expect(h.em.admin.stats().byEndpoint).toEqual(before);
     await expect(uploadFile(h.client, { path: join(h.tmp, "nope") })).rejects.toThrow(/cannot be read/);
+    // Over 300 GB (a sparse file: no disk used) and a name too long to store: refused, nothing sent.
+    const huge = join(h.tmp, "huge.bin");
+    await writeFile(huge, "");
+    await truncate(huge, 300e9 + 1);
+    await expect(uploadFile(h.client, { path: huge })).rejects.toThrow(/over 300 GB/);
+    const long = join(h.tmp, `${"n".repeat(251)}`);
+    await writeFile(long, "x");
+    await expect(uploadFile(h.client, { path: long })).rejects.toThrow(/cannot be stored/);
+    expect(h.em.admin.stats().byEndpoint).toEqual(before);
   });
 });
