@@ -39,7 +39,6 @@ export {
 } from "./api/errors.js";
 export { systemClock } from "./api/governor.js";
 export { decodeName, encodeName } from "./api/names.js";
-export { redact } from "./api/transport.js";
 export {
   DOMAINS,
   domainId,
@@ -48,3 +47,4 @@ export {
   parseFolderId,
   parseShareUrl,
 } from "./api/urls.js";
+export { maskKey, redact, registerSecret } from "./redact.js";

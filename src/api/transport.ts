@@ -1,6 +1,7 @@
 // One HTTP exchange with 1fichier: the auth header, JSON encoding and decoding, KO → typed error.
 // No retry and no pacing here (governor.ts does both); no knowledge of endpoints (endpoints/ does that).
 import { Agent, type Dispatcher, EnvHttpProxyAgent, request } from "undici";
+import { redact, registerSecret } from "../redact.js";
 import { AbortedError, classifyFailure, type FichierError, NetworkError, TimeoutError } from "./errors.js";
 
 /**
@@ -34,24 +35,6 @@ export function createDispatcher(opts: { proxy?: string; env?: NodeJS.ProcessEnv
     return new EnvHttpProxyAgent(o);
   }
   return new Agent(common);
-}
-
-/**
- * Removes secrets from a line meant for logs: bearer keys, `pass`/`password`/`dpass` values, the key
- * itself wherever it appears, and download-token URL paths.
- *
- * @example
- * ```ts
- * redact('{"pass":"hunter22"}', "KEY"); // '{"pass":"[redacted]"}'
- * ```
- */
-export function redact(line: string, apiKey?: string): string {
-  let out = line;
-  if (apiKey && apiKey.length >= 4) out = out.split(apiKey).join("[key]");
-  out = out.replace(/(Bearer\s+)[^\s"',]+/gi, "$1[key]");
-  out = out.replace(/("(?:pass|password|dpass|user_email)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"[redacted]"');
-  out = out.replace(/\b((?:pass|dpass|password)=)[^&\s]*/gi, "$1[redacted]");
-  return out;
 }
 
 export interface TransportOptions {
@@ -145,12 +128,14 @@ export class Transport {
 
   constructor(o: TransportOptions) {
     this.o = o;
+    // The key is masked in every trace line by the one shared redactor, wherever it appears.
+    registerSecret(o.apiKey);
     this.apiUrl = o.apiUrl.replace(/\/+$/, "");
     this.now = o.now ?? Date.now;
   }
 
   private trace(line: string): void {
-    this.o.trace?.(redact(line, this.o.apiKey));
+    this.o.trace?.(redact(line));
   }
 
   /**

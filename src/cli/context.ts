@@ -16,8 +16,8 @@ import {
 } from "../api/client.js";
 import type { RunningEmulator } from "../emulator/index.js";
 import { VERSION } from "../index.js";
-import { redact, registerSecret } from "../keys/redact.js";
 import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resolve.js";
+import { redact, registerSecret } from "../redact.js";
 import { UsageError } from "./errors.js";
 import { createOutput, type Output, type Sink, useColor } from "./output.js";
 

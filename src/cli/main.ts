@@ -3,7 +3,7 @@
  * The `fichier` command. The only place that calls `process.exit`: every error thrown below is mapped to an exit
  * code (`exit-codes.ts`) and printed as one redacted line on stderr (stack only with `--debug`).
  */
-import { redact } from "../keys/redact.js";
+import { redact } from "../redact.js";
 import { createContext } from "./context.js";
 import { ExitCode, exitCodeFor, formatErrorLine } from "./exit-codes.js";
 import { commandWord, createProgram, registerCommands } from "./program.js";

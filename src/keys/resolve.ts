@@ -4,12 +4,13 @@
 //   3. the OS keychain, 4. the encrypted file (whichever `key set` recorded for the profile)
 //   5. `.env` in the current folder, only when git ignores it
 // The resolved key is registered with the redactor at once, so no output path can print it afterwards.
+
+import { KEY_LENGTH, looksLikeApiKey, registerSecret } from "../redact.js";
 import { configDir, type KeysMeta, keyFilePath, pickProfile, readMeta } from "./config.js";
 import { readDotenvKey } from "./dotenv.js";
 import { InvalidKeyFormatError, KeyError, MissingKeyError, UnsafeDotenvError } from "./errors.js";
 import { decryptKey, parseKeyFile, readKeyFileText } from "./file-store.js";
 import { osKeychain, type SecretStore } from "./keychain.js";
-import { KEY_LENGTH, looksLikeApiKey, registerSecret } from "./redact.js";
 
 /** Where a resolved key came from (reported by `fichier key status`). */
 export type KeySource = "stdin" | "flag" | "env" | "rclone-env" | "keychain" | "file" | "dotenv";

@@ -1,9 +1,10 @@
 // `fichier key rotate`: the user regenerates the key in the console (one active key per account, spec §1.6),
 // then this flow validates the new key, confirms the old one is now refused, stores the new key over the old
 // one and records the date. Every step's I/O is injected so the flow is tested against the emulator as is.
+
+import { registerSecret } from "../redact.js";
 import { type AccountInfo, InvalidKeyError } from "./check.js";
 import { KeyError } from "./errors.js";
-import { registerSecret } from "./redact.js";
 import { checkKeyFormat, type KeySource } from "./resolve.js";
 import type { StoredKey } from "./store.js";
 

@@ -6,8 +6,8 @@ import { createReadStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
+import { maskKey } from "../redact.js";
 import { KeyError } from "./errors.js";
-import { maskKey } from "./redact.js";
 
 /** What kind of match a finding is. */
 export type FindingKind = "stored-key" | "stored-key-url-encoded" | "stored-key-base64" | "key-shaped";

@@ -12,9 +12,9 @@ import {
   PremiumRequiredError,
 } from "../../src/keys/check.js";
 import type { KeyError } from "../../src/keys/errors.js";
-import { clearSecrets, redact } from "../../src/keys/redact.js";
 import { CONSOLE_URL, consoleUrlFor, rotateKey } from "../../src/keys/rotate.js";
 import type { StoredKey } from "../../src/keys/store.js";
+import { clearSecrets, redact } from "../../src/redact.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
 
 describe("cheatSheet", () => {

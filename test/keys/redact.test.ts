@@ -8,7 +8,7 @@ import {
   redact,
   redactValue,
   registerSecret,
-} from "../../src/keys/redact.js";
+} from "../../src/redact.js";
 
 const KEY = "Zq7_aB-9xY=0pLmN4rT2uV6wK8sD1fGh";
 

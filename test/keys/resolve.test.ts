@@ -14,8 +14,8 @@ import {
 } from "../../src/keys/errors.js";
 import { writeKeyFile } from "../../src/keys/file-store.js";
 import type { SecretStore } from "../../src/keys/keychain.js";
-import { clearSecrets, redact } from "../../src/keys/redact.js";
 import { checkKeyFormat, FLAG_WARNING, resolveApiKey } from "../../src/keys/resolve.js";
+import { clearSecrets, redact } from "../../src/redact.js";
 
 const K = {
   stdin: `${"S".repeat(28)}stdn`,

@@ -1,11 +1,12 @@
 // Website reads the API lacks (spec §7.22): public share listings and check_links.pl; plus raw HTTP for
 // transfers through the same proxy-aware dispatcher.
 import { type Dispatcher, request } from "undici";
+import { redact } from "../../redact.js";
 import type { ClientContext } from "../context.js";
 import { parseWith } from "../context.js";
 import { classifyFailure, InvalidUrlError } from "../errors.js";
 import { parseCheckLinks, sharedFolderSchema } from "../schemas.js";
-import { looksLikeHtml, networkFailure, redact } from "../transport.js";
+import { looksLikeHtml, networkFailure } from "../transport.js";
 import type { LinkState, SharedFile } from "../types.js";
 import { normaliseFileUrl, parseShareUrl } from "../urls.js";
 

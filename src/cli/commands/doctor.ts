@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { VERSION } from "../../index.js";
 import { configDir, pickProfile } from "../../keys/config.js";
-import { maskKey } from "../../keys/redact.js";
+import { maskKey } from "../../redact.js";
 import type { CliContext } from "../context.js";
 import { exitCodeFor, formatErrorLine } from "../exit-codes.js";
 import { table } from "../output.js";

@@ -9,7 +9,6 @@ import { type AccountInfo, checkKeyOnline, offerName } from "../../keys/check.js
 import { configDir, pickProfile, readMeta, rotationDaysFor, type StoreKind } from "../../keys/config.js";
 import { KeyError } from "../../keys/errors.js";
 import { installHook } from "../../keys/hook.js";
-import { maskKey, registerSecret } from "../../keys/redact.js";
 import { checkKeyFormat, getPassphrase, resolveApiKey } from "../../keys/resolve.js";
 import { consoleUrlFor, rotateKey, rotationSteps } from "../../keys/rotate.js";
 import {
@@ -22,6 +21,7 @@ import {
 } from "../../keys/scan.js";
 import { buildStatus, formatStatus } from "../../keys/status.js";
 import { forgetKey, storeKey } from "../../keys/store.js";
+import { maskKey, registerSecret } from "../../redact.js";
 import { type CliContext, describeEvent, governorOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 

@@ -3,7 +3,7 @@
  * public share (`https://1fichier.com/dir/<hash>`).
  */
 import type { Command } from "commander";
-import { registerSecret } from "../../keys/redact.js";
+import { registerSecret } from "../../redact.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { table } from "../output.js";
 import {

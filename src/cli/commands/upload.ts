@@ -4,7 +4,7 @@
  * uploads a duplicate. Also the progress view shared with `download`.
  */
 import type { Command } from "commander";
-import { registerSecret } from "../../keys/redact.js";
+import { registerSecret } from "../../redact.js";
 import { ChecksumMismatchError } from "../../transfer/errors.js";
 import { SpeedMeter, type TransferEvent } from "../../transfer/progress.js";
 import { uploadTree } from "../../transfer/upload.js";

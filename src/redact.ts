@@ -1,4 +1,4 @@
-// The one redactor every output path goes through (errors, warnings, --debug HTTP traces, the crash handler).
+// The one redactor every output path goes through (client traces, errors, warnings, the crash handler).
 // Pure: no I/O. Secrets known at run time (the resolved API key, passwords given on the command line) are
 // registered once; `redact` then masks them in any text, together with the shapes that are secret by nature
 // (Authorization headers, `pass`/`dpass` values, download-token URLs, `api_key=...` assignments).
