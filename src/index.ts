@@ -1,5 +1,4 @@
 // Public library surface of fichier. Each module adds its exports here as it lands.
-export const VERSION = "0.1.0";
 
 export type * from "./api/client.js";
 export { createClient, DEFAULT_API_URL, DEFAULT_WEB_URL, Governor } from "./api/client.js";
@@ -47,4 +46,26 @@ export {
   parseFolderId,
   parseShareUrl,
 } from "./api/urls.js";
-export { maskKey, redact, registerSecret } from "./redact.js";
+// Key lifecycle: where the key comes from, and the check of a key's shape.
+export { resolveApiKey } from "./keys/resolve.js";
+export { looksLikeApiKey, maskKey, redact, registerSecret } from "./redact.js";
+// Transfers: streamed, verified uploads and segmented, resumable downloads.
+export type { TransferClient } from "./transfer/client.js";
+export type {
+  DownloadFileOptions,
+  DownloadManyOptions,
+  DownloadManyResult,
+  DownloadResult,
+} from "./transfer/download.js";
+export { downloadFile, downloadFolder, downloadShare, streamFile } from "./transfer/download.js";
+export { ChecksumMismatchError, DownloadRefusedError, UploadRefusedError } from "./transfer/errors.js";
+export type { ProgressListener, TransferEvent } from "./transfer/progress.js";
+export type {
+  UploadFileOptions,
+  UploadResult,
+  UploadTreeOptions,
+  UploadTreeResult,
+} from "./transfer/upload.js";
+export { checkUploadable, uploadFile, uploadTree } from "./transfer/upload.js";
+export { openUploadJournal, UploadJournal } from "./transfer/upload-journal.js";
+export { VERSION } from "./version.js";

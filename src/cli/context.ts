@@ -15,9 +15,9 @@ import {
   type GovernorOptions,
 } from "../api/client.js";
 import type { RunningEmulator } from "../emulator/index.js";
-import { VERSION } from "../index.js";
 import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resolve.js";
 import { redact, registerSecret } from "../redact.js";
+import { VERSION } from "../version.js";
 import { UsageError } from "./errors.js";
 import { createOutput, type Output, type Sink, useColor } from "./output.js";
 

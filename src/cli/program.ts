@@ -4,7 +4,7 @@
  * commands start fast.
  */
 import { Command, Option } from "commander";
-import { VERSION } from "../index.js";
+import { VERSION } from "../version.js";
 import type { CliContext } from "./context.js";
 
 /** What a command module exports. */

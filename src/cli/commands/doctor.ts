@@ -4,9 +4,9 @@
  * failed; the exit code is that of the first failure (e.g. 4 for the key, 7 for the network).
  */
 import type { Command } from "commander";
-import { VERSION } from "../../index.js";
 import { configDir, pickProfile } from "../../keys/config.js";
 import { maskKey } from "../../redact.js";
+import { VERSION } from "../../version.js";
 import type { CliContext } from "../context.js";
 import { exitCodeFor, formatErrorLine } from "../exit-codes.js";
 import { table } from "../output.js";
