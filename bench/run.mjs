@@ -1,6 +1,9 @@
 // `npm run bench`: transfer throughput of the emulator with curl (upload.cgi multipart, end.pl, get_token,
 // GET of the token URL) and the emulator's peak memory. Size: BENCH_SIZE_MIB (default 1024); file content:
 // BENCH_FILE=random|sparse (default random). Results are printed and saved to bench/out/latest.json.
+// Then, in the same run, the later tables: API call overhead vs curl (bench/api-overhead.mjs), transfers
+// through fichier beside curl (bench/transfer.mjs) and the governor's workload under real limits.
+// BENCH_SECTIONS picks them (default "baseline,api,transfer,workload").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -85,54 +88,80 @@ async function transfer(emu, file, bytes) {
   return { up, end, down };
 }
 
-const tmp = await tempFolder();
-let emu;
-try {
-  const file = join(tmp.dir, "bench.bin");
-  const bytes = Math.round(sizeMiB * MiB);
-  const made = await timed(() => makeFile(file, bytes, kind));
-  console.error(`made a ${sizeMiB} MiB ${kind} file in ${made.seconds.toFixed(1)} s`);
-  if ((await stat(file)).size !== bytes) throw new Error("the test file has the wrong size");
+const sections = new Set((process.env.BENCH_SECTIONS ?? "baseline,api,transfer,workload").split(","));
+if (sections.has("baseline")) {
+  const tmp = await tempFolder();
+  let emu;
+  try {
+    const file = join(tmp.dir, "bench.bin");
+    const bytes = Math.round(sizeMiB * MiB);
+    const made = await timed(() => makeFile(file, bytes, kind));
+    console.error(`made a ${sizeMiB} MiB ${kind} file in ${made.seconds.toFixed(1)} s`);
+    if ((await stat(file)).size !== bytes) throw new Error("the test file has the wrong size");
 
-  emu = await startEmulatorProcess(["--limits", "off", "--data", join(tmp.dir, "data")]);
-  const idleRss = await peakRss(emu.pid);
-  const { up, end, down } = await transfer(emu, file, bytes);
-  const peak = await peakRss(emu.pid);
-  const exitCode = await emu.stop();
+    emu = await startEmulatorProcess(["--limits", "off", "--data", join(tmp.dir, "data")]);
+    const idleRss = await peakRss(emu.pid);
+    const { up, end, down } = await transfer(emu, file, bytes);
+    const peak = await peakRss(emu.pid);
+    const exitCode = await emu.stop();
 
-  const rows = [
-    ["upload (upload.cgi)", sizeMiB, round3(up.seconds), mibps(bytes, up.seconds)],
-    ["upload result (end.pl)", null, round3(end.seconds), null],
-    ["download (token URL)", sizeMiB, round3(down.seconds), mibps(bytes, down.seconds)],
-  ];
-  const memory = [
-    ["emulator peak RSS before transfers", asMiB(idleRss)],
-    ["emulator peak RSS after transfers (VmHWM)", asMiB(peak)],
-  ];
-  console.log(table(`Transfers through curl (${kind} file)`, ["step", "MiB", "seconds", "MiB/s"], rows));
-  console.log();
-  console.log(table("Memory", ["measure", "MiB"], memory));
+    const rows = [
+      ["upload (upload.cgi)", sizeMiB, round3(up.seconds), mibps(bytes, up.seconds)],
+      ["upload result (end.pl)", null, round3(end.seconds), null],
+      ["download (token URL)", sizeMiB, round3(down.seconds), mibps(bytes, down.seconds)],
+    ];
+    const memory = [
+      ["emulator peak RSS before transfers", asMiB(idleRss)],
+      ["emulator peak RSS after transfers (VmHWM)", asMiB(peak)],
+    ];
+    console.log(table(`Transfers through curl (${kind} file)`, ["step", "MiB", "seconds", "MiB/s"], rows));
+    console.log();
+    console.log(table("Memory", ["measure", "MiB"], memory));
 
-  const out = join(ROOT, "bench", "out", "latest.json");
-  await saveResults(out, {
-    date: new Date().toISOString(),
-    node: process.version,
-    sizeMiB,
-    file: kind,
-    transfers: rows.map(([step, mib, seconds, rate]) => ({ step, mib, seconds, mibPerSecond: rate })),
-    memory: { idlePeakRssMiB: asMiB(idleRss), peakRssMiB: asMiB(peak) },
-    emulatorExitCode: exitCode,
-  });
-  console.error(`saved ${out}`);
-  if (exitCode !== 0) throw new Error(`the emulator exited with ${exitCode} on SIGTERM, expected 0`);
-} catch (e) {
-  console.error(`bench failed: ${e instanceof Error ? e.message : e}`);
-  process.exitCode = 1;
-} finally {
-  await emu?.stop().catch(() => undefined);
-  await tmp.remove();
+    const out = join(ROOT, "bench", "out", "latest.json");
+    await saveResults(out, {
+      date: new Date().toISOString(),
+      node: process.version,
+      sizeMiB,
+      file: kind,
+      transfers: rows.map(([step, mib, seconds, rate]) => ({ step, mib, seconds, mibPerSecond: rate })),
+      memory: { idlePeakRssMiB: asMiB(idleRss), peakRssMiB: asMiB(peak) },
+      emulatorExitCode: exitCode,
+    });
+    console.error(`saved ${out}`);
+    if (exitCode !== 0) throw new Error(`the emulator exited with ${exitCode} on SIGTERM, expected 0`);
+  } catch (e) {
+    console.error(`bench failed: ${e instanceof Error ? e.message : e}`);
+    process.exitCode = 1;
+  } finally {
+    await emu?.stop().catch(() => undefined);
+    await tmp.remove();
+  }
 }
 
 function round3(n) {
   return Math.round(n * 1000) / 1000;
+}
+
+if (sections.has("api")) await import("./api-overhead.mjs");
+if (sections.has("transfer")) {
+  const { transferBench } = await import("./transfer.mjs");
+  try {
+    const { tables } = await transferBench({ sizeMiB });
+    for (const t of tables) {
+      console.log(table(t.title, t.columns, t.rows));
+      console.log();
+    }
+  } catch (e) {
+    console.error(`transfer bench failed: ${e instanceof Error ? e.message : e}`);
+    process.exitCode = 1;
+  }
+}
+if (sections.has("workload")) {
+  // The workload runs in real time (about 75 s) in its own process; it exits 1 on any flood error.
+  const { spawnSync } = await import("node:child_process");
+  const run = spawnSync(process.execPath, [join(ROOT, "bench", "api-overhead.mjs"), "--workload"], {
+    stdio: "inherit",
+  });
+  if (run.status !== 0) process.exitCode = 1;
 }
