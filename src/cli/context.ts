@@ -85,6 +85,15 @@ export interface ContextIO {
 
 export { DEFAULT_API_URL };
 
+/** Pacing for the embedded emulator, whose limits are off: no per-endpoint spacing, a generous bucket. */
+const EMULATOR_PACING = {
+  rate: 50,
+  burst: 50,
+  userInfoIntervalMs: 0,
+  folderListIntervalMs: 0,
+  allFilesListIntervalMs: 0,
+} as const;
+
 /** The persistent data folder of `--emulator`: `<user data dir>/fichier/emulator`. */
 export function emulatorDataDir(): string {
   return join(envPaths("fichier", { suffix: "" }).data, "emulator");
@@ -244,7 +253,11 @@ export function createContext(program: Command, io: ContextIO): CliContext {
       return createClient({
         apiKey: k.key,
         apiUrl: url,
-        governor: governorOptions(io.env),
+        // The embedded emulator runs with its limits off (a sandbox): pacing every call as for 1fichier would
+        // only make the quick start wait 30 s between two commands listing the same folder.
+        governor: usingEmulator()
+          ? { ...governorOptions(io.env), ...EMULATOR_PACING }
+          : governorOptions(io.env),
         userAgent: `fichier-cli/${VERSION}`,
         onEvent: (e: ClientEvent) => {
           const msg = describeEvent(e);

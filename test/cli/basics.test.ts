@@ -399,8 +399,14 @@ describe("demo", () => {
     const j = json<{ ok: boolean; size: number; identical: boolean; whirlpool: string }>(r);
     expect(j).toMatchObject({ ok: true, size: 3000001, identical: true });
     expect(j.whirlpool).toMatch(/^[0-9a-f]{128}$/);
-    expect(r.stderr).toContain("[5/5]");
-    const human = ok(await run(["demo", "--size", "100000"], { env: { ...sandbox() } }));
+    // The demo runs the real commands, each in its own process, against the persistent --emulator data.
+    expect(r.stderr).toContain("[4/4]");
+    expect(r.stderr).toMatch(/fichier --emulator upload \S+ --to \/demo/);
+    expect(r.stderr).toMatch(/fichier --emulator download https:\/\/1fichier\.com\/\?[a-z0-9]{20} -o /);
+    const env = { ...sandbox() };
+    const human = ok(await run(["demo", "--size", "100000"], { env }));
+    const listed = ok(await run(["--emulator", "--json", "ls", "/demo"], { env }));
+    expect(JSON.stringify(json(listed))).toMatch(/demo-[^"]+\.bin/);
     expect(human.stdout.trim().split("\n")).toHaveLength(1);
     expect(human.stdout).toMatch(/^demo ok: /);
   });

@@ -1,17 +1,21 @@
 /**
- * `fichier demo`: the README quick start. Starts the embedded emulator (temporary data), writes a ~32 MiB random
- * file, uploads it with the real upload path, downloads it back with the real download path, and checks that
- * the bytes and the Whirlpool are identical. Steps on stderr, one result line on stdout.
+ * `fichier demo`: the README quick start. Writes a ~32 MiB random file, then runs the real commands a user would
+ * type, `fichier --emulator upload` and `fichier --emulator download`, each in its own process against the
+ * embedded emulator (its persistent data folder, so the second process finds what the first uploaded), and checks
+ * that the bytes and the Whirlpool came back identical. Steps on stderr, one result line on stdout.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { ChecksumMismatchError } from "../../transfer/errors.js";
 import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { formatBytes } from "../output.js";
 
 /** Demo file size: 32 MiB plus an odd tail, so no segment or part boundary lines up by luck. */
@@ -68,17 +72,46 @@ export async function sameBytes(a: string, b: string): Promise<boolean> {
   }
 }
 
+/** What a child `fichier` printed and how it ended. */
+interface ChildRun {
+  code: number;
+  stdout: string;
+}
+
+/**
+ * Runs this same `fichier` binary with `args` (plus `--json`), passing its human stderr lines through to ours
+ * (the emulator notice, warnings) and dropping its NDJSON progress events, which the demo summarises itself.
+ */
+function runFichier(args: string[], onLine: (line: string) => void): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const main = process.argv[1] ?? "";
+    const child = spawn(process.execPath, [main, "--json", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    createInterface({ input: child.stderr }).on("line", (line) => {
+      if (!line.startsWith("{")) onLine(line);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout }));
+  });
+}
+
 /** Registers `demo`. */
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("demo")
-    .description("quick start: embedded emulator, upload and download of a 32 MiB file, byte-identity check")
+    .description(
+      "quick start: `fichier --emulator upload` then `download` of a 32 MiB file, byte-identity check",
+    )
     .option("--size <bytes>", "size of the test file", (v) => Number.parseInt(v, 10), DEMO_BYTES)
-    .option("--keep", "keep the temporary folder (files and emulator data)")
+    .option("--keep", "keep the temporary folder with the local files")
     .addHelpText(
       "after",
-      "\nNeeds no account and no network: everything runs against the embedded emulator.\n" +
-        "JSON: {ok, size, url, whirlpool, identical, uploadMs, downloadMs, apiUrl}",
+      "\nNeeds no account and no network: both commands run against the embedded emulator (--emulator),\n" +
+        "whose data stays in your user data folder, so `fichier --emulator ls /demo` shows the file afterwards.\n" +
+        "JSON: {ok, size, url, whirlpool, identical, uploadMs, downloadMs}",
     )
     .action(async (opts: { size: number; keep?: boolean }) => {
       if (!Number.isSafeInteger(opts.size) || opts.size < 1) {
@@ -86,82 +119,83 @@ export function register(program: Command, ctx: CliContext): void {
         throw new UsageError(`--size ${opts.size} is not a positive number of bytes`, "e.g. --size 1048576");
       }
       const out = ctx.out;
-      const step = (n: number, msg: string): void => out.info(`[${n}/5] ${msg}`);
+      const step = (n: number, msg: string): void => out.info(`[${n}/4] ${msg}`);
+      const relay = (line: string): void => out.info(`      ${line}`);
+      const fail = (what: string, run: ChildRun): never => {
+        // The child already printed its one-line error (cause and fix) on stderr; keep its exit code.
+        throw new CliError(
+          `${what} failed (exit ${run.code})`,
+          "see the line above; run `fichier demo --debug` for details",
+          run.code,
+        );
+      };
       const work = await mkdtemp(join(tmpdir(), "fichier-demo-"));
       try {
-        step(1, "starting the embedded 1fichier emulator (temporary data, premium account)");
-        const emu = await ctx.emulator({ temp: true });
-        const client = await ctx.client();
-        out.info(`      emulator API at ${emu.apiUrl}`);
-
-        const local = join(work, "demo.bin");
-        step(2, `writing ${formatBytes(opts.size)} of random bytes to ${local}`);
+        const name = `demo-${new Date().toISOString().replace(/[:.]/g, "-")}.bin`;
+        const local = join(work, name);
+        step(1, `writing ${formatBytes(opts.size)} of random bytes to ${local}`);
         await writeRandomFile(local, opts.size);
         const { whirlpoolFile } = await import("../../transfer/whirlpool.js");
         const localWhirlpool = await whirlpoolFile(local);
         out.info(`      Whirlpool ${localWhirlpool.slice(0, 32)}...`);
 
-        step(3, "uploading it (get_upload_server, upload.cgi, end.pl)");
-        const { uploadFile } = await import("../../transfer/upload.js");
+        const upArgs = ["--emulator", "upload", local, "--to", "/demo"];
+        step(2, `fichier ${upArgs.join(" ")}`);
         const t0 = Date.now();
-        const up = await uploadFile(client, {
-          path: local,
-          name: "demo.bin",
-          onProgress: (e) => {
-            if (e.type === "progress")
-              out.progress(`      uploaded ${formatBytes(e.bytes)} of ${formatBytes(e.size)}`);
-          },
-        });
-        out.endProgress();
+        const up = await runFichier(upArgs, relay);
+        if (up.code !== 0) fail("the upload", up);
         const uploadMs = Date.now() - t0;
-        out.info(`      uploaded in ${uploadMs} ms: ${up.url}`);
-        if (up.whirlpool !== localWhirlpool) {
+        const uploaded = (JSON.parse(up.stdout) as { uploaded: { url: string; whirlpool: string }[] })
+          .uploaded[0];
+        if (!uploaded) throw new Error("the upload command reported no file");
+        out.info(`      uploaded in ${uploadMs} ms: ${uploaded.url}`);
+        if (uploaded.whirlpool !== localWhirlpool) {
           throw new ChecksumMismatchError(
-            "the server's Whirlpool of demo.bin differs from the local one",
-            { expected: localWhirlpool, actual: up.whirlpool, remoteUrl: up.url, localPath: local },
+            `the server's Whirlpool of ${name} differs from the local one`,
+            {
+              expected: localWhirlpool,
+              actual: uploaded.whirlpool,
+              remoteUrl: uploaded.url,
+              localPath: local,
+            },
             { hint: "the upload was corrupted on the way; run the demo again" },
           );
         }
 
-        step(4, "downloading it back (get_token, parallel range requests)");
-        const { downloadFile } = await import("../../transfer/download.js");
+        const into = join(work, "downloaded");
+        const downArgs = ["--emulator", "download", uploaded.url, "-o", into];
+        step(3, `fichier ${downArgs.join(" ")}`);
         const t1 = Date.now();
-        const down = await downloadFile(client, {
-          url: up.url,
-          path: join(work, "demo.downloaded.bin"),
-          onProgress: (e) => {
-            if (e.type === "progress")
-              out.progress(`      downloaded ${formatBytes(e.bytes)} of ${formatBytes(e.size)}`);
-          },
-        });
-        out.endProgress();
+        const down = await runFichier(downArgs, relay);
+        if (down.code !== 0) fail("the download", down);
         const downloadMs = Date.now() - t1;
-        out.info(`      downloaded in ${downloadMs} ms to ${down.path}`);
+        const got = (JSON.parse(down.stdout) as { downloaded: { path: string; whirlpool: string }[] })
+          .downloaded[0];
+        if (!got) throw new Error("the download command reported no file");
+        out.info(`      downloaded in ${downloadMs} ms to ${got.path}`);
 
-        step(5, "comparing bytes and Whirlpool");
-        const identical = await sameBytes(local, down.path);
-        const downWhirlpool = down.verified ? down.whirlpool : await whirlpoolFile(down.path);
+        step(4, "comparing bytes and Whirlpool");
+        const identical = await sameBytes(local, got.path);
+        const downWhirlpool = got.whirlpool || (await whirlpoolFile(got.path));
         if (!identical || downWhirlpool !== localWhirlpool) {
           throw new ChecksumMismatchError(
             "the downloaded file differs from the uploaded one",
-            { expected: localWhirlpool, actual: downWhirlpool, localPath: down.path },
+            { expected: localWhirlpool, actual: downWhirlpool, localPath: got.path },
             { hint: "this is a bug in fichier or the emulator; run again with --debug and report it" },
           );
         }
         out.info("      byte-identical, Whirlpool identical");
-        const result = {
-          ok: true,
-          size: opts.size,
-          url: up.url,
-          whirlpool: localWhirlpool,
-          identical,
-          uploadMs,
-          downloadMs,
-          apiUrl: emu.apiUrl,
-        };
         ctx.out.result(
           `demo ok: ${formatBytes(opts.size)} uploaded and downloaded back, byte-identical, Whirlpool ${localWhirlpool.slice(0, 16)}...`,
-          result,
+          {
+            ok: true,
+            size: opts.size,
+            url: uploaded.url,
+            whirlpool: localWhirlpool,
+            identical,
+            uploadMs,
+            downloadMs,
+          },
         );
       } finally {
         if (opts.keep) out.info(`kept ${work}`);
