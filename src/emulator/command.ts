@@ -1,5 +1,6 @@
 /** `fichier emulator`: runs the emulator until SIGINT/SIGTERM, then shuts it down cleanly. */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { parseFaultSpec } from "./faults.js";
 import { type EmulatorOptions, startEmulator } from "./index.js";
 
 function integer(min: number, max: number, what: string) {
@@ -9,6 +10,15 @@ function integer(min: number, max: number, what: string) {
     }
     return Number(value);
   };
+}
+
+function faultSpec(value: string): string {
+  try {
+    parseFaultSpec(value);
+  } catch (e) {
+    throw new InvalidArgumentError(`${(e as Error).message}.`);
+  }
+  return value;
 }
 
 /** Options as commander hands them over. */
@@ -49,7 +59,11 @@ export function createEmulatorCommand(): Command {
       integer(0, Number.MAX_SAFE_INTEGER, "--bandwidth"),
       0,
     )
-    .option("--faults <spec>", 'fault injection, e.g. "500=0.05,reset=0.02,seed=42" (see docs/emulator.md)')
+    .option(
+      "--faults <spec>",
+      'fault injection, e.g. "500=0.05,reset=0.02,seed=42" (see docs/emulator.md)',
+      faultSpec,
+    )
     .option(
       "--public-upload-host <host[:port]>",
       "upload host handed out by get_upload_server.cgi (behind a proxy)",
@@ -76,7 +90,18 @@ export function createEmulatorCommand(): Command {
           "--public-download-url must be an http(s) URL, e.g. https://dl.example.test/dl.",
         );
       }
-      const emu = await startEmulator(options);
+      let emu: Awaited<ReturnType<typeof startEmulator>>;
+      try {
+        emu = await startEmulator(options);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
+          throw new Error(
+            `cannot listen on ${opts.host}:${opts.port} (${code}): choose another --port (0 = any free port) or --host.`,
+          );
+        }
+        throw e;
+      }
       const accounts = emu.accounts.map((a) => ({
         email: a.email,
         offer: a.offer,
