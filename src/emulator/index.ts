@@ -302,7 +302,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
-  const hostPart = host.includes(":") ? `[${host}]` : host;
+  // A wildcard listen address is no address to hand out: URLs name the loopback instead.
+  const urlHost = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  const hostPart = urlHost.includes(":") ? `[${urlHost}]` : urlHost;
   const webUrl = `http://${hostPart}:${port}`;
   ctx.webUrl = webUrl;
   ctx.publicUploadHost = options.publicUploadHost ?? `${hostPart}:${port}`;
@@ -334,7 +336,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       await settle(2_000);
       hashes.close();
       store.close();
-      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      try {
+        if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      } catch (e) {
+        log(`could not remove the temporary data folder ${dataDir}: ${(e as Error).message}`);
+      }
       log("emulator closed");
     })();
     return closing;
