@@ -84,3 +84,80 @@ export function parseCorpus(text: string): CorpusCase[] {
 export function loadCorpus(): CorpusCase[] {
   return parseCorpus(readFileSync(CORPUS_PATH, "utf8"));
 }
+
+const EXIT_NAMES: Record<number, string> = {
+  0: "ok",
+  1: "other",
+  2: "usage",
+  3: "not found",
+  4: "key",
+  5: "premium needed",
+  6: "rate-limited",
+  7: "network",
+  8: "checksum",
+  9: "partial",
+};
+
+function cell(text: string): string {
+  const clipped = text.length > 70 ? `${text.slice(0, 67)}...` : text;
+  return (
+    clipped
+      .replace(/\|/g, "\\|")
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is escaped
+      .replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+  );
+}
+
+/**
+ * docs/bad-input.md, rendered from the corpus (the test checks the page is up to date).
+ * @example
+ * renderCorpusPage(loadCorpus()).startsWith("# Bad input"); // true
+ */
+export function renderCorpusPage(cases: readonly CorpusCase[]): string {
+  const areas = [...new Set(cases.map((c) => c.area))];
+  const bugs = cases.filter((c) => c.setup.includes("bug"));
+  const lines = [
+    "# Bad input: the corpus",
+    "",
+    "<!-- Generated from test/hardening/corpus/bad-input.tsv by test/hardening/bad-input-doc.test.ts",
+    "     (FICHIER_WRITE_DOCS=1 npx vitest run test/hardening/bad-input-doc.test.ts). Edit the TSV, not this page. -->",
+    "",
+    `${cases.length} cases, one a row in [\`test/hardening/corpus/bad-input.tsv\`](../test/hardening/corpus/bad-input.tsv).`,
+    "Each row runs the built `fichier` once (`test/hardening/bad-input.test.ts`, part of `npm test`) with a canary",
+    "API key, and must end with the documented exit code and one error line on stderr that matches the row's",
+    "pattern and names the cause and the fix, with no stack trace and the key nowhere in the output. After the",
+    "whole corpus, every remote file and local fixture must still be there.",
+    "",
+    "Placeholders: `{url}` a file of the account, `{other_url}` a private file of another account, `{missing_url}`",
+    "a well-formed id that does not exist, `{dead}` the URL of an emulator that was killed, `{fx}` local",
+    "fixtures (empty file, FIFO, unreadable file, invalid UTF-8 name...), `{full}` a 1 MiB tmpfs, `{out}` a",
+    "fresh folder. Setup `nobody` runs the row as uid 65534 (root reads everything); `tmpfs` needs root to mount.",
+    "",
+    `Rows flagged \`bug\` (${bugs.length}) state the documented behaviour that fichier does not meet yet; the`,
+    "suite checks they still fail (no stack trace and no key leak even so), and fails once one is fixed so the",
+    "flag gets dropped.",
+    "",
+    "Add a case: append a row (tab-separated; `args` and `env` are JSON), run the suite, regenerate this page.",
+    "",
+  ];
+  for (const area of areas) {
+    lines.push(
+      `## ${area}`,
+      "",
+      "| id | command | exit | stderr must match | case |",
+      "|---|---|---|---|---|",
+    );
+    for (const c of cases.filter((x) => x.area === area)) {
+      const env = Object.entries(c.env)
+        .map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`))
+        .join(" ");
+      const cmd = `${env ? `${env} ` : ""}fichier ${c.args.map((a) => (/[\s"]/.test(a) || a === "" ? JSON.stringify(a) : a)).join(" ")}`;
+      const flags = c.setup.length > 0 ? ` (${c.setup.join(", ")})` : "";
+      lines.push(
+        `| ${c.id} | \`${cell(cmd).replace(/`/g, "'")}\` | ${c.exit} ${EXIT_NAMES[c.exit] ?? ""} | \`${cell(c.stderr.source).replace(/`/g, "'")}\` | ${cell(c.cause)}${flags} |`,
+      );
+    }
+    lines.push("");
+  }
+  return `${lines.join("\n")}`;
+}
