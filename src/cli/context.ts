@@ -85,6 +85,27 @@ export interface ContextIO {
 
 export { DEFAULT_API_URL };
 
+/**
+ * Prints the 90-day rotation reminder (configurable, `fichier key status` tells the details) when the stored key
+ * is due within 10 days or overdue. Never fails a command: a missing or unreadable metadata file means no reminder.
+ */
+async function remindRotation(
+  resolved: LibResolvedKey,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void,
+): Promise<void> {
+  if (!resolved.storedAt) return;
+  try {
+    const { configDir, readMeta, rotationDaysFor } = await import("../keys/config.js");
+    const { rotationReminder } = await import("../keys/status.js");
+    const meta = await readMeta(configDir(env));
+    const line = rotationReminder(resolved.storedAt, rotationDaysFor(meta, resolved.profile), new Date());
+    if (line) warn(`fichier: ${line}`);
+  } catch {
+    // The reminder is advice; a broken metadata file is reported by `fichier key status`, not here.
+  }
+}
+
 /** Pacing for the embedded emulator, whose limits are off: no per-endpoint spacing, a generous bucket. */
 const EMULATOR_PACING = {
   rate: 50,
@@ -230,6 +251,7 @@ export function createContext(program: Command, io: ContextIO): CliContext {
         warn: (m) => getOut().warn(m),
       });
       registerSecret(resolved.key);
+      await remindRotation(resolved, io.env, (m) => getOut().warn(m));
       return resolved;
     })();
     return keyP;

@@ -195,3 +195,26 @@ export function formatStatus(s: KeyStatus): string {
   const width = Math.max(...lines.map(([k]) => k.length));
   return lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
 }
+
+/**
+ * The reminder every command prints on stderr when the stored key is due for rotation within
+ * {@link ROTATION_WARNING_DAYS} days or overdue, or null. Keys from the environment or stdin have no recorded
+ * date, so they get none: their owner rotates them where they are kept.
+ *
+ * @example
+ * rotationReminder("2026-01-01T00:00:00Z", 90, new Date("2026-04-05T00:00:00Z"));
+ * // "your API key is 94 days old, past its 90-day rotation: run `fichier key rotate`"
+ */
+export function rotationReminder(
+  storedAt: string | undefined,
+  rotationDays: number,
+  now: Date,
+): string | null {
+  if (!storedAt) return null;
+  const age = keyAge(storedAt, rotationDays, now);
+  if (!age || age.ageDays < age.warnAtDays) return null;
+  if (age.daysLeft <= 0) {
+    return `your API key is ${age.ageDays} days old, past its ${rotationDays}-day rotation: run \`fichier key rotate\``;
+  }
+  return `your API key is ${age.ageDays} days old, due for rotation in ${age.daysLeft} day${age.daysLeft === 1 ? "" : "s"}: run \`fichier key rotate\``;
+}

@@ -125,6 +125,26 @@ describe("fichier key set / status / check / forget", () => {
     expect(human.stdout).toMatch(/rotation\s+due in 90 days/);
   });
 
+  it("every command reminds when the stored key is due for rotation", async () => {
+    const metaFile = join(config, "keys.json");
+    const original = await readFile(metaFile, "utf8");
+    const meta = JSON.parse(original);
+    meta.profiles.default.storedAt = new Date(Date.now() - 85 * 86_400_000).toISOString();
+    await writeFile(metaFile, JSON.stringify(meta));
+    try {
+      const r = await run(["ls", "/"], { env: { FICHIER_PASSPHRASE: "pass-phrase-1" } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(
+        "fichier: your API key is 85 days old, due for rotation in 5 days: run `fichier key rotate`",
+      );
+      // A key from the environment has no recorded date: no reminder.
+      const fromEnv = await run(["ls", "/"], { env: { FICHIER_API_KEY: CANARY } });
+      expect(fromEnv.code, fromEnv.stderr).toBe(0);
+      expect(fromEnv.stderr).not.toContain("rotation");
+    } finally {
+      await writeFile(metaFile, original);
+    }
+  });
   it("a wrong passphrase is reported clearly (exit 4)", async () => {
     const r = await run(["key", "status"], { env: { FICHIER_PASSPHRASE: "not-it" } });
     expect(r.code, r.stderr).toBe(4);

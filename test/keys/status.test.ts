@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { buildStatus, formatStatus, keyAge, parseServiceDate } from "../../src/keys/status.js";
+import {
+  buildStatus,
+  formatStatus,
+  keyAge,
+  parseServiceDate,
+  rotationReminder,
+} from "../../src/keys/status.js";
 
 const now = new Date("2026-06-30T12:00:00Z");
 const daysAgo = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString();
@@ -114,5 +120,26 @@ describe("buildStatus warnings", () => {
     ]) {
       expect(text).toContain(part);
     }
+  });
+});
+
+describe("rotationReminder (printed by every command)", () => {
+  const now = new Date("2026-06-01T12:00:00Z");
+  const ago = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+
+  it("says nothing for a young key or a key with no recorded date", () => {
+    expect(rotationReminder(ago(79), 90, now)).toBeNull();
+    expect(rotationReminder(undefined, 90, now)).toBeNull();
+  });
+
+  it("reminds from 10 days before the rotation, and when overdue", () => {
+    expect(rotationReminder(ago(80), 90, now)).toBe(
+      "your API key is 80 days old, due for rotation in 10 days: run `fichier key rotate`",
+    );
+    expect(rotationReminder(ago(89), 90, now)).toMatch(/in 1 day:/);
+    expect(rotationReminder(ago(120), 90, now)).toBe(
+      "your API key is 120 days old, past its 90-day rotation: run `fichier key rotate`",
+    );
+    expect(rotationReminder(ago(25), 30, now)).toMatch(/due for rotation in 5 days/);
   });
 });
