@@ -14,6 +14,19 @@ export interface BatchOutcome<R> {
 }
 
 /**
+ * The `failed` entry of one item: its error's message, and its 1fichier `#code` when the service gave one.
+ *
+ * @example
+ * toFailedItem("/a.txt", new NotFoundError("Resource not found", { code: 469 })); // { item, error, code: 469 }
+ */
+export function toFailedItem(item: string, e: unknown): FailedItem {
+  const err = e as { message?: string; code?: unknown };
+  const failed: FailedItem = { item, error: String(err.message ?? e) };
+  if (typeof err.code === "number") failed.code = err.code;
+  return failed;
+}
+
+/**
  * Runs `fn` on every item in order, collecting failures instead of stopping; each failure is reported on
  * stderr at once.
  *
@@ -30,9 +43,7 @@ export async function runEach<R>(
     try {
       outcome.ok.push({ item, result: await fn(item) });
     } catch (e) {
-      const err = e as { message?: string; code?: unknown };
-      const failed: FailedItem = { item, error: String(err.message ?? e) };
-      if (typeof err.code === "number") failed.code = err.code;
+      const failed = toFailedItem(item, e);
       outcome.failed.push(failed);
       outcome.errors.push(e);
       if (items.length > 1) out.warn(`${item}: ${failed.error}`);

@@ -13,6 +13,7 @@ import {
   downloadShare,
   MAX_CONNECTIONS,
 } from "../../transfer/download.js";
+import { toFailedItem } from "../batch.js";
 import type { CliContext } from "../context.js";
 import { formatBytes } from "../output.js";
 import { classifyTarget, resolveItem } from "../targets.js";
@@ -104,13 +105,7 @@ export function register(program: Command, ctx: CliContext): void {
         );
         ctx.out.result(lines.join("\n"), {
           downloaded,
-          failed: failed.map((f) => ({
-            item: f.item,
-            error: String((f.error as Error).message ?? f.error),
-            ...(typeof (f.error as { code?: unknown }).code === "number"
-              ? { code: (f.error as { code: number }).code }
-              : {}),
-          })),
+          failed: failed.map((f) => toFailedItem(f.item, f.error)),
           bytes,
           seconds,
         });

@@ -2,32 +2,18 @@
  * `fichier info URL...`: everything `file/info.cgi` says about each file (spec §7.6).
  */
 import type { Command } from "commander";
+import type { FileInfo } from "../../api/types.js";
 import { finishBatch, runEach } from "../batch.js";
 import type { CliContext } from "../context.js";
 import { formatBytes, table } from "../output.js";
 import { resolveFile } from "../targets.js";
 import { readPassword } from "./ls.js";
 
-interface InfoLike {
-  url: string;
-  filename: string;
-  size: number;
-  date: string;
-  checksum: string;
-  contentType: string;
-  password: boolean;
-  acl: boolean;
-  cdn: boolean;
-  folderId: number;
-  path: string;
-  description: string;
-  inline: boolean;
-  noSsl: boolean;
-  aclRules: { ip: string[]; country: string[]; email: string[]; premium: boolean } | null;
-}
+/** What `info` prints: the client's `FileInfo` without its `raw` copy of the answer. */
+type InfoLike = Omit<FileInfo, "raw">;
 
 /** The `--json` shape of one file: the client's `FileInfo` without its `raw` copy. */
-export function infoJson(i: InfoLike): Omit<InfoLike, never> {
+export function infoJson(i: InfoLike): InfoLike {
   return {
     url: i.url,
     filename: i.filename,

@@ -3,6 +3,7 @@
  * public share (`https://1fichier.com/dir/<hash>`).
  */
 import type { Command } from "commander";
+import type { FileItem } from "../../api/types.js";
 import { registerSecret } from "../../redact.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { table } from "../output.js";
@@ -38,26 +39,14 @@ export interface LsFolder {
   password: boolean;
 }
 
-interface RawItem {
-  url: string;
-  filename: string;
-  size: number;
-  date: string;
-  checksum: string;
-  contentType: string;
-  password: boolean;
-  acl: boolean;
-  cdn: boolean;
-}
-
 interface RawListing {
   folderId: number;
   name: string;
   subFolders: { id: number; name: string; createDate: string; password: boolean }[];
-  items?: RawItem[];
+  items?: FileItem[];
 }
 
-function toFile(f: RawItem, parent: string | null): LsFile {
+function toFile(f: FileItem, parent: string | null): LsFile {
   return {
     url: f.url,
     filename: f.filename,
@@ -168,7 +157,7 @@ export function register(program: Command, ctx: CliContext): void {
           return;
         }
         if (t.kind === "file") {
-          const info = (await client.files.info({ url: t.url })) as RawItem & { path?: string };
+          const info = (await client.files.info({ url: t.url })) as FileItem & { path?: string };
           const f = toFile(info, null);
           ctx.out.result(renderSection({ id: -1, path: null, folders: [], files: [f] }, opts.long === true), {
             folder: null,
@@ -187,7 +176,7 @@ export function register(program: Command, ctx: CliContext): void {
           const r = t.path === "/" ? ({ type: "folder", id: 0 } as const) : await resolveItem(client, t.path);
           if (r.type === "file") {
             // A file path: show that file, with what file/info.cgi says of it.
-            const info = (await client.files.info({ url: r.url })) as RawItem;
+            const info = (await client.files.info({ url: r.url })) as FileItem;
             const f = toFile(info, splitPath(t.path).parent);
             ctx.out.result(
               renderSection({ id: -1, path: null, folders: [], files: [f] }, opts.long === true),

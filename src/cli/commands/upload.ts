@@ -9,6 +9,7 @@ import { ChecksumMismatchError } from "../../transfer/errors.js";
 import { SpeedMeter, type TransferEvent } from "../../transfer/progress.js";
 import { uploadTree } from "../../transfer/upload.js";
 import { openUploadJournal } from "../../transfer/upload-journal.js";
+import { toFailedItem } from "../batch.js";
 import type { CliContext } from "../context.js";
 import { type FailedItem, PartialSuccessError, UsageError } from "../errors.js";
 import { formatBytes } from "../output.js";
@@ -267,13 +268,7 @@ export function register(program: Command, ctx: CliContext): void {
         for (const f of failed) ctx.out.warn(`${f.item}: ${(f.error as Error).message ?? f.error}`);
         ctx.out.result(lines.join("\n"), {
           uploaded: result.uploaded,
-          failed: failed.map((f) => ({
-            item: f.item,
-            error: String((f.error as Error).message ?? f.error),
-            ...(typeof (f.error as { code?: unknown }).code === "number"
-              ? { code: (f.error as { code: number }).code }
-              : {}),
-          })),
+          failed: failed.map((f) => toFailedItem(f.item, f.error)),
           bytes,
           seconds,
         });
