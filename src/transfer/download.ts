@@ -17,7 +17,7 @@ import {
   writeDownloadJournal,
 } from "./download-journal.js";
 import { ChecksumMismatchError, DownloadRefusedError } from "./errors.js";
-import { createFrontierHash } from "./frontier-hash.js";
+import { createFrontierHash, type FrontierHash } from "./frontier-hash.js";
 import { type ProgressListener, ProgressReporter } from "./progress.js";
 import {
   type ActiveSegment,
@@ -27,9 +27,10 @@ import {
   coveredBytes,
   MAX_SEGMENT_BYTES,
   MIN_SEGMENT_BYTES,
+  missingRanges,
   parseContentRange,
-  planSegments,
   stealSplit,
+  takePiece,
 } from "./segments.js";
 
 /** spec §2.1: at most 30 simultaneous download connections per account. */
@@ -269,10 +270,30 @@ export async function downloadFile(
   const onOuterAbort = () => internal.abort(signal?.reason);
   signal?.addEventListener("abort", onOuterAbort, { once: true });
   const progress = new ProgressReporter("download", meta.filename, size, options.onProgress, resumedBytes);
-  const hasher =
+  const tokens = new TokenSource(async () => {
+    const t = await client.download.getToken({
+      url,
+      single: false,
+      ...(options.password ? { password: options.password } : {}),
+    });
+    return t.url;
+  });
+  // The token request, the hashing helper's start-up (a process: tens of ms) and the .part set-up below
+  // overlap instead of running one after the other. A failure here shows when a worker asks for the token.
+  tokens.get().catch(() => {});
+  const hasherReady =
     verify && expected
-      ? await createFrontierHash(partPath, fd, size, () => contiguousEnd(completed, 0))
+      ? createFrontierHash(partPath, fd, size, () => contiguousEnd(completed, 0))
       : undefined;
+  let hasher: FrontierHash | undefined;
+  hasherReady?.then(
+    (h) => {
+      hasher = h;
+      // Catch up with whatever completed while the helper was starting.
+      h.poke();
+    },
+    () => {},
+  );
   if (verify && !expected) warn(`${meta.filename}: 1fichier gave no checksum, the download is not verified`);
 
   // Journal writes are serialised; each one first flushes the data it describes (never a hole taken for data).
@@ -295,27 +316,9 @@ export async function downloadFile(
     if (completed.length === 0) await flushJournal();
     hasher?.poke();
 
-    const tokens = new TokenSource(async () => {
-      const t = await client.download.getToken({
-        url,
-        single: false,
-        ...(options.password ? { password: options.password } : {}),
-      });
-      return t.url;
-    });
-
-    const queue: Segment[] = planSegments(
-      size,
-      completed,
-      connections,
-      minSegment,
-      options.maxSegmentBytes ?? MAX_SEGMENT_BYTES,
-    ).map((r) => ({
-      start: r.start,
-      cursor: r.start,
-      reserved: r.start,
-      end: r.end,
-    }));
+    // Missing bytes in file order; workers take guided pieces from the front (segments.ts takePiece).
+    const pending = missingRanges(size, completed);
+    const maxSegment = options.maxSegmentBytes ?? MAX_SEGMENT_BYTES;
     const active: Segment[] = [];
     let fatal: unknown;
 
@@ -459,7 +462,8 @@ export async function downloadFile(
     const worker = async () => {
       for (;;) {
         if (internal.signal.aborted) return;
-        let seg = queue.shift();
+        const piece = takePiece(pending, connections, minSegment, maxSegment);
+        let seg: Segment | undefined = piece && { ...piece, cursor: piece.start, reserved: piece.start };
         if (!seg) {
           // Work stealing: an idle connection takes the second half of the biggest remaining range,
           // which is also how a stalled connection's range gets re-split.
@@ -505,9 +509,9 @@ export async function downloadFile(
     progress.finish();
 
     let whirlpool = "";
-    if (hasher) {
+    if (hasherReady) {
       options.onProgress?.({ type: "verify", direction: "download", file: meta.filename });
-      whirlpool = await hasher.finish(size);
+      whirlpool = await (await hasherReady).finish(size);
       if (whirlpool !== expected) {
         await fd.close();
         closed = true;
@@ -546,13 +550,16 @@ export async function downloadFile(
       filename: meta.filename,
       size,
       whirlpool,
-      verified: !!hasher,
+      verified: !!hasherReady,
       resumedBytes,
       fetchedBytes,
     };
   } finally {
     signal?.removeEventListener("abort", onOuterAbort);
-    await hasher?.close();
+    await hasherReady?.then(
+      (h) => h.close(),
+      () => {},
+    );
     if (!closed) await fd.close().catch(() => {});
   }
 }

@@ -134,6 +134,44 @@ export function planSegments(
   return out;
 }
 
+/**
+ * Takes the next piece to fetch from the front of `pending` (missing ranges in file order), shrinking
+ * `pending` in place; undefined when nothing is left. Guided sizing: a piece is the unassigned bytes
+ * divided by twice the connections, within `[minSegment, maxSegment]`, so pieces start large (few
+ * requests) and get small near the end. Why: Whirlpool must hash in file order, and everything received
+ * above the lowest unfinished piece waits for it; with N connections on equal 16 MiB pieces, up to
+ * N x 16 MiB was still unhashed when the last byte landed. Small tail pieces keep that backlog to a few
+ * MiB. One connection fetches in order anyway, so it keeps the largest pieces. A leftover smaller than
+ * `minSegment` goes with the piece before it.
+ *
+ * @example
+ * const pending = [{ start: 0, end: 100 }];
+ * takePiece(pending, 2, 10, 20); // { start: 0, end: 20 } (100 / 4 = 25, capped at 20); pending: [{ 20, 100 }]
+ */
+export function takePiece(
+  pending: ByteRange[],
+  connections: number,
+  minSegment: number = MIN_SEGMENT_BYTES,
+  maxSegment: number = MAX_SEGMENT_BYTES,
+): ByteRange | undefined {
+  const first = pending[0];
+  if (!first) return undefined;
+  const max = Math.max(maxSegment, minSegment, 1);
+  let size = max;
+  if (connections > 1) {
+    const left = pending.reduce((n, r) => n + (r.end - r.start), 0);
+    size = Math.min(max, Math.max(minSegment, 1, Math.ceil(left / (2 * connections))));
+  }
+  const len = first.end - first.start;
+  if (len - size < Math.max(minSegment, 1)) {
+    pending.shift();
+    return { start: first.start, end: first.end };
+  }
+  const piece = { start: first.start, end: first.start + size };
+  first.start = piece.end;
+  return piece;
+}
+
 /** A segment being fetched: `cursor` is the next byte to arrive, `end` may be lowered by a steal. */
 export interface ActiveSegment {
   start: number;

@@ -10,6 +10,7 @@ import {
   parseUserRange,
   planSegments,
   stealSplit,
+  takePiece,
 } from "../../../src/transfer/segments.js";
 
 describe("range sets", () => {
@@ -112,6 +113,64 @@ describe("planSegments", () => {
           for (const s of capped) expect(s.end - s.start).toBeLessThanOrEqual(50_000);
           for (let i = 1; i < segs.length; i++)
             expect(segs[i]!.start).toBeGreaterThanOrEqual(segs[i - 1]!.end);
+        },
+      ),
+    );
+  });
+});
+
+describe("takePiece", () => {
+  it("takes guided pieces from the front: large first, small near the end", () => {
+    const pending = [{ start: 0, end: 100 }];
+    const sizes: number[] = [];
+    for (let p = takePiece(pending, 2, 5, 20); p; p = takePiece(pending, 2, 5, 20))
+      sizes.push(p.end - p.start);
+    // ceil(left / (2 * 2)) within [5, 20]: 100->25->20, 80->20, 60->15, 45->12, 33->9, 24->6, 18->5,
+    // 13->4->5; then 8 left, and taking 5 would leave 3 (< 5), so the last piece is all 8.
+    expect(sizes).toEqual([20, 20, 15, 12, 9, 6, 5, 5, 8]);
+    expect(pending).toEqual([]);
+  });
+  it("gives one connection the largest pieces (it fetches in order anyway)", () => {
+    const pending = [{ start: 0, end: 100 }];
+    expect(takePiece(pending, 1, 5, 30)).toEqual({ start: 0, end: 30 });
+    expect(takePiece(pending, 1, 5, 30)).toEqual({ start: 30, end: 60 });
+    expect(takePiece(pending, 1, 5, 30)).toEqual({ start: 60, end: 90 });
+    expect(takePiece(pending, 1, 5, 30)).toEqual({ start: 90, end: 100 });
+    const short = [{ start: 0, end: 33 }];
+    expect(takePiece(short, 1, 5, 30)).toEqual({ start: 0, end: 33 }); // 3 left over would be too small
+    expect(takePiece(pending, 1, 5, 30)).toBeUndefined();
+  });
+  it("hands out every missing byte once, in file order, each piece within the guided bound", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fc.tuple(fc.nat(1_000_000), fc.nat(1_000_000)), { maxLength: 5 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 100_000 }),
+        (size, pairs, n, min, max) => {
+          const done = pairs.map(([a, b]) => ({
+            start: Math.min(a, b, size),
+            end: Math.min(Math.max(a, b), size),
+          }));
+          const missing = missingRanges(size, done);
+          const pending = missing.map((r) => ({ ...r }));
+          const pieces = [];
+          for (;;) {
+            const left = coveredBytes(pending);
+            const p = takePiece(pending, n, min, max);
+            if (!p) break;
+            const len = p.end - p.start;
+            const cap = Math.max(max, min);
+            const guided = n > 1 ? Math.min(cap, Math.max(min, Math.ceil(left / (2 * n)))) : cap;
+            // At most the guided size plus a leftover too small to be its own piece.
+            expect(len).toBeLessThan(guided + min);
+            expect(len).toBeGreaterThan(0);
+            pieces.push(p);
+          }
+          for (let i = 1; i < pieces.length; i++)
+            expect(pieces[i]!.start).toBeGreaterThanOrEqual(pieces[i - 1]!.end);
+          expect(normalizeRanges(pieces)).toEqual(missing);
         },
       ),
     );
