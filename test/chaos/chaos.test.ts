@@ -98,6 +98,13 @@ describe(`chaos: ${COUNT} uploads and ${COUNT} downloads under "${FAULTS}"`, () 
       expect(u.whirlpool).toBe(await whirlpoolFile(join(src, f.name)));
     }
 
+    // Token expiry in the middle of downloads: besides the "expire" fault (a token refused when a request
+    // starts), every token is expired at intervals while segments are in flight.
+    let expirySweeps = 0;
+    const sweeper = setInterval(() => {
+      em.admin.expireTokens();
+      expirySweeps++;
+    }, 100);
     const downloaded = await pool(uploaded, 2, async (u): Promise<DownloadResult> => {
       return downloadFile(client, {
         url: u.url,
@@ -109,6 +116,7 @@ describe(`chaos: ${COUNT} uploads and ${COUNT} downloads under "${FAULTS}"`, () 
       });
     });
 
+    clearInterval(sweeper);
     // Counted before the checks below, which run without faults.
     const stats = em.admin.stats();
     em.admin.setFaults("");
@@ -133,7 +141,8 @@ describe(`chaos: ${COUNT} uploads and ${COUNT} downloads under "${FAULTS}"`, () 
       ["connection resets mid-body", faults.reset ?? 0],
       ["flood locks", faults.flood ?? 0],
       ["end.pl HTML answers", faults.endhtml ?? 0],
-      ["download tokens expired", faults.expire ?? 0],
+      ["download tokens expired (fault)", faults.expire ?? 0],
+      ["expiry sweeps during downloads", expirySweeps],
       ["client retries", retries],
       ["client flood pauses", floods],
       ["requests served", stats.requests],
