@@ -257,7 +257,9 @@ beforeAll(async () => {
   }
 
   // A killed emulator: started as the real command, then SIGKILLed; its URL now refuses connections.
-  const dead = spawn(process.execPath, [BIN, "emulator", "--json"], { stdio: ["ignore", "pipe", "ignore"] });
+  const dead = spawn(process.execPath, [BIN, "emulator", "--json", "--data", join(root, "dead-emulator")], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   let line = "";
   for await (const chunk of dead.stdout) {
     line += String(chunk);
