@@ -59,7 +59,9 @@ async function main(): Promise<number> {
     const code = exitCodeFor(e);
     // commander's own usage errors carry no fix: point at the help of the command that failed.
     if (code === ExitCode.usage && (e as { name?: string }).name === "CommanderError") {
-      const word = commandWord(args);
+      // An unknown command has no help of its own: point at the list of commands instead.
+      const unknown = (e as { code?: string }).code === "commander.unknownCommand";
+      const word = unknown ? undefined : commandWord(args);
       Object.assign(e as object, {
         hint: `run \`fichier ${word && !word.startsWith("-") ? `${word} ` : ""}--help\``,
       });

@@ -76,7 +76,7 @@ describe("usage errors: exit 2, one line", () => {
       "unknown command, with the closest suggested",
       ["lss"],
       /unknown command 'lss' \(Did you mean ls\?\)/,
-      /--help/,
+      /Run `fichier --help`/,
     ],
     ["unknown option", ["ls", "--frobnicate"], /unknown option '--frobnicate'/, /fichier ls --help/],
     ["missing argument", ["info"], /missing required argument/, /fichier info --help/],
