@@ -164,3 +164,27 @@ export function redactValue<T>(value: T): T {
   }
   return value;
 }
+
+/** Variables that hold a secret by name: the key (ours and rclone's) and the key file's passphrase. */
+const SECRET_ENV = new Set(["FICHIER_API_KEY", "RCLONE_FICHIER_API_KEY", "FICHIER_PASSPHRASE"]);
+
+/**
+ * A copy of `env` for a program that is not fichier (a player, git): without the variables that hold the key or
+ * the passphrase, and without any variable whose value contains a registered secret. A child inherits its
+ * parent's environment and may log it, crash-dump it or pass it on; it never needs the key.
+ *
+ * @example
+ * spawn("mpv", [url], { env: withoutSecrets(process.env) });
+ */
+export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (SECRET_ENV.has(name) || value === undefined) continue;
+    if (secretPattern) {
+      secretPattern.lastIndex = 0;
+      if (secretPattern.test(value)) continue;
+    }
+    out[name] = value;
+  }
+  return out;
+}

@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { withoutSecrets } from "../redact.js";
 
 /**
  * Parses `.env` text into variables (`NAME=value`, optional `export `, single or double quotes, `#` comments).
@@ -35,7 +36,7 @@ export type GitFileState = "tracked" | "ignored" | "not-ignored" | "no-git";
 
 function git(args: string[], cwd: string): Promise<number> {
   return new Promise((resolve) => {
-    execFile("git", args, { cwd, timeout: 10_000 }, (error) => {
+    execFile("git", args, { cwd, timeout: 10_000, env: withoutSecrets(process.env) }, (error) => {
       if (!error) return resolve(0);
       const code = (error as NodeJS.ErrnoException & { code?: unknown }).code;
       resolve(typeof code === "number" ? code : 128);

@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
+import { withoutSecrets } from "../redact.js";
 import { KeyError } from "./errors.js";
 
 /** First line after the shebang of every hook we write; recognises ours for reinstall. */
@@ -42,19 +43,24 @@ export async function installHook(options: {
   force?: boolean;
 }): Promise<string> {
   const hooksDir = await new Promise<string>((resolve, reject) => {
-    execFile("git", ["rev-parse", "--git-path", "hooks"], { cwd: options.cwd }, (error, stdout) => {
-      if (error) {
-        reject(
-          new KeyError(
-            `${options.cwd} is not inside a git repository`,
-            "run the command inside the repository to protect",
-            2,
-          ),
-        );
-      } else {
-        resolve(stdout.trim());
-      }
-    });
+    execFile(
+      "git",
+      ["rev-parse", "--git-path", "hooks"],
+      { cwd: options.cwd, env: withoutSecrets(process.env) },
+      (error, stdout) => {
+        if (error) {
+          reject(
+            new KeyError(
+              `${options.cwd} is not inside a git repository`,
+              "run the command inside the repository to protect",
+              2,
+            ),
+          );
+        } else {
+          resolve(stdout.trim());
+        }
+      },
+    );
   });
   const dir = isAbsolute(hooksDir) ? hooksDir : join(options.cwd, hooksDir);
   const path = join(dir, "pre-commit");

@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
-import { maskKey } from "../redact.js";
+import { maskKey, withoutSecrets } from "../redact.js";
 import { KeyError } from "./errors.js";
 
 /** What kind of match a finding is. */
@@ -170,7 +170,11 @@ export async function scanFile(scanner: LineScanner, path: string, shown: string
 
 /** Runs git and yields its stdout line by line; rejects with git's stderr when it fails. */
 async function* gitLines(args: string[], cwd: string): AsyncGenerator<string> {
-  const child = spawn("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("git", args, {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: withoutSecrets(process.env),
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
     if (stderr.length < 4000) stderr += d;
@@ -196,7 +200,7 @@ async function* gitLines(args: string[], cwd: string): AsyncGenerator<string> {
 
 async function gitOk(args: string[], cwd: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn("git", args, { cwd, stdio: "ignore" });
+    const child = spawn("git", args, { cwd, stdio: "ignore", env: withoutSecrets(process.env) });
     child.on("error", () => resolve(false));
     child.on("close", (code) => resolve(code === 0));
   });

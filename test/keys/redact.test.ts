@@ -8,6 +8,7 @@ import {
   redact,
   redactValue,
   registerSecret,
+  withoutSecrets,
 } from "../../src/redact.js";
 
 const KEY = "Zq7_aB-9xY=0pLmN4rT2uV6wK8sD1fGh";
@@ -191,5 +192,23 @@ describe("secret shapes, without registration", () => {
       a: ["****1fGh", 1, { b: "x ****1fGh" }],
       c: null,
     });
+  });
+});
+
+describe("withoutSecrets (the environment of programs that are not fichier)", () => {
+  it("drops the key and passphrase variables, and any variable holding a registered secret", () => {
+    clearSecrets();
+    const key = "Zq8_-=abcdefghijklmnopqrstuvwxyz"; // fichier-scan:allow (test value)
+    registerSecret(key);
+    const env = withoutSecrets({
+      PATH: "/usr/bin",
+      FICHIER_API_KEY: key,
+      RCLONE_FICHIER_API_KEY: "anything",
+      FICHIER_PASSPHRASE: "pass phrase",
+      MY_SCRIPT_TOKEN: `prefix-${key}`,
+      HOME: "/home/me",
+    });
+    expect(env).toEqual({ PATH: "/usr/bin", HOME: "/home/me" });
+    clearSecrets();
   });
 });

@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
+import { withoutSecrets } from "../../redact.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { CliError } from "../errors.js";
 import { resolveFile } from "../targets.js";
@@ -104,7 +105,11 @@ export function register(program: Command, ctx: CliContext): void {
 function runPlayer(player: string, url: string): Promise<number | "missing"> {
   return new Promise((resolve) => {
     // The player's own output goes to stderr: stdout carries only our result.
-    const child = spawn(player, [url], { stdio: ["inherit", process.stderr, "inherit"] });
+    // The player gets our environment minus the key: it has no use for it and may log or pass it on.
+    const child = spawn(player, [url], {
+      stdio: ["inherit", process.stderr, "inherit"],
+      env: withoutSecrets(process.env),
+    });
     child.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ENOENT" ? "missing" : 1));
     child.on("exit", (code) => resolve(code ?? 1));
   });
