@@ -280,7 +280,8 @@ export async function downloadFile(
   });
   // The token request, the hashing helper's start-up (a process: tens of ms) and the .part set-up below
   // overlap instead of running one after the other. A failure here shows when a worker asks for the token.
-  tokens.get().catch(() => {});
+  // No token at all when nothing is missing (empty file, or a resume that had every byte).
+  if (resumedBytes < size) tokens.get().catch(() => {});
   const hasherReady =
     verify && expected
       ? createFrontierHash(partPath, fd, size, () => contiguousEnd(completed, 0))

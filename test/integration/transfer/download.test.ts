@@ -1,9 +1,9 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortedError } from "../../../src/api/errors.js";
 import { downloadFile, streamFile } from "../../../src/transfer/download.js";
-import { readDownloadJournal } from "../../../src/transfer/download-journal.js";
+import { readDownloadJournal, writeDownloadJournal } from "../../../src/transfer/download-journal.js";
 import { ChecksumMismatchError } from "../../../src/transfer/errors.js";
 import type { TransferEvent } from "../../../src/transfer/progress.js";
 import { coveredBytes } from "../../../src/transfer/segments.js";
@@ -115,6 +115,30 @@ describe("downloadFile under trouble", () => {
     const r = await downloadFile(h.client, { url, dir, connections: 4 });
     expect(r.resumedBytes).toBe(done);
     expect(r.fetchedBytes).toBe(SIZE - done);
+    expect(await identical(r.path)).toBe(true);
+  });
+
+  it("finishes a resume that already has every byte without asking for a token", async () => {
+    const info = await h.client.files.info({ url });
+    const dir = join(h.tmp, "complete");
+    await mkdir(dir, { recursive: true });
+    const part = join(dir, `${info.filename}.part`);
+    await copyFile(src, part);
+    await writeDownloadJournal(`${part}.json`, {
+      version: 1,
+      url: info.url,
+      filename: info.filename,
+      size: SIZE,
+      checksum: info.checksum,
+      completed: [{ start: 0, end: SIZE }],
+    });
+    const tokensBefore = h.em.admin.stats().byEndpoint["download/get_token.cgi"] ?? 0;
+    const r = await downloadFile(h.client, { url, dir });
+    expect(h.em.admin.stats().byEndpoint["download/get_token.cgi"] ?? 0).toBe(tokensBefore);
+    expect(r.resumedBytes).toBe(SIZE);
+    expect(r.fetchedBytes).toBe(0);
+    expect(r.verified).toBe(true);
+    expect(r.whirlpool).toBe(info.checksum.toLowerCase());
     expect(await identical(r.path)).toBe(true);
   });
 
