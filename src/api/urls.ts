@@ -111,7 +111,7 @@ export function parseFileUrl(input: string): ParsedFileUrl {
     if (KNOWN.has(bare)) {
       if (/^\/(?:[a-z]{2}\/)?dir\//.test(u.pathname)) {
         throw new InvalidUrlError(`${s} is a shared folder (a /dir/ share hash), not a file URL.`, {
-          hint: "List its files with `fichier share ls <url>`, then use one of the file URLs.",
+          hint: `List its files with \`fichier ls ${s}\`, then use one of the file URLs.`,
         });
       }
       // spec §3.1: the id is the first query part; `&af=`, `&lg=`, `&inline=` follow it.
@@ -192,6 +192,6 @@ export function parseFolderId(input: string | number): number {
 /** The error for a share URL given where a folder id is needed. */
 export function shareNotFolderError(input: string, hash: string): NotFoundError {
   return new NotFoundError(`${input} is a public share (hash ${hash}), not a folder id of your account.`, {
-    hint: "Use the folder's numeric id or its path (see `fichier ls`); to read a share, use `fichier share ls <url>`.",
+    hint: `Use the folder's numeric id or its path (see \`fichier ls\`); to read the share, use \`fichier ls ${input}\`.`,
   });
 }

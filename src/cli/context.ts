@@ -106,6 +106,28 @@ async function remindRotation(
   }
 }
 
+/**
+ * Refuses an API URL that is not http(s) before any call: anything else would fail as a "network error" after
+ * retries and make the user wait for nothing.
+ *
+ * @example
+ * checkApiUrl("ftp://example.org"); // throws UsageError
+ */
+export function checkApiUrl(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new UsageError(
+      `the API URL "${value}" (--api-url or FICHIER_API_URL) is not an http(s) URL`,
+      `give the API base URL, e.g. ${DEFAULT_API_URL}`,
+    );
+  }
+}
+
 /** Pacing for the embedded emulator, whose limits are off: no per-endpoint spacing, a generous bucket. */
 const EMULATOR_PACING = {
   rate: 50,
@@ -260,14 +282,16 @@ export function createContext(program: Command, io: ContextIO): CliContext {
   const apiUrl = async (): Promise<string> => {
     const g = globals();
     if (usingEmulator()) return (await emulator()).apiUrl;
+    if (g.apiUrl !== undefined) checkApiUrl(g.apiUrl);
     return g.apiUrl ?? DEFAULT_API_URL;
   };
 
   const client = (): Promise<FichierClient> => {
     clientP ??= (async () => {
       const g = globals();
-      const k = await key();
+      // The URL first: a malformed --api-url is a usage error, whatever the key.
       const url = await apiUrl();
+      const k = await key();
       // A warning, so -q does not hide it: results from the emulator must never pass for real ones.
       if (usingEmulator())
         getOut().warn(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);

@@ -25,6 +25,7 @@ const BY_CLASS: Record<string, ExitCodeValue> = {
   UsageError: ExitCode.usage,
   CommanderError: ExitCode.usage,
   InvalidNameError: ExitCode.usage,
+  InvalidUrlError: ExitCode.usage,
   NotFoundError: ExitCode.notFound,
   AuthError: ExitCode.auth,
   MissingKeyError: ExitCode.auth,

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import type { FileItem } from "../../api/types.js";
 import { registerSecret } from "../../redact.js";
 import type { CliContext, FichierClient } from "../context.js";
+import { UsageError } from "../errors.js";
 import { table } from "../output.js";
 import {
   classifyTarget,
@@ -276,5 +277,29 @@ export async function readPassword(
   else if (ctx.stdin.isTTY) value = await ctx.stdin.promptHidden("Password: ");
   else value = (await ctx.stdin.readAll()).replace(/\r?\n$/, "");
   registerSecret(value);
+  return value;
+}
+
+/** Shortest password 1fichier accepts on a file or a share (spec §7.12, §7.15, §12). */
+export const MIN_PASSWORD_LENGTH = 6;
+
+/**
+ * Reads a password being SET (`attr --password`, `share --password`) and refuses one the service would refuse,
+ * before any call: 1fichier wants at least 6 characters.
+ *
+ * @example
+ * const password = await readNewPassword(ctx, opts.password); // UsageError for "abc"
+ */
+export async function readNewPassword(
+  ctx: CliContext,
+  opt: string | boolean | undefined,
+): Promise<string | undefined> {
+  const value = await readPassword(ctx, opt);
+  if (value !== undefined && value.length < MIN_PASSWORD_LENGTH) {
+    throw new UsageError(
+      `the password is ${value.length} character${value.length === 1 ? "" : "s"} long; 1fichier needs at least ${MIN_PASSWORD_LENGTH}`,
+      "choose a longer password",
+    );
+  }
   return value;
 }

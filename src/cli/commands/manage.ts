@@ -17,7 +17,7 @@ import {
   splitPath,
 } from "../targets.js";
 import { confirmOrThrow } from "./folders.js";
-import { readPassword } from "./ls.js";
+import { readNewPassword, readPassword } from "./ls.js";
 
 /** One moved or copied item in `mv`/`cp --json`. */
 export interface Transferred {
@@ -303,7 +303,7 @@ export function register(program: Command, ctx: CliContext): void {
       ) => {
         const change: Record<string, unknown> = {};
         if (opts.password === false) change.password = null;
-        else if (opts.password !== undefined) change.password = await readPassword(ctx, opts.password);
+        else if (opts.password !== undefined) change.password = await readNewPassword(ctx, opts.password);
         if (opts.description !== undefined) change.description = opts.description;
         if (opts.inline !== undefined) change.inline = opts.inline;
         if (opts.cdn !== undefined) change.cdn = opts.cdn;

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { classifyTarget, resolveFolderId } from "../targets.js";
-import { readPassword } from "./ls.js";
+import { readNewPassword } from "./ls.js";
 
 /** A groupware share as `folder/share.cgi` takes it. */
 export interface ShareWith {
@@ -73,7 +73,7 @@ export function register(program: Command, ctx: CliContext): void {
           });
           return;
         }
-        const password = await readPassword(ctx, opts.password);
+        const password = await readNewPassword(ctx, opts.password);
         const res = (await client.folders.share({
           folderId,
           share: opts.public !== false,

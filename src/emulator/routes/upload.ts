@@ -172,7 +172,12 @@ async function receive(
   const reset = ctx.faults.roll("reset");
   const slow = ctx.faults.roll("slow");
   const socket = req.socket;
-  socket.setTimeout(IDLE_MS, () => socket.destroy());
+  // A stalled body must not hold the upload forever. The listener is removed when this upload ends, or a
+  // keep-alive connection carrying many uploads would pile them up (MaxListenersExceededWarning).
+  const onIdle = (): void => {
+    socket.destroy();
+  };
+  socket.setTimeout(IDLE_MS, onIdle);
   try {
     if (slow) await sleep(ctx.faults.slowMs);
     let received = 0;
@@ -243,6 +248,9 @@ async function receive(
       sendKo(res, KO.badRequest(), { Connection: "close" });
     }
     ctx.log(`upload ${id} failed: ${(e as Error).message}`);
+  } finally {
+    socket.setTimeout(0);
+    socket.off("timeout", onIdle);
   }
 }
 
