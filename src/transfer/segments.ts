@@ -88,53 +88,6 @@ export function contiguousEnd(set: readonly ByteRange[], from: number): number {
 export const MAX_SEGMENT_BYTES = 16 * 1024 * 1024;
 
 /**
- * Plans segments for the missing bytes of a file: the missing ranges, with the largest split in halves
- * until there are `connections` segments or no piece is worth splitting (each half at least `minSegment`),
- * then any segment over `maxSegment` cut into equal pieces, in file order.
- *
- * @example
- * planSegments(100, [], 4, 10); // four 25-byte segments
- * planSegments(100, [], 2, 10, 20); // five 20-byte segments
- */
-export function planSegments(
-  size: number,
-  done: readonly ByteRange[],
-  connections: number,
-  minSegment: number = MIN_SEGMENT_BYTES,
-  maxSegment: number = Number.POSITIVE_INFINITY,
-): ByteRange[] {
-  const segments = missingRanges(size, done);
-  const want = Math.max(1, Math.floor(connections));
-  while (segments.length < want) {
-    let idx = -1;
-    let best = 0;
-    segments.forEach((s, i) => {
-      const len = s.end - s.start;
-      if (len > best) {
-        best = len;
-        idx = i;
-      }
-    });
-    const target = segments[idx];
-    if (!target || best < 2 * minSegment) break;
-    const mid = target.start + Math.floor(best / 2);
-    segments.splice(idx, 1, { start: target.start, end: mid }, { start: mid, end: target.end });
-  }
-  const out: ByteRange[] = [];
-  for (const seg of segments.sort((a, b) => a.start - b.start)) {
-    const len = seg.end - seg.start;
-    const pieces = Math.max(1, Math.ceil(len / Math.max(maxSegment, minSegment, 1)));
-    for (let i = 0; i < pieces; i++) {
-      out.push({
-        start: seg.start + Math.floor((len * i) / pieces),
-        end: seg.start + Math.floor((len * (i + 1)) / pieces),
-      });
-    }
-  }
-  return out;
-}
-
-/**
  * Takes the next piece to fetch from the front of `pending` (missing ranges in file order), shrinking
  * `pending` in place; undefined when nothing is left. Guided sizing: a piece is the unassigned bytes
  * divided by twice the connections, within `[minSegment, maxSegment]`, so pieces start large (few

@@ -8,7 +8,6 @@ import {
   normalizeRanges,
   parseContentRange,
   parseUserRange,
-  planSegments,
   stealSplit,
   takePiece,
 } from "../../../src/transfer/segments.js";
@@ -54,65 +53,6 @@ describe("range sets", () => {
           const missing = missingRanges(size, done);
           expect(coveredBytes(done) + coveredBytes(missing)).toBe(size);
           expect(coveredBytes([...done, ...missing])).toBe(size);
-        },
-      ),
-    );
-  });
-});
-
-describe("planSegments", () => {
-  it("splits a fresh file into N equal segments", () => {
-    expect(planSegments(100, [], 4, 10)).toEqual([
-      { start: 0, end: 25 },
-      { start: 25, end: 50 },
-      { start: 50, end: 75 },
-      { start: 75, end: 100 },
-    ]);
-  });
-
-  it("cuts segments over the maximum into equal pieces, in file order", () => {
-    const segs = planSegments(100, [], 2, 10, 20);
-    // two halves of 50, each cut into 3 pieces of at most 20
-    expect(segs.map((r) => [r.start, r.end])).toEqual([
-      [0, 16],
-      [16, 33],
-      [33, 50],
-      [50, 66],
-      [66, 83],
-      [83, 100],
-    ]);
-  });
-
-  it("never makes segments under the minimum and plans only missing bytes", () => {
-    expect(planSegments(19, [], 8, 10)).toEqual([{ start: 0, end: 19 }]);
-    expect(planSegments(40, [], 8, 10).length).toBe(4);
-    const segs = planSegments(1000, [{ start: 0, end: 600 }], 4, 10);
-    expect(segs.length).toBe(4);
-    expect(segs[0]!.start).toBe(600);
-    expect(coveredBytes(segs)).toBe(400);
-  });
-
-  it("property: segments are disjoint, cover exactly the missing bytes, at most N unless already fragmented", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 1_000_000 }),
-        fc.array(fc.tuple(fc.nat(1_000_000), fc.nat(1_000_000)), { maxLength: 5 }),
-        fc.integer({ min: 1, max: 30 }),
-        (size, pairs, n) => {
-          const done = pairs.map(([a, b]) => ({
-            start: Math.min(a, b, size),
-            end: Math.min(Math.max(a, b), size),
-          }));
-          const missing = missingRanges(size, done);
-          const segs = planSegments(size, done, n, 1000);
-          expect(normalizeRanges(segs)).toEqual(missing);
-          expect(coveredBytes(segs)).toBe(coveredBytes(missing));
-          expect(segs.length).toBeLessThanOrEqual(Math.max(n, missing.length));
-          const capped = planSegments(size, done, n, 1000, 50_000);
-          expect(normalizeRanges(capped)).toEqual(missing);
-          for (const s of capped) expect(s.end - s.start).toBeLessThanOrEqual(50_000);
-          for (let i = 1; i < segs.length; i++)
-            expect(segs[i]!.start).toBeGreaterThanOrEqual(segs[i - 1]!.end);
         },
       ),
     );
