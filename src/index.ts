@@ -58,7 +58,12 @@ export type {
   DownloadResult,
 } from "./transfer/download.js";
 export { downloadFile, downloadFolder, downloadShare, streamFile } from "./transfer/download.js";
-export { ChecksumMismatchError, DownloadRefusedError, UploadRefusedError } from "./transfer/errors.js";
+export {
+  ChecksumMismatchError,
+  DownloadRefusedError,
+  StateFolderError,
+  UploadRefusedError,
+} from "./transfer/errors.js";
 export type { ProgressListener, TransferEvent } from "./transfer/progress.js";
 export type {
   UploadFileOptions,

@@ -71,3 +71,22 @@ export class DownloadRefusedError extends FichierError {
     this.path = details.path;
   }
 }
+
+/**
+ * The state folder (upload journal, governor budget) cannot be used: it is a file, or cannot be created.
+ * Without it a rerun could not recognise an interrupted upload, so nothing is sent.
+ *
+ * @example
+ * throw new StateFolderError("/tmp/x", "ENOTDIR");
+ */
+export class StateFolderError extends FichierError {
+  override name = "StateFolderError";
+  readonly path: string;
+  constructor(path: string, reason: string) {
+    super(`the state folder ${path} is not a folder fichier can write to (${reason})`, {
+      retryable: false,
+      hint: "Point FICHIER_STATE_DIR at a writable folder, or unset it to use the default.",
+    });
+    this.path = path;
+  }
+}

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import envPaths from "env-paths";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
+import { StateFolderError } from "./errors.js";
 
 /** Where an upload stands. */
 export type UploadState = "sending" | "sent" | "done";
@@ -166,18 +167,23 @@ export class UploadJournal {
     await this.update((entries) => entries.filter((e) => e.id !== id));
   }
 
+  private warnedDamaged = false;
+
   private async read(): Promise<JournalFile> {
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return { version: 1, entries: [] };
-      throw e;
+      throw asStateFolderError(e, join(this.path, ".."));
     }
     if (text.trim() === "") return { version: 1, entries: [] };
     const parsed = parseJournal(text);
     if (!parsed) {
       // A corrupt journal only loses duplicate protection for uploads in flight; starting empty is safe.
+      // Said once per run: every read sees the same damage until the next write replaces the file.
+      if (this.warnedDamaged) return { version: 1, entries: [] };
+      this.warnedDamaged = true;
       this.warn(
         `upload journal ${this.path} is damaged: starting a new one (earlier unfinished uploads are forgotten)`,
       );
@@ -188,9 +194,14 @@ export class UploadJournal {
 
   private update(fn: (entries: UploadJournalEntry[]) => UploadJournalEntry[]): Promise<void> {
     const run = async () => {
-      await mkdir(join(this.path, ".."), { recursive: true, mode: 0o700 });
-      // proper-lockfile needs the file to exist.
-      await writeFile(this.path, "", { flag: "a", mode: 0o600 });
+      const folder = join(this.path, "..");
+      try {
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+        // proper-lockfile needs the file to exist.
+        await writeFile(this.path, "", { flag: "a", mode: 0o600 });
+      } catch (e) {
+        throw asStateFolderError(e, folder);
+      }
       const release = await lockfile.lock(this.path, {
         retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
         stale: 10_000,
@@ -207,6 +218,13 @@ export class UploadJournal {
     this.chain = p.catch(() => {});
     return p;
   }
+}
+
+/** A file-system error about the state folder itself, as the error that names it; any other error as it is. */
+function asStateFolderError(e: unknown, folder: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  const aboutFolder = ["ENOTDIR", "EEXIST", "EACCES", "EPERM", "EROFS", "EISDIR"];
+  return code && aboutFolder.includes(code) ? new StateFolderError(folder, code) : e;
 }
 
 /**

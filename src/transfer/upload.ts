@@ -457,6 +457,18 @@ interface PlannedFile {
   /** Folder path relative to the destination, as name components. */
   dirs: string[];
   name: string;
+  /** The name on disk is not valid UTF-8: Node decoded it lossily, so neither reading nor naming would work. */
+  invalidUtf8?: boolean;
+}
+
+/** True when `raw` (a name as the file system stores it) is valid UTF-8. */
+function isUtf8(raw: Buffer): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(raw);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function planTree(paths: readonly string[]): Promise<{ files: PlannedFile[]; dirs: string[][] }> {
@@ -472,10 +484,20 @@ async function planTree(paths: readonly string[]): Promise<{ files: PlannedFile[
       const walk = async (dir: string) => {
         const entries = await readdir(dir, { withFileTypes: true });
         entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        // Node decodes names lossily (U+FFFD): read the raw bytes to tell a real U+FFFD from a broken name.
+        const broken = entries.some((e) => e.name.includes("\uFFFD"))
+          ? new Set(
+              (await readdir(dir, { encoding: "buffer" }))
+                .filter((raw) => !isUtf8(raw))
+                .map((raw) => raw.toString("utf8")),
+            )
+          : new Set<string>();
         for (const e of entries) {
           const full = join(dir, e.name);
           const rel = [top, ...relative(abs, dir).split(sep).filter(Boolean)];
-          if (e.isDirectory()) {
+          if (broken.has(e.name)) {
+            files.push({ path: full, dirs: rel, name: e.name, invalidUtf8: true });
+          } else if (e.isDirectory()) {
             dirs.push([...rel, e.name]);
             await walk(full);
           } else {
@@ -512,6 +534,11 @@ export async function uploadTree(
   let plannedBytes = 0;
   for (const f of plan.files) {
     try {
+      if (f.invalidUtf8) {
+        throw new InvalidNameError(`${f.path}: the name is not valid UTF-8, so it cannot be read or stored`, {
+          hint: "Rename it to a UTF-8 name (e.g. with `convmv -f latin1 -t utf8`), then upload again.",
+        });
+      }
       plannedBytes += (await checkUploadable(f.path, f.name)).size;
       ok.push(f);
     } catch (e) {

@@ -3,6 +3,7 @@
  * (recursively) and public shares, with parallel Range segments, resume after an interruption, Whirlpool
  * verification and an atomic rename (src/transfer/download.ts).
  */
+import { stat } from "node:fs/promises";
 import type { Command } from "commander";
 import {
   DEFAULT_CONNECTIONS,
@@ -15,6 +16,7 @@ import {
 } from "../../transfer/download.js";
 import { toFailedItem } from "../batch.js";
 import type { CliContext } from "../context.js";
+import { CliError } from "../errors.js";
 import { formatBytes } from "../output.js";
 import { classifyTarget, resolveItem } from "../targets.js";
 import { readPassword } from "./ls.js";
@@ -53,6 +55,14 @@ export function register(program: Command, ctx: CliContext): void {
         targets: string[],
         opts: { output: string; connections: number; password?: string | boolean; force?: boolean },
       ) => {
+        // -o names a folder (created when missing); a file there would end in a raw EEXIST from mkdir.
+        const out = await stat(opts.output).catch(() => undefined);
+        if (out && !out.isDirectory()) {
+          throw new CliError(
+            `${opts.output} is not a folder`,
+            "give -o the folder to write into (it is created when missing)",
+          );
+        }
         const password = await readPassword(ctx, opts.password);
         const client = await ctx.client();
         const view = createProgressView(ctx);
@@ -96,7 +106,10 @@ export function register(program: Command, ctx: CliContext): void {
           view.end();
         }
         const { bytes, seconds } = view.stats();
-        for (const f of failed) ctx.out.warn(`${f.item}: ${(f.error as Error).message ?? f.error}`);
+        // One line per failed item when there were several; a lone item's error is the closing line itself.
+        if (downloaded.length + failed.length > 1) {
+          for (const f of failed) ctx.out.warn(`${f.item}: ${(f.error as Error).message ?? f.error}`);
+        }
         const lines = downloaded.map(
           (d) => `${d.path}  ${formatBytes(d.size)}${d.verified ? "  whirlpool ok" : "  (not verified)"}`,
         );

@@ -265,7 +265,10 @@ export function register(program: Command, ctx: CliContext): void {
         lines.push(
           `${result.uploaded.length} uploaded, ${failed.length} failed, ${formatBytes(bytes)} sent in ${seconds.toFixed(1)} s (${formatBytes(speed)}/s)`,
         );
-        for (const f of failed) ctx.out.warn(`${f.item}: ${(f.error as Error).message ?? f.error}`);
+        // One line per failed item when there were several; a lone item's error is the closing line itself.
+        if (result.uploaded.length + failed.length > 1) {
+          for (const f of failed) ctx.out.warn(`${f.item}: ${(f.error as Error).message ?? f.error}`);
+        }
         ctx.out.result(lines.join("\n"), {
           uploaded: result.uploaded,
           failed: failed.map((f) => toFailedItem(f.item, f.error)),
