@@ -319,6 +319,41 @@ describe("mv, cp, rename", () => {
   });
 });
 
+describe("cp --password", () => {
+  it("copies another account's password-protected file only with its password (read from stdin)", async () => {
+    // A file of a publicly shared folder, protected by its own password (spec §7.11 `pass`).
+    const shared = await seedFolder("public-locked");
+    await client.folders.share({ folderId: shared, share: true });
+    const p = join(work, "locked.txt");
+    writeFileSync(p, "locked bytes");
+    const url = (
+      await uploadFile(client, { path: p, folderId: shared, name: "locked.txt", password: "s3cret-pw" })
+    ).url;
+    const reader = `READER${randomBytes(20).toString("hex").slice(0, 26)}`;
+    emu.admin.createAccount({ email: "reader-cp@test.local", offer: 1, apiKey: reader });
+    const asReader = { FICHIER_API_KEY: reader };
+    const refused = await fichier(["cp", url, "/copied-locked.txt"], { env: asReader });
+    expect(refused.code).toBe(1);
+    expect(errorLines(refused)[0]).toMatch(/password.*#631/);
+    const copied = json<{ copied: { from: string; to: string }[] }>(
+      ok(
+        await fichier(["cp", url, "/copied-locked.txt", "--json", "--password"], {
+          env: asReader,
+          input: "s3cret-pw\n",
+        }),
+      ),
+    );
+    expect(copied.copied[0]?.from).toBe(url);
+    const mine = createClient({ apiKey: reader, apiUrl: emu.apiUrl, governor: false });
+    try {
+      expect((await mine.files.info({ url: copied.copied[0]?.to ?? "" })).filename).toBe("copied-locked.txt");
+    } finally {
+      await mine.close();
+    }
+    for (const r of captured) expect(r).not.toContain("s3cret-pw");
+  });
+});
+
 describe("attr", () => {
   it("sets description, inline, CDN and a password; clears the password", async () => {
     const url = await seedFile(0, "attr.txt", "attributes");
