@@ -3,27 +3,18 @@
  * for 5 minutes (spec §2.1: the service allows one call per 5 minutes per key).
  */
 import type { Command } from "commander";
+import type { UserInfo } from "../../api/types.js";
 import type { CliContext } from "../context.js";
 import { formatBytes, table } from "../output.js";
 
-/** The `--json` document of `fichier about`. */
-export interface AboutJson {
-  email: string;
+/** The `--json` document of `fichier about`: the client's `UserInfo` (less its raw answer) and three facts more. */
+export type AboutJson = Omit<UserInfo, "raw" | "offer"> & {
   offer: number;
   offerName: string;
-  subscriptionEnd: string | null;
-  cdnCredits: number;
-  hotStorage: number;
-  coldStorage: number;
-  availableStorage: number;
-  allowedColdStorage: number;
-  availableColdStorage: number;
-  overQuota: boolean;
-  uploadForbidden: boolean;
   /** True when the answer came from the 5-minute cache rather than a new `user/info.cgi` call. */
   cached: boolean;
   emulator: boolean;
-}
+};
 
 /**
  * Name of an offer number (spec §6, §7.18).

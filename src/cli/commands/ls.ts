@@ -17,19 +17,8 @@ import {
   splitPath,
 } from "../targets.js";
 
-/** A file as `ls --json` prints it. */
-export interface LsFile {
-  url: string;
-  filename: string;
-  path: string | null;
-  size: number;
-  date: string;
-  checksum: string;
-  contentType: string;
-  password: boolean;
-  acl: boolean;
-  cdn: boolean;
-}
+/** A file as `ls --json` prints it: the client's `FileItem` and, in recursive listings, its folder path. */
+export type LsFile = FileItem & { path: string | null };
 
 /** A folder as `ls --json` prints it. */
 export interface LsFolder {
