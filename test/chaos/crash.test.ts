@@ -21,7 +21,7 @@ import { envInt, listTree, prng, randomFile, SOAK, sha256File, table } from "./s
 const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const KILLS = envInt("FICHIER_CRASH_COUNT", SOAK ? 20 : 10);
 const SEED = envInt("FICHIER_CHAOS_SEED", 20261127);
-const CANARY = "CrashCanaryKey_5f0c1e9a7b3d24680";
+const CANARY = "CrashCanaryKey_5f0c1e9a7b3d24680"; // fichier-scan:allow (test canary)
 // Bytes/s per connection: slow enough that a kill lands mid-transfer, fast enough for CI.
 const BANDWIDTH = 1024 * 1024;
 

@@ -3,7 +3,9 @@
 // the fix, no stack frame, and the canary nowhere. Afterwards nothing of the account or of the local fixtures
 // may be lost. FICHIER_CORPUS_RECORD=1 writes what each row printed to test-results/bad-input-record.tsv
 // instead of failing (for writing new rows).
+
 import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -33,6 +35,12 @@ let tmpfsMounted = false;
 let tmpfsReason = "";
 const recorded: string[] = [];
 let filesBefore: string[] = [];
+
+/** 32 random characters of the key alphabet (spec §1.7). */
+function randomKey(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_=-";
+  return Array.from(randomBytes(32), (b) => alphabet[b % alphabet.length]).join("");
+}
 
 /** Fills `{name}` placeholders; a row naming an unknown one fails loudly. */
 function fill(text: string, extra: Record<string, string>): string {
@@ -270,6 +278,9 @@ beforeAll(async () => {
   await once(dead, "exit");
 
   Object.assign(vars, {
+    // A well-formed key no account has, made at run time so no key-shaped literal sits in the corpus
+    // (`fichier key scan` and gitleaks would rightly flag one).
+    unknown_key: randomKey(),
     api: em.apiUrl,
     dead: deadUrl,
     canary: CANARY,
