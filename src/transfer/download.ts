@@ -29,6 +29,7 @@ import {
   MIN_SEGMENT_BYTES,
   missingRanges,
   parseContentRange,
+  type StealTiming,
   stealSplit,
   takePiece,
 } from "./segments.js";
@@ -163,6 +164,38 @@ class TokenSource {
     this.generation++;
     this.refreshes++;
     this.current = undefined;
+  }
+}
+
+/** A connection's speed is measured only after this long (the first bytes arrive in a burst). */
+const RATE_WARMUP_MS = 50;
+
+/**
+ * Running averages of request latency and per-connection speed in one download, for time-aware work
+ * stealing (segments.ts stealSplit): until both are known, stealing falls back to halving by bytes.
+ *
+ * @example
+ * const pace = new PaceMeter(); pace.latency(3); pace.rate(20_000); pace.timing(); // { latencyMs: 3, typicalRate: 20000 }
+ */
+export class PaceMeter {
+  private latencyMs: number | undefined;
+  private typicalRate: number | undefined;
+
+  /** Records the time from sending a request to its response headers (ms). */
+  latency(ms: number): void {
+    this.latencyMs = this.latencyMs === undefined ? ms : 0.7 * this.latencyMs + 0.3 * ms;
+  }
+
+  /** Records a connection's measured speed (bytes per ms). */
+  rate(bytesPerMs: number): void {
+    this.typicalRate =
+      this.typicalRate === undefined ? bytesPerMs : 0.9 * this.typicalRate + 0.1 * bytesPerMs;
+  }
+
+  /** What stealSplit needs, or undefined while either figure is unknown. */
+  timing(): StealTiming | undefined {
+    if (this.latencyMs === undefined || this.typicalRate === undefined) return undefined;
+    return { latencyMs: this.latencyMs, typicalRate: this.typicalRate };
   }
 }
 
@@ -330,6 +363,7 @@ export async function downloadFile(
       hasher?.poke();
     };
 
+    const pace = new PaceMeter();
     const runSegment = async (seg: Segment) => {
       let failures = 0;
       while (seg.cursor < seg.end) {
@@ -349,8 +383,10 @@ export async function downloadFile(
           }, stallMs);
         };
         let reason = "";
+        seg.rate = undefined;
         try {
           armStall();
+          const sentAt = performance.now();
           const res = await httpGet(
             client,
             tokenUrl,
@@ -358,6 +394,9 @@ export async function downloadFile(
             ac.signal,
           );
           const status = res.statusCode;
+          const bodyAt = performance.now();
+          pace.latency(bodyAt - sentAt);
+          let bodyBytes = 0;
           if (status === 410) {
             // DECISIONS.md: an expired or used-up token gets 410; a fresh one continues the download.
             await drain(res.body);
@@ -409,6 +448,13 @@ export async function downloadFile(
               const s = seg.cursor;
               seg.cursor += n;
               markDone(s, seg.cursor);
+              // This connection's speed, once there is enough to go on (the first chunk comes in a burst).
+              bodyBytes += n;
+              const elapsed = performance.now() - bodyAt;
+              if (elapsed >= RATE_WARMUP_MS) {
+                seg.rate = bodyBytes / elapsed;
+                pace.rate(seg.rate);
+              }
             };
             try {
               for await (const chunk of res.body as AsyncIterable<Buffer>) {
@@ -442,6 +488,8 @@ export async function downloadFile(
           internal.signal.removeEventListener("abort", stopOnAbort);
           seg.reserved = seg.cursor;
         }
+        // Waiting to retry: nothing arrives, so an idle connection should take over what is left.
+        seg.rate = 0;
         if (seg.cursor >= seg.end) return;
         failures = seg.cursor > before ? 0 : failures + 1;
         if (failures >= maxAttempts) {
@@ -460,19 +508,28 @@ export async function downloadFile(
       }
     };
 
+    let firstRound = 0;
     const worker = async () => {
       for (;;) {
         if (internal.signal.aborted) return;
         // Guided (shrinking) pieces only help the in-order hash; unhashed, the largest pieces mean the
         // fewest requests (16 per 256 MiB instead of ~60).
-        const piece = takePiece(pending, hasherReady ? connections : 1, minSegment, maxSegment);
+        // The first round rises (takePiece's share) so pieces finish in file order for the hasher.
+        const share = firstRound < connections ? ++firstRound / connections : 1;
+        const piece = takePiece(pending, hasherReady ? connections : 1, minSegment, maxSegment, share);
         let seg: Segment | undefined = piece && { ...piece, cursor: piece.start, reserved: piece.start };
         if (!seg) {
           // Work stealing: an idle connection takes the second half of the biggest remaining range,
           // which is also how a stalled connection's range gets re-split.
           const split = stealSplit(
-            active.map((a) => ({ start: a.start, cursor: a.reserved, end: a.end })),
+            active.map((a) => ({
+              start: a.start,
+              cursor: a.reserved,
+              end: a.end,
+              ...(a.rate === undefined ? {} : { rate: a.rate }),
+            })),
             minSegment,
+            pace.timing(),
           );
           const victim = split ? active[split.index] : undefined;
           if (!split || !victim) return;
@@ -516,7 +573,11 @@ export async function downloadFile(
     } finally {
       clearInterval(timer);
     }
-    await flushJournal();
+    // Complete: no last journal write (the rename comes next, and a journal that claims less than is on
+    // disk only costs a rerun some bytes); but a periodic write still running must end before the journal
+    // is removed. Interrupted or failed: record every byte that made it, for the rerun.
+    if (coveredBytes(completed) === size && !fatal && !signal?.aborted) await journalChain;
+    else await flushJournal();
     if (signal?.aborted) throw new AbortedError("download interrupted: run the same command again to resume");
     if (fatal) throw fatal;
     if (coveredBytes(completed) !== size) {
@@ -527,10 +588,14 @@ export async function downloadFile(
     progress.finish();
 
     let whirlpool = "";
+    // The flush to disk and the last of the hashing run together: both must end before the rename.
+    const synced = fd.sync();
+    synced.catch(() => {});
     if (hasherReady) {
       options.onProgress?.({ type: "verify", direction: "download", file: meta.filename });
       whirlpool = await (await hasherReady).finish(size);
       if (whirlpool !== expected) {
+        await synced.catch(() => {});
         await fd.close();
         closed = true;
         // Never a wrong file: the bad bytes are dropped, and a rerun starts afresh.
@@ -542,7 +607,7 @@ export async function downloadFile(
         );
       }
     }
-    await fd.sync();
+    await synced;
     await fd.close();
     closed = true;
     if (!options.force && (await exists(finalPath))) {

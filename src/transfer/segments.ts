@@ -97,6 +97,12 @@ export const MAX_SEGMENT_BYTES = 16 * 1024 * 1024;
  * MiB. One connection fetches in order anyway, so it keeps the largest pieces. A leftover smaller than
  * `minSegment` goes with the piece before it.
  *
+ * `share` (0-1] scales the guided size. The connections starting together take `1/n, 2/n, ... n/n` of it:
+ * pieces that all start at once with shrinking sizes would finish in reverse file order (the first, largest
+ * one last), leaving the hash frontier stuck at the start for the whole first round and then handing the
+ * hasher a burst it cannot absorb; a rising first round makes pieces finish in file order from the start,
+ * so the hasher works steadily alongside the link.
+ *
  * @example
  * const pending = [{ start: 0, end: 100 }];
  * takePiece(pending, 2, 10, 20); // { start: 0, end: 20 } (100 / 4 = 25, capped at 20); pending: [{ 20, 100 }]
@@ -106,6 +112,7 @@ export function takePiece(
   connections: number,
   minSegment: number = MIN_SEGMENT_BYTES,
   maxSegment: number = MAX_SEGMENT_BYTES,
+  share = 1,
 ): ByteRange | undefined {
   const first = pending[0];
   if (!first) return undefined;
@@ -113,7 +120,8 @@ export function takePiece(
   let size = max;
   if (connections > 1) {
     const left = pending.reduce((n, r) => n + (r.end - r.start), 0);
-    size = Math.min(max, Math.max(minSegment, 1, Math.ceil(left / (2 * connections))));
+    const guided = Math.min(max, Math.ceil(left / (2 * connections)));
+    size = Math.max(minSegment, 1, Math.ceil(guided * Math.min(1, Math.max(0, share))));
   }
   const len = first.end - first.start;
   if (len - size < Math.max(minSegment, 1)) {
@@ -130,32 +138,87 @@ export interface ActiveSegment {
   start: number;
   cursor: number;
   end: number;
+  /** Measured speed of its connection in bytes per millisecond (0 or absent: not known yet, or stalled). */
+  rate?: number;
+}
+
+/** Smallest piece a time-aware steal leaves on either side. */
+export const MIN_STEAL_BYTES = 64 * 1024;
+
+/** How a time-aware steal decides (see `stealSplit`). */
+export interface StealTiming {
+  /** Time from sending a range request to its first byte, in ms (what a new piece costs before data). */
+  latencyMs: number;
+  /** Speed assumed for a segment whose own rate is not known yet, in bytes per ms. */
+  typicalRate: number;
+  /** A steal must save at least this much time (ms); default 10. */
+  minGainMs?: number;
 }
 
 /**
- * Work stealing for an idle connection: picks the active segment with the most bytes left and returns the
- * split point (the busy connection keeps `[cursor, at)`, the idle one takes `[at, end)`), or `undefined`
- * when no segment has at least `2 * minSegment` left.
+ * Work stealing for an idle connection: returns the active segment to split and the split point (the busy
+ * connection keeps `[cursor, at)`, the idle one takes `[at, end)`), or `undefined` when no split is worth
+ * a new request.
+ *
+ * Without `timing`, the segment with the most bytes left is halved, if at least `2 * minSegment` are left.
+ * With `timing`, the victim is the segment expected to finish last (bytes left over its speed; a stalled
+ * one first), and the split is placed so both finish together: the thief starts `latencyMs` late, so the
+ * busy connection keeps `(left + latency x rate) / 2`. Why: near the end of a download at a per-connection
+ * cap, a last big piece on one connection while the others sit idle costs as much as the whole tail; but
+ * on a slow-to-answer link a tiny steal costs more (a request, and the victim's connection) than it saves,
+ * so it is refused unless the time saved exceeds both the latency and `minGainMs`.
  *
  * @example
  * stealSplit([{ start: 0, cursor: 10, end: 110 }], 10); // { index: 0, at: 60 }
+ * stealSplit([{ start: 0, cursor: 0, end: 4 << 20, rate: 20_000 }], 1 << 20, { latencyMs: 2, typicalRate: 20_000 });
+ * // { index: 0, at: 2117152 }: the busy connection keeps half plus what it fetches while the thief waits
  */
 export function stealSplit(
   active: readonly ActiveSegment[],
   minSegment: number = MIN_SEGMENT_BYTES,
+  timing?: StealTiming,
 ): { index: number; at: number } | undefined {
+  if (!timing) {
+    let index = -1;
+    let best = 0;
+    active.forEach((s, i) => {
+      const left = s.end - s.cursor;
+      if (left > best) {
+        best = left;
+        index = i;
+      }
+    });
+    const seg = active[index];
+    if (!seg || best < 2 * minSegment) return undefined;
+    return { index, at: seg.cursor + Math.floor(best / 2) };
+  }
+  const minPiece = Math.min(minSegment, MIN_STEAL_BYTES);
   let index = -1;
-  let best = 0;
+  let worst = -1;
+  let worstLeft = 0;
   active.forEach((s, i) => {
     const left = s.end - s.cursor;
-    if (left > best) {
-      best = left;
+    if (left < 2 * minPiece) return;
+    const rate = s.rate === undefined ? timing.typicalRate : s.rate;
+    const time = rate > 0 ? left / rate : Number.POSITIVE_INFINITY;
+    if (time > worst || (time === worst && left > worstLeft)) {
+      worst = time;
+      worstLeft = left;
       index = i;
     }
   });
   const seg = active[index];
-  if (!seg || best < 2 * minSegment) return undefined;
-  return { index, at: seg.cursor + Math.floor(best / 2) };
+  if (!seg) return undefined;
+  const left = seg.end - seg.cursor;
+  const rate = seg.rate === undefined ? timing.typicalRate : seg.rate;
+  // Finishing together: keep k bytes where k / rate = latency + (left - k) / rate.
+  const keep = rate > 0 ? Math.ceil((left + timing.latencyMs * rate) / 2) : Math.floor(left / 2);
+  if (rate > 0) {
+    const saved = left / rate - keep / rate;
+    if (saved < Math.max(timing.latencyMs, timing.minGainMs ?? 10)) return undefined;
+  }
+  const at = seg.cursor + Math.min(left - minPiece, Math.max(minPiece, keep));
+  return { index, at };
 }
 
 /**

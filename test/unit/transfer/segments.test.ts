@@ -4,6 +4,7 @@ import {
   addRange,
   contiguousEnd,
   coveredBytes,
+  MIN_STEAL_BYTES,
   missingRanges,
   normalizeRanges,
   parseContentRange,
@@ -117,6 +118,39 @@ describe("takePiece", () => {
   });
 });
 
+describe("takePiece first round", () => {
+  it("rises through the first round so that pieces starting together finish in file order", () => {
+    const MiB = 1024 * 1024;
+    const pending = [{ start: 0, end: 256 * MiB }];
+    const n = 8;
+    const sizes = Array.from({ length: n }, (_, i) => {
+      const p = takePiece(pending, n, MiB, 16 * MiB, (i + 1) / n);
+      return (p?.end ?? 0) - (p?.start ?? 0);
+    });
+    for (let i = 1; i < n; i++) expect(sizes[i]).toBeGreaterThan(sizes[i - 1] as number);
+    expect(sizes[0]).toBe(2 * MiB); // 1/8 of the guided 16 MiB
+    // At equal speeds, the piece started next by the first connection to finish ends after the round.
+    const next = takePiece(pending, n, MiB, 16 * MiB);
+    const firstDone = sizes[0] as number;
+    expect(firstDone + ((next?.end ?? 0) - (next?.start ?? 0))).toBeGreaterThan(sizes[n - 1] as number);
+  });
+  it("never goes under the minimum or over the guided size, whatever the share", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10_000_000 }),
+        fc.double({ min: -1, max: 2, noNaN: true }),
+        (size, share) => {
+          const pending = [{ start: 0, end: size }];
+          const p = takePiece(pending, 4, 1000, 100_000, share);
+          const len = (p?.end ?? 0) - (p?.start ?? 0);
+          expect(len).toBeGreaterThan(0);
+          expect(len).toBeLessThan(Math.max(1000, Math.min(100_000, Math.ceil(size / 8))) + 1000);
+        },
+      ),
+    );
+  });
+});
+
 describe("stealSplit", () => {
   it("splits the segment with the most bytes left at the middle of what is left", () => {
     const active = [
@@ -128,6 +162,64 @@ describe("stealSplit", () => {
   it("refuses when nothing is worth splitting", () => {
     expect(stealSplit([{ start: 0, cursor: 90, end: 100 }], 10)).toBeUndefined();
     expect(stealSplit([], 10)).toBeUndefined();
+  });
+});
+
+describe("stealSplit with timing", () => {
+  const MiB = 1024 * 1024;
+  const timing = { latencyMs: 5, typicalRate: 20_000 }; // ~20 MB/s per connection
+  it("splits so that both connections finish together, the thief starting a latency late", () => {
+    const split = stealSplit([{ start: 0, cursor: 0, end: 2 * MiB, rate: 20_000 }], MiB, timing);
+    expect(split).toBeDefined();
+    const at = split?.at ?? 0;
+    const victimDone = at / 20_000;
+    const thiefDone = 5 + (2 * MiB - at) / 20_000;
+    expect(Math.abs(victimDone - thiefDone)).toBeLessThan(0.01);
+  });
+  it("takes from the segment expected to finish last, a stalled one first", () => {
+    const active = [
+      { start: 0, cursor: 0, end: 4 * MiB, rate: 40_000 }, // 105 ms left
+      { start: 4 * MiB, cursor: 4 * MiB, end: 7 * MiB, rate: 10_000 }, // 315 ms left
+    ];
+    expect(stealSplit(active, MiB, timing)?.index).toBe(1);
+    const stalled = [...active, { start: 7 * MiB, cursor: 7 * MiB, end: 7 * MiB + 512 * 1024, rate: 0 }];
+    expect(stealSplit(stalled, MiB, timing)).toEqual({ index: 2, at: 7 * MiB + 256 * 1024 });
+  });
+  it("refuses a steal that saves less than the request latency", () => {
+    // 300 KB left at 20 MB/s is 15 ms; a thief answered after 40 ms cannot help.
+    expect(
+      stealSplit([{ start: 0, cursor: 0, end: 300_000, rate: 20_000 }], MiB, { ...timing, latencyMs: 40 }),
+    ).toBeUndefined();
+  });
+  it("always leaves both sides at least the smallest steal, inside the segment", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            cursor: fc.nat(10_000_000),
+            len: fc.nat(10_000_000),
+            rate: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: undefined }),
+          }),
+          { maxLength: 8 },
+        ),
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        fc.double({ min: 1, max: 1e6, noNaN: true }),
+        (segs, latencyMs, typicalRate) => {
+          const active = segs.map((s) => ({
+            start: s.cursor,
+            cursor: s.cursor,
+            end: s.cursor + s.len,
+            ...(s.rate === undefined ? {} : { rate: s.rate }),
+          }));
+          const split = stealSplit(active, MiB, { latencyMs, typicalRate });
+          if (!split) return;
+          const seg = active[split.index];
+          expect(seg).toBeDefined();
+          expect(split.at).toBeGreaterThanOrEqual((seg?.cursor ?? 0) + MIN_STEAL_BYTES);
+          expect(split.at).toBeLessThanOrEqual((seg?.end ?? 0) - MIN_STEAL_BYTES);
+        },
+      ),
+    );
   });
 });
 
@@ -146,5 +238,21 @@ describe("header and user ranges", () => {
     expect(() => parseUserRange("1000-", 1000)).toThrow(/outside/);
     expect(() => parseUserRange("abc", 1000)).toThrow(/invalid range/);
     expect(() => parseUserRange("-", 1000)).toThrow(/invalid range/);
+  });
+});
+
+describe("PaceMeter", () => {
+  it("gives no timing until both a latency and a speed were seen, then running averages", async () => {
+    const { PaceMeter } = await import("../../../src/transfer/download.js");
+    const pace = new PaceMeter();
+    expect(pace.timing()).toBeUndefined();
+    pace.latency(10);
+    expect(pace.timing()).toBeUndefined();
+    pace.rate(1000);
+    expect(pace.timing()).toEqual({ latencyMs: 10, typicalRate: 1000 });
+    pace.latency(20);
+    pace.rate(2000);
+    expect(pace.timing()?.latencyMs).toBeCloseTo(13);
+    expect(pace.timing()?.typicalRate).toBeCloseTo(1100);
   });
 });
