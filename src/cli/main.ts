@@ -1,7 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --openssl-legacy-provider --max-semi-space-size=1
 /**
  * The `fichier` command. The only place that calls `process.exit`: every error thrown below is mapped to an exit
  * code (`exit-codes.ts`) and printed as one redacted line on stderr (stack only with `--debug`).
+ * The first line's Node options are explained in `node-flags.ts` (a test keeps the two equal).
  */
 import { redact } from "../redact.js";
 import { createContext } from "./context.js";

@@ -204,6 +204,9 @@ export class WorkerFrontierHasher implements FrontierHash {
     hashWasmPath ??= createRequire(import.meta.url).resolve("hash-wasm");
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      // The source is plain CommonJS and needs no option: a parent's --input-type=module must not make it
+      // ESM (the process-wide ones, like OpenSSL's legacy provider, apply anyway).
+      execArgv: [],
       workerData: { path, backend: whirlpoolBackend(), hashWasm: hashWasmPath },
     });
     this.worker.on("message", (m: { type: string; hex?: string; message?: string }) => {

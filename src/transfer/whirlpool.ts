@@ -3,7 +3,6 @@
 // it is about twice as fast as hash-wasm, so it is used when present and hash-wasm otherwise.
 import { createHash, getHashes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { createWhirlpool } from "hash-wasm";
 
 /** An incremental Whirlpool hasher. */
 export interface WhirlpoolHasher {
@@ -55,6 +54,8 @@ export async function createWhirlpoolHasher(
       digest: () => h.digest("hex"),
     };
   }
+  // Loaded only when needed: hash-wasm costs ~14 MiB of memory, unused when node:crypto has Whirlpool.
+  const { createWhirlpool } = await import("hash-wasm");
   const h = await createWhirlpool();
   h.init();
   return {

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 
 export const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
 
@@ -54,7 +55,10 @@ export function run(
     else env[k] = v;
   }
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, ...args], {
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -108,7 +112,7 @@ export function runTTY(
     FICHIER_STATE_DIR: mkdtempSync(join(tmpdir(), "fichier-state-")),
   };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) full[k] = v;
-  const cmd = [process.execPath, BIN, ...args].map(shq).join(" ");
+  const cmd = [process.execPath, ...NODE_FLAGS, BIN, ...args].map(shq).join(" ");
   return new Promise((resolvePromise, reject) => {
     const child = spawn("script", ["-qec", cmd, "/dev/null"], { env: full, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

@@ -16,6 +16,7 @@ import type { Command } from "commander";
 import { ChecksumMismatchError } from "../../transfer/errors.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
+import { NODE_FLAGS } from "../node-flags.js";
 import { formatBytes } from "../output.js";
 
 /** Demo file size: 32 MiB plus an odd tail, so no segment or part boundary lines up by luck. */
@@ -85,7 +86,9 @@ interface ChildRun {
 function runFichier(args: string[], onLine: (line: string) => void): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const main = process.argv[1] ?? "";
-    const child = spawn(process.execPath, [main, "--json", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, main, "--json", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
