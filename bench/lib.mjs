@@ -33,7 +33,8 @@ export async function tempFolder(prefix = "fichier-bench-") {
  * console.log(emu.info.apiUrl); await emu.stop();
  */
 export function startEmulatorProcess(args = []) {
-  const child = spawn(process.execPath, [MAIN, "emulator", "--json", "--port", "0", ...args], {
+  // The file itself, as a user's shell runs it, so its first line's Node options apply (node-flags.ts).
+  const child = spawn(MAIN, ["emulator", "--json", "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

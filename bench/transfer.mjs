@@ -39,7 +39,20 @@ const DIST = join(ROOT, "dist");
 // for calls the previous run spent, which is pacing, not transfer speed. So every timed fichier run starts
 // with a full bucket, as a single run by a user does.
 const API_REFILL_MS = 3200;
-const refill = () => new Promise((resolve) => setTimeout(resolve, API_REFILL_MS));
+const refill = async () => {
+  await settle();
+  await new Promise((resolve) => setTimeout(resolve, API_REFILL_MS));
+};
+
+// Every timed run, fichier's or curl's, starts with the page cache written back (sync), so that no run pays
+// for the writeback of the gigabytes the run before it wrote (the disk and the kernel's flusher threads
+// share this machine's two cores with the run being timed).
+const settle = () =>
+  new Promise((resolve) => {
+    const child = spawn("sync", [], { stdio: "ignore" });
+    child.on("error", () => resolve());
+    child.on("close", () => resolve());
+  });
 
 /** Runs the built CLI, polling its peak RSS (VmHWM) and timing the transfer phase from --json events. */
 function runCli(args, env) {
@@ -341,15 +354,18 @@ export async function transferBench({
 
     // 1. Throughput vs curl.
     log("transfer bench: upload, fichier vs curl");
+    await settle();
     const cUp = await curlUpload(emu, file);
     await refill();
     const fUp = await runCli(["upload", file], env);
     const url = JSON.parse(fUp.stdout).uploaded[0].url;
     log("transfer bench: download, fichier vs curl");
+    await settle();
     const cDown = await curlDownload(emu, url, join(tmp.dir, "curl.out"));
     // What a curl user does to verify: hash the file afterwards (openssl, legacy provider for Whirlpool).
     const dgst = await timed(() => opensslWhirlpool(join(tmp.dir, "curl.out"))).catch(() => null);
     await rm(join(tmp.dir, "curl.out"), { force: true });
+    await settle();
     const nodeSeconds = await nodeGet(emu, url, join(tmp.dir, "node.out"));
     await rm(join(tmp.dir, "node.out"), { force: true });
     await refill();

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
-import { assertBuilt, captured, run, sandbox } from "./support.js";
+import { assertBuilt, captured, run, runTTY, sandbox } from "./support.js";
 
 const CANARY = "CanaryTransferKey_0123456789abcd";
 let em: RunningEmulator;
@@ -111,5 +111,42 @@ describe("fichier upload / download / cat", () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--connections/);
+  });
+});
+
+describe("progress on a terminal", () => {
+  it("draws a total bar and per-file bars with speed and ETA, rewritten in place", async () => {
+    // A capped emulator keeps both uploads running long enough for the 200 ms redraws.
+    const slow = await startEmulator({ limits: "off", bandwidth: 3 * 1024 * 1024 });
+    try {
+      slow.admin.createAccount({ email: "canary-tty@emulator.local", offer: 1, apiKey: CANARY });
+      const a = join(tmp, "tty-a.bin");
+      const b = join(tmp, "tty-b.bin");
+      await writeFile(a, randomBytes(3 * 1024 * 1024 + 1));
+      await writeFile(b, randomBytes(2 * 1024 * 1024 + 7));
+      const r = await runTTY(["upload", a, b, "--parallel", "2", "--to", "/tty-progress"], "", {
+        ...env,
+        FICHIER_API_URL: slow.apiUrl,
+        FICHIER_STATE_DIR: join(tmp, "tty-state"),
+      });
+      captured.push(r.stdout, r.stderr);
+      expect(r.code, r.stdout).toBe(0);
+      // In place: carriage returns between redraws, not one line per update.
+      expect(r.stdout).toContain("\r");
+      const lines = r.stdout.split(/\r|\n/);
+      // The total: bar, percent, files done of all, bytes, speed and ETA.
+      const total = /\[[#-]{20}\] \d+% [0-2]\/2 files \S+ ?\S*\/\S+ ?\S* \S+ ?\S*\/s ETA \S+/;
+      expect(
+        lines.some((l) => total.test(l)),
+        r.stdout,
+      ).toBe(true);
+      // While both run, each has its own bar and percent.
+      expect(
+        lines.some((l) => /tty-a\.bin \[[#-]{10}\] \d+%/.test(l) && /tty-b\.bin \[[#-]{10}\] \d+%/.test(l)),
+      ).toBe(true);
+      expect(lines.some((l) => / 2\/2 files /.test(l))).toBe(true);
+    } finally {
+      await slow.close();
+    }
   });
 });
