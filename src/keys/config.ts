@@ -3,6 +3,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import envPaths from "env-paths";
+import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { KeyError } from "./errors.js";
 
@@ -126,16 +127,32 @@ export async function writeMeta(dir: string, meta: KeysMeta): Promise<void> {
 }
 
 /**
- * Reads, changes and writes the metadata in one step.
+ * Reads, changes and writes the metadata in one step, under a lock shared by every fichier process: two
+ * `fichier key set --profile ...` run at once must both keep their entry (without the lock, the second
+ * write was made from a read taken before the first one, and dropped it).
  *
  * @example
  * await updateMeta(dir, (m) => { delete m.profiles.work; });
  */
 export async function updateMeta(dir: string, change: (meta: KeysMeta) => void): Promise<KeysMeta> {
-  const meta = await readMeta(dir);
-  change(meta);
-  await writeMeta(dir, meta);
-  return meta;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // realpath: false, so the metadata file need not exist yet (the lock is a keys.json.lock folder).
+  const release = await lockfile.lock(metaPath(dir), {
+    realpath: false,
+    retries: { retries: 50, minTimeout: 20, maxTimeout: 200 },
+    stale: 10_000,
+    // By default a lock lost mid-way throws from a timer and kills the process; this write takes
+    // milliseconds, so a lost lock is not worth a crash.
+    onCompromised: () => {},
+  });
+  try {
+    const meta = await readMeta(dir);
+    change(meta);
+    await writeMeta(dir, meta);
+    return meta;
+  } finally {
+    await release();
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { keyFilePath, readMeta } from "../../src/keys/config.js";
+import { keyFilePath, readMeta, updateMeta } from "../../src/keys/config.js";
 import { KeychainError, NoSecureStoreError } from "../../src/keys/errors.js";
 import { osKeychain, type SecretStore } from "../../src/keys/keychain.js";
 import { readStoredKey, resolveApiKey } from "../../src/keys/resolve.js";
@@ -198,5 +198,25 @@ describe.skipIf(!process.env.FICHIER_TEST_SECRET_SERVICE)("storeKey with the rea
     expect(resolved).toEqual({ key: KEY, source: "keychain", profile, storedAt: r.storedAt });
     expect((await forgetKey({ profile, env })).keychain).toBe(true);
     expect(await osKeychain({}).get(profile)).toBeNull();
+  });
+});
+
+describe("key metadata under concurrent writers", () => {
+  it("keeps every profile when many stores run at once (keys.json is updated under a lock)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fichier-meta-lock-"));
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `p${i}`);
+      // Unlocked, the twelve reads would all happen before the first write, and only one profile would stay.
+      await Promise.all(
+        names.map((name) =>
+          updateMeta(dir, (m) => {
+            m.profiles[name] = { store: "file", storedAt: new Date(0).toISOString() };
+          }),
+        ),
+      );
+      expect(Object.keys((await readMeta(dir)).profiles).sort()).toEqual([...names].sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
