@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
 
 const MAIN = resolve("dist/cli/main.js");
@@ -421,6 +422,83 @@ describe("other sources and output paths", () => {
     });
     expect(bad.code, bad.stderr).toBe(4);
     expect(bad.stderr).toContain("at ");
+  });
+});
+
+describe("prompts on a real terminal", () => {
+  /**
+   * Runs the command on a pseudo-terminal (util-linux `script`) and types each answer only once its prompt is
+   * on screen, as a person does: text typed earlier would be echoed by the terminal itself, whatever fichier
+   * does. Returns everything the terminal showed.
+   */
+  function typeAtPrompts(args: string[], answers: [string, string][], env: NodeJS.ProcessEnv): Promise<Run> {
+    const q = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+    const cmd = [process.execPath, ...NODE_FLAGS, MAIN, ...args].map(q).join(" ");
+    return new Promise((done, fail) => {
+      const child = spawn("script", ["-qec", cmd, "/dev/null"], {
+        cwd,
+        env: {
+          PATH: process.env.PATH,
+          HOME: root,
+          FICHIER_CONFIG_DIR: config,
+          FICHIER_STATE_DIR: join(root, "state", randomBytes(6).toString("hex")),
+          FICHIER_API_URL: emu.apiUrl,
+          FICHIER_KEYCHAIN: "off",
+          NO_COLOR: "1",
+          ...env,
+        },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let screen = "";
+      let next = 0;
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const onData = (d: string) => {
+        screen += d;
+        const answer = answers[next];
+        if (
+          answer &&
+          screen.split(answer[0]).length - 1 > answers.slice(0, next).filter((a) => a[0] === answer[0]).length
+        ) {
+          next++;
+          child.stdin.write(`${answer[1]}\r`);
+          if (next === answers.length) child.stdin.end();
+        }
+      };
+      child.stdout.setEncoding("utf8").on("data", onData);
+      child.stderr.setEncoding("utf8").on("data", onData);
+      child.on("error", fail);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        outputs.push(screen);
+        done({ code, stdout: screen, stderr: "" });
+      });
+    });
+  }
+
+  it("key set asks for the key and a new passphrase twice, none of them shown on the screen", async () => {
+    const passphrase = "tty-pass-phrase-42";
+    const r = await typeAtPrompts(
+      ["key", "set", "--profile", "tty"],
+      [
+        ["API key (not echoed): ", CANARY],
+        ["New passphrase: ", passphrase],
+        ["Same passphrase again: ", passphrase],
+      ],
+      { FICHIER_PASSPHRASE: undefined },
+    );
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain("API key (not echoed): ");
+    expect(r.stdout).toContain("Same passphrase again: ");
+    expect(r.stdout).toContain(masked(CANARY));
+    // Neither the key nor the passphrase reached the screen: no echo by the terminal, none by fichier.
+    expect(r.stdout).not.toContain(CANARY);
+    expect(r.stdout).not.toContain(passphrase);
+    // And what was typed is what got stored: the passphrase opens it.
+    const status = await run(["--json", "key", "status", "--profile", "tty"], {
+      env: { FICHIER_PASSPHRASE: passphrase },
+    });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ profile: "tty", source: "file", key: masked(CANARY) });
   });
 });
 
