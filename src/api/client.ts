@@ -3,6 +3,7 @@
 import type { Dispatcher } from "undici";
 import type { CallOptions, ClientContext } from "./context.js";
 import { parseWith } from "./context.js";
+import { DEFAULT_API_URL, DEFAULT_WEB_URL } from "./defaults.js";
 import { type FilesApi, filesApi } from "./endpoints/files.js";
 import { type FoldersApi, foldersApi } from "./endpoints/folders.js";
 import {
@@ -42,10 +43,7 @@ export type { Clock, GovernorOptions, GovernorSnapshot } from "./governor.js";
 export { Governor } from "./governor.js";
 export type * from "./types.js";
 
-/** The real API (spec §1.1). */
-export const DEFAULT_API_URL = "https://api.1fichier.com/v1";
-/** The real website (spec §3.4). */
-export const DEFAULT_WEB_URL = "https://1fichier.com";
+export { DEFAULT_API_URL, DEFAULT_WEB_URL };
 
 /** Options of `createClient`. */
 export interface ClientOptions {

@@ -7,13 +7,10 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import envPaths from "env-paths";
-import {
-  type ClientEvent,
-  createClient,
-  DEFAULT_API_URL,
-  type FichierClient,
-  type GovernorOptions,
-} from "../api/client.js";
+// Types only: the client (undici, zod: ~30 MB and a tenth of a second) is imported when a command first
+// asks for it, so `--version`, `--help` and the key commands start without it.
+import type { ClientEvent, FichierClient, GovernorOptions } from "../api/client.js";
+import { DEFAULT_API_URL } from "../api/defaults.js";
 import type { RunningEmulator } from "../emulator/index.js";
 import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resolve.js";
 import { redact, registerSecret } from "../redact.js";
@@ -296,6 +293,7 @@ export function createContext(program: Command, io: ContextIO): CliContext {
       if (usingEmulator())
         getOut().warn(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);
       const o = getOut();
+      const { createClient } = await import("../api/client.js");
       return createClient({
         apiKey: k.key,
         apiUrl: url,

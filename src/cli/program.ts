@@ -77,6 +77,8 @@ export function commandWord(args: string[]): string | undefined {
  */
 export function modulesFor(args: string[]): CommandEntry[] {
   const word = commandWord(args);
+  // A bare --version needs no command (only the help listing and completion need them all).
+  if (word === undefined && (args.includes("--version") || args.includes("-V"))) return [];
   if (word === undefined || word === "completion") return COMMANDS;
   const hit = COMMANDS.find((e) => e.commands.includes(word));
   return hit ? [hit] : COMMANDS;

@@ -152,6 +152,10 @@ describe("argv scanning", () => {
     expect(modulesFor([])).toBe(COMMANDS);
     expect(modulesFor(["lss"])).toBe(COMMANDS);
     expect(modulesFor(["completion", "bash"])).toBe(COMMANDS);
+    // A bare --version loads none; with a command, that command's module (its own --version is the same).
+    expect(modulesFor(["--version"])).toEqual([]);
+    expect(modulesFor(["-V", "--json"])).toEqual([]);
+    expect(modulesFor(["ls", "--version"]).map((e) => e.module)).toEqual(["ls"]);
   });
 });
 
