@@ -85,6 +85,11 @@ export class Limiter {
     this.locks.set(`key:${key}`, now + seconds * 1000);
   }
 
+  /** Injects a flood lock on an IP (the `flood` fault). Works in both profiles. */
+  lockIp(ip: string, seconds: number, now: number): void {
+    this.locks.set(`ip:${ip}`, now + seconds * 1000);
+  }
+
   /** Drops every lock of a key (after the key is replaced). */
   forgetKey(key: string): void {
     this.locks.delete(`key:${key}`);

@@ -79,6 +79,13 @@ async function handleApi(ctx: Ctx, req: IncomingMessage, res: ServerResponse, na
   const ip = clientIp(req);
   const account = key ? (ctx.store.accountByKey(key) ?? null) : null;
   if (ctx.faults.roll("flood")) {
+    // A real lock, as an overflow makes: the IP and the key stay refused for lockSeconds, so a client that
+    // retries at once (the behaviour that gets users locked on 1fichier) meets the lock again.
+    const now = ctx.clock.now();
+    ctx.limiter.lockIp(ip, ctx.lockSeconds, now);
+    if (account?.api_key) ctx.limiter.lockKey(account.api_key, ctx.lockSeconds, now);
+    ctx.stats.floodLocks++;
+    ctx.log(`flood fault: lock for ${ctx.lockSeconds}s (${ip}${account ? `, ${account.email}` : ""})`);
     const code = name === "user/info.cgi" ? "#38" : "#374";
     return sendKo(res, new ApiError(403, `Flood detected: IP Locked ${code}`, ctx.lockSeconds));
   }

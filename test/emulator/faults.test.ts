@@ -51,11 +51,17 @@ describe("faults at probability 1", () => {
     expect(r.status).toBe(503);
   });
 
-  it("flood: API calls answer 403 #374", async () => {
+  it("flood: API calls answer 403 #374, and the lock is real until lockSeconds have passed", async () => {
     h.em.admin.setFaults("flood=1");
     const r = await h.raw.api("folder/ls.cgi", {}, h.premium);
     expect(r.status).toBe(403);
     expect(r.json).toEqual(ko("Flood detected: IP Locked #374"));
+    expect(header(r, "retry-after")).toBe("30");
+    // With the fault off, the lock still holds: retrying at once is refused again, as on 1fichier.
+    h.em.admin.setFaults("");
+    expect((await h.raw.api("folder/ls.cgi", {}, h.premium)).status).toBe(403);
+    h.em.admin.advanceClock(30_000);
+    expect((await h.raw.api("folder/ls.cgi", {}, h.premium)).status).toBe(200);
   });
 
   it("endhtml: end.pl answers HTML even with JSON: 1", async () => {
