@@ -10,7 +10,6 @@
 //      time of a verified download vs an unverified one (target <= 10 % more).
 // Run alone: `npm run build && node bench/transfer.mjs`; or import { transferBench } from bench/run.mjs.
 import { spawn } from "node:child_process";
-import { getHashes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -234,26 +233,44 @@ async function nodeGet(emu, url, out) {
 /** Seconds from the last byte to the renamed file in the last verified `libDownload`. */
 let lastVerifyTail = null;
 
-/** Download through the library in this process, timing start -> done events. */
-async function libDownload(client, downloadFile, url, dir, options) {
-  let t0;
-  let t1;
-  let tv;
+/**
+ * One library download (downloadFile) in a fresh process with the command's Node options (lib-download.mjs),
+ * timing start -> done events. Not in this process: after the gigabytes of the earlier rows, this process's
+ * heap is not what a program starting a download has.
+ */
+async function libDownload(env, apiUrl, url, dir, options) {
   await rm(dir, { recursive: true, force: true });
   await refill();
-  await downloadFile(client, {
-    url,
-    dir,
-    ...options,
-    onProgress: (e) => {
-      if (e.type === "start") t0 = performance.now();
-      if (e.type === "verify") tv = performance.now();
-      if (e.type === "done") t1 = performance.now();
-    },
+  const { NODE_FLAGS } = await import(pathToFileURL(join(DIST, "cli", "node-flags.js")).href);
+  const script = join(ROOT, "bench", "lib-download.mjs");
+  const out = await new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...NODE_FLAGS, script, apiUrl, url, dir, JSON.stringify(options)],
+      {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding("utf8").on("data", (c) => {
+      stderr += c;
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`library download exited ${code}: ${stderr.slice(-500)}`)),
+    );
   });
+  const { seconds, tail } = JSON.parse(out.trim().split("\n").pop());
   // From the last byte (the verify event) to the renamed file: the hashing left when the transfer ended.
-  lastVerifyTail = tv === undefined ? null : (t1 - tv) / 1000;
-  return (t1 - t0) / 1000;
+  lastVerifyTail = tail;
+  return seconds;
 }
 
 function hashSpeedInChild(legacy) {
@@ -326,13 +343,6 @@ export async function transferBench({
   log = (m) => console.error(m),
 } = {}) {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first`);
-  // The library rows run in this process: give it the command's Node options (src/cli/node-flags.ts), as
-  // `npm run bench` does, or they measure a slower set-up than the command's (a hashing helper process).
-  if (!getHashes().includes("whirlpool")) {
-    log("transfer bench: this Node has no Whirlpool in node:crypto; run it as npm run bench does");
-  }
-  const { createClient } = await import(pathToFileURL(join(DIST, "api", "client.js")).href);
-  const { downloadFile } = await import(pathToFileURL(join(DIST, "transfer", "download.js")).href);
   const tmp = await tempFolder("fichier-bench-transfer-");
   const data = join(tmp.dir, "data");
   let emu;
@@ -406,12 +416,11 @@ export async function transferBench({
 
     // 4 (part). Verification cost, through the library in this process (same emulator, 4 connections).
     log("transfer bench: verified vs unverified download");
-    const client = createClient({ apiKey: key, apiUrl: emu.info.apiUrl });
-    const unverified = await libDownload(client, downloadFile, url, join(tmp.dir, "nv"), {
+    const unverified = await libDownload(env, emu.info.apiUrl, url, join(tmp.dir, "nv"), {
       connections: 4,
       verify: false,
     });
-    const verified = await libDownload(client, downloadFile, url, join(tmp.dir, "v"), {
+    const verified = await libDownload(env, emu.info.apiUrl, url, join(tmp.dir, "v"), {
       connections: 4,
       verify: true,
     });
@@ -478,18 +487,17 @@ export async function transferBench({
       "--bandwidth",
       String(Math.round(capMiBps * MiB)),
     ]);
-    const capClient = createClient({ apiKey: key, apiUrl: emu.info.apiUrl });
     const capBytes = Math.round(capSizeMiB * MiB);
     // Unverified first: the connection scaling itself; then verified, where hashing may be the limit.
-    const one = await libDownload(capClient, downloadFile, capUrl, join(tmp.dir, "c1"), {
+    const one = await libDownload(env, emu.info.apiUrl, capUrl, join(tmp.dir, "c1"), {
       connections: 1,
       verify: false,
     });
-    const eight = await libDownload(capClient, downloadFile, capUrl, join(tmp.dir, "c8"), {
+    const eight = await libDownload(env, emu.info.apiUrl, capUrl, join(tmp.dir, "c8"), {
       connections: 8,
       verify: false,
     });
-    const eightVerified = await libDownload(capClient, downloadFile, capUrl, join(tmp.dir, "c8v"), {
+    const eightVerified = await libDownload(env, emu.info.apiUrl, capUrl, join(tmp.dir, "c8v"), {
       connections: 8,
     });
     const eightTail = lastVerifyTail;
