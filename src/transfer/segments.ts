@@ -7,8 +7,14 @@ export interface ByteRange {
   end: number;
 }
 
-/** Default smallest segment worth a connection of its own (smaller pieces cost more in requests than they save). */
-export const MIN_SEGMENT_BYTES = 1024 * 1024;
+/**
+ * Default smallest piece worth a request of its own: smaller pieces cost more in requests than they save.
+ * 2 MiB, not 1: at 8 connections capped at 20 MiB/s, a verified 256 MiB download reached 0.93 of 8 x cap
+ * instead of 0.91 (two sets of interleaved runs, 9 each), the tail of 1 MiB pieces costing a request per
+ * 50 ms.
+ * Near the end, time-aware stealing still splits what is left finer (segments.ts stealSplit).
+ */
+export const MIN_SEGMENT_BYTES = 2 * 1024 * 1024;
 
 /**
  * Sorts and merges ranges (overlapping or touching ranges become one); empty ranges are dropped.
