@@ -281,6 +281,8 @@ beforeAll(async () => {
     // A well-formed key no account has, made at run time so no key-shaped literal sits in the corpus
     // (`fichier key scan` and gitleaks would rightly flag one).
     unknown_key: randomKey(),
+    // One character too many, also made here rather than written out next to the variable's name.
+    long_key: "a".repeat(33),
     api: em.apiUrl,
     dead: deadUrl,
     canary: CANARY,
