@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import envPaths from "env-paths";
 // Types only: the client (undici, zod: ~30 MB and a tenth of a second) is imported when a command first
-// asks for it, so `--version`, `--help` and the key commands start without it.
+// asks for it, so `--version` and the commands that never reach the API start without it.
 import type { ClientEvent, FichierClient, GovernorOptions } from "../api/client.js";
 import { DEFAULT_API_URL } from "../api/defaults.js";
 import type { RunningEmulator } from "../emulator/index.js";

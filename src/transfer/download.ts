@@ -519,8 +519,8 @@ export async function downloadFile(
         const piece = takePiece(pending, hasherReady ? connections : 1, minSegment, maxSegment, share);
         let seg: Segment | undefined = piece && { ...piece, cursor: piece.start, reserved: piece.start };
         if (!seg) {
-          // Work stealing: an idle connection takes the second half of the biggest remaining range,
-          // which is also how a stalled connection's range gets re-split.
+          // Work stealing: an idle connection takes part of the range expected to finish last (by measured
+          // speed once known, else the biggest), which is also how a stalled connection's range gets re-split.
           const split = stealSplit(
             active.map((a) => ({
               start: a.start,
