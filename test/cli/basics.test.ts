@@ -169,9 +169,9 @@ describe("exit codes of each error class", () => {
     const r = await fichier(["link", "https://1fichier.com/?bbbbbbbbbbbbbbbbbbbb"], {
       env: { FICHIER_API_KEY: emu.free.apiKey },
     });
-    // The file does not exist either; the offer is checked first.
-    expect([5, 3]).toContain(r.code);
-    if (r.code === 5) expect(r.stderr).toContain("#200");
+    // The file does not exist either; the offer is checked first (get_token refuses a free account).
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain("#200");
   });
 
   it("--debug adds the stack and the HTTP trace, still without the key", async () => {

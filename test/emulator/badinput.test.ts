@@ -100,7 +100,7 @@ describe("unknown paths and wrong methods", () => {
   it("an unknown API path is a 404", async () => {
     const r = await h.raw.api("nope/nothing.cgi", {}, h.premium);
     expect(r.status).toBe(404);
-    if (r.json !== undefined) expect(r.json.status).toBe("KO");
+    expect(r.json?.status).toBe("KO");
   });
 
   it("a path outside the API is a 404", async () => {
@@ -115,7 +115,7 @@ describe("unknown paths and wrong methods", () => {
     });
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
-    if (r.json !== undefined) expect(r.json.status).toBe("KO");
+    expect(r.json?.status).toBe("KO");
   });
 
   it("a path traversal attempt on the download route serves nothing", async () => {
@@ -295,7 +295,7 @@ describe("hostile but well-formed input", () => {
     const r = await h.raw.api("file/rm.cgi", { files }, h.premium);
     expect(r.status).toBeGreaterThanOrEqual(200);
     expect(r.status).toBeLessThan(500);
-    expect(r.json?.status).toBeDefined();
+    expect(r.json?.status).toMatch(/^(OK|KO)$/);
     await stillServes();
   });
 });

@@ -28,10 +28,12 @@ describe("vouchers/*.cgi", () => {
     expect(r.json.message).toMatch(/#\d+$/);
   });
 
-  it("check then use a listed voucher; a used voucher leaves the list", async (ctx) => {
+  it("check then use a listed voucher; a used voucher leaves the list", async () => {
     const ls = await h.raw.ok("vouchers/ls.cgi", {}, h.premium);
+    // The emulator seeds every paid account with a voucher: an empty list is a failure, not a skip.
     const v = ls.data[0];
-    if (!v) ctx.skip(); // the emulator issues no voucher to this account: nothing to redeem
+    expect(v).toBeDefined();
+    if (!v) return;
     const check = await h.raw.ok("vouchers/check.cgi", { voucher: v.voucher }, h.premium);
     expect(check.service).toBe(v.service);
     await h.raw.ok("vouchers/use.cgi", { voucher: v.voucher, user_email: "gold@emulator.local" }, h.premium);
