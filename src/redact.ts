@@ -169,8 +169,9 @@ export function redactValue<T>(value: T): T {
 const SECRET_ENV = new Set(["FICHIER_API_KEY", "RCLONE_FICHIER_API_KEY", "FICHIER_PASSPHRASE"]);
 
 /**
- * A copy of `env` for a program that is not fichier (a player, git): without the variables that hold the key or
- * the passphrase, and without any variable whose value contains a registered secret. A child inherits its
+ * A copy of `env` for a child that needs no key (a player, git, the hashing helper, the demo's emulator-only
+ * runs): without the variables that hold the key or the passphrase, and without any variable whose value
+ * contains a registered secret. A child inherits its
  * parent's environment and may log it, crash-dump it or pass it on; it never needs the key.
  *
  * @example

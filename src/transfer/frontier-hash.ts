@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import type { FileHandle } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { withoutSecrets } from "../redact.js";
 import { createWhirlpoolHasher, type WhirlpoolHasher, whirlpoolBackend } from "./whirlpool.js";
 
 const READ_CHUNK = 1024 * 1024;
@@ -322,8 +323,9 @@ export class ProcessFrontierHasher implements FrontierHash {
       try {
         child = spawn(process.execPath, ["--openssl-legacy-provider", "-e", PROCESS_SOURCE, path], {
           stdio: ["ignore", "ignore", "ignore", "ipc"],
-          // Options meant for the parent (e.g. a test runner's loaders) must not reach the helper.
-          env: { ...process.env, NODE_OPTIONS: "" },
+          // Options meant for the parent (e.g. a test runner's loaders) must not reach the helper, nor the
+          // key or passphrase: it hashes a file and needs neither.
+          env: { ...withoutSecrets(process.env), NODE_OPTIONS: "" },
         });
       } catch {
         legacyProviderWorks = false;

@@ -12,7 +12,7 @@ import {
   writeKeyFile,
 } from "../../src/keys/file-store.js";
 
-const KEY = "Zq7_aB-9xY=0pLmN4rT2uV6wK8sD1fGh";
+const KEY = "Zq7_aB-9xY=0pLmN4rT2uV6wK8sD1fGh"; // fichier-scan:allow (test value, no account has it)
 const PASS = "correct horse battery staple";
 // Cheaper scrypt for most tests; one test uses the defaults to prove they work.
 const FAST: ScryptParams = { N: 2 ** 10, r: 8, p: 1 };

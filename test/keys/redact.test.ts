@@ -11,7 +11,7 @@ import {
   withoutSecrets,
 } from "../../src/redact.js";
 
-const KEY = "Zq7_aB-9xY=0pLmN4rT2uV6wK8sD1fGh";
+const KEY = "Zq7_aB-9xY=0pLmN4rT2uV6wK8sD1fGh"; // fichier-scan:allow (test value, no account has it)
 
 afterEach(() => clearSecrets());
 

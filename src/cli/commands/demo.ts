@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
+import { withoutSecrets } from "../../redact.js";
 import { ChecksumMismatchError } from "../../transfer/errors.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
@@ -88,6 +89,8 @@ function runFichier(args: string[], onLine: (line: string) => void): Promise<Chi
     const main = process.argv[1] ?? "";
     const child = spawn(process.execPath, [...NODE_FLAGS, main, "--json", ...args], {
       stdio: ["ignore", "pipe", "pipe"],
+      // The children use the embedded emulator's account: no real key or passphrase has any business there.
+      env: withoutSecrets(process.env),
     });
     let stdout = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
