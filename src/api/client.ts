@@ -140,7 +140,9 @@ export function createClient(options: ClientOptions): FichierClient {
   else if (options.governor !== false) governor = new Governor(options.governor ?? {}, options.apiKey);
   let offEvents: (() => void) | undefined;
   if (governor && options.onEvent) offEvents = governor.on(options.onEvent);
-  const now = () => Date.now();
+  // One clock for the governor's waits and the lock ends read from answers (a test's virtual clock, or real time).
+  const clockOf = governor;
+  const now = clockOf ? () => clockOf.now() : () => Date.now();
   const transport = new Transport({
     apiUrl,
     apiKey: options.apiKey,

@@ -257,6 +257,18 @@ export class Governor {
     };
   }
 
+  /**
+   * The governor's clock reading (ms since epoch): the real time, or the clock a test injected. The client
+   * dates flood locks with it, so that a lock's end and the governor's waits are on one clock.
+   * @example
+   * ```ts
+   * const lockedFor = governor.snapshot().lockedUntil - governor.now();
+   * ```
+   */
+  now(): number {
+    return this.clock.now();
+  }
+
   private async sleep(ms: number, reason: string, endpoint: string, signal?: AbortSignal): Promise<void> {
     if (ms <= 0) return;
     this.stats.waits++;

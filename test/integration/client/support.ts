@@ -1,7 +1,8 @@
 // Shared set-up of the client's integration tests: an emulator on loopback and a client for it.
 import type { Readable } from "node:stream";
 import { type ClientOptions, createClient, type FichierClient } from "../../../src/api/client.js";
-import type { GovernorOptions } from "../../../src/api/governor.js";
+import { AbortedError } from "../../../src/api/errors.js";
+import type { Clock, GovernorOptions } from "../../../src/api/governor.js";
 
 /** A governor that paces nothing (the emulator runs with limits off) and keeps no shared file. */
 export const FAST: GovernorOptions = {
@@ -14,6 +15,44 @@ export const FAST: GovernorOptions = {
   backoffMs: 10,
   maxBackoffMs: 50,
 };
+
+/**
+ * A virtual clock for the governor (and, where passed, the emulator's limits): time moves only when
+ * something sleeps, so minutes of pacing run in milliseconds and waits can be asserted exactly.
+ */
+export function virtualClock(start = Date.UTC(2026, 0, 5, 9)): Clock & { t: number; slept: number[] } {
+  const c = {
+    t: start,
+    slept: [] as number[],
+    now: () => c.t,
+    sleep: async (ms: number) => {
+      c.slept.push(ms);
+      c.t += Math.max(0, ms);
+    },
+  };
+  return c;
+}
+
+/**
+ * A clock running `factor` times faster than real time, from a fixed start: unlike `virtualClock`, its time
+ * moves on its own, so concurrent calls and a live emulator see one consistent time, while a 2 s lock lasts
+ * 2000 / factor ms of real time.
+ */
+export function scaledClock(factor: number, start = Date.UTC(2026, 0, 5, 9)): Clock {
+  const realStart = performance.now();
+  return {
+    now: () => start + Math.floor((performance.now() - realStart) * factor),
+    sleep: (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(new AbortedError());
+        const t = setTimeout(resolve, Math.max(0, ms) / factor);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(t);
+          reject(new AbortedError());
+        });
+      }),
+  };
+}
 
 export function clientFor(
   emu: { apiUrl: string },
