@@ -5,6 +5,7 @@ import type { Faults } from "./faults.js";
 import type { HashPool } from "./hasher.js";
 import type { Limiter } from "./limits.js";
 import type { AccountRow, Store } from "./store.js";
+import type { PaceClock } from "./throttle.js";
 
 /** Counters returned by `admin.stats()`. */
 export interface Stats {
@@ -25,6 +26,8 @@ export interface Ctx {
   stats: Stats;
   log: (line: string) => void;
   bandwidth: number;
+  /** The time the bandwidth cap is kept on (real time unless a test injects one). */
+  pace: PaceClock;
   lockSeconds: number;
   publicUploadHost: string;
   publicDownloadUrl: string;

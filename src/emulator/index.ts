@@ -16,6 +16,7 @@ import { Limiter } from "./limits.js";
 import { remoteRunner } from "./routes/remote.js";
 import { type AdminActions, createHandler } from "./server.js";
 import { type AccountRow, DEFAULT_SETTINGS, Store } from "./store.js";
+import { type PaceClock, realPace } from "./throttle.js";
 
 export interface EmulatorOptions {
   /** Interface to listen on; default "127.0.0.1". */
@@ -30,6 +31,8 @@ export interface EmulatorOptions {
   lockSeconds?: number;
   /** Bytes/s cap per connection for uploads and downloads; 0/undefined = none. */
   bandwidth?: number;
+  /** Time source of the bandwidth cap; default real time (tests inject one to count its waits). */
+  pace?: PaceClock;
   /** Fault spec, e.g. "500=0.05,503=0.01,reset=0.02,seed=42" (docs/emulator.md). */
   faults?: string;
   /** HOST[:PORT] returned by get_upload_server.cgi; default "<host>:<port>". */
@@ -154,6 +157,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     stats,
     log,
     bandwidth: options.bandwidth ?? 0,
+    pace: options.pace ?? realPace,
     lockSeconds,
     publicUploadHost: "",
     publicDownloadUrl: "",

@@ -2,6 +2,25 @@
 import { Transform, type TransformCallback } from "node:stream";
 
 /**
+ * The time a bandwidth cap is kept on: real time by default. It is not the emulator clock, which tests
+ * move in jumps for expiries and limits; a test of the cap itself injects its own to count the waits.
+ */
+export interface PaceClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * Real time: `Date.now` and a timer.
+ * @example
+ * await realPace.sleep(50);
+ */
+export const realPace: PaceClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
+/**
  * Paces a byte count: `delayFor(n)` says how long to wait before handing over the next n bytes.
  * @example
  * const p = new Pacer(1000); p.delayFor(500, 0); // 0: the first bytes go at once
@@ -25,12 +44,15 @@ export class Pacer {
 /**
  * A Transform that lets at most `bytesPerSecond` through, in slices of a twentieth of a second.
  * @example
- * pipeline(createReadStream(path), new Throttle(1_000_000), res, () => {});
+ * pipeline(createReadStream(path), new Throttle(1_000_000, realPace), res, () => {});
  */
 export class Throttle extends Transform {
   private readonly pacer: Pacer;
   private readonly slice: number;
-  constructor(bytesPerSecond: number) {
+  constructor(
+    bytesPerSecond: number,
+    private readonly clock: PaceClock,
+  ) {
     super();
     this.pacer = new Pacer(bytesPerSecond);
     this.slice = Math.max(1024, Math.floor(bytesPerSecond / 20));
@@ -45,12 +67,12 @@ export class Throttle extends Transform {
       }
       const piece = chunk.subarray(offset, offset + this.slice);
       offset += piece.length;
-      const wait = this.pacer.delayFor(piece.length, Date.now());
+      const wait = this.pacer.delayFor(piece.length, this.clock.now());
       const go = (): void => {
         this.push(piece);
         next();
       };
-      if (wait > 0) setTimeout(go, wait);
+      if (wait > 0) void this.clock.sleep(wait).then(go);
       else go();
     };
     next();

@@ -93,24 +93,58 @@ describe("temporary data folder", () => {
 });
 
 describe("bandwidth cap", () => {
-  it("caps a download at the given bytes per second", async () => {
-    const h = await start({ bandwidth: 64 * 1024 });
+  // The cap's time is injected: each wait it asks for moves this clock on at once, so the test counts the
+  // seconds the cap imposes instead of timing the transfer.
+  const paced = () => {
+    const c = {
+      t: 0,
+      waited: 0,
+      now: () => c.t,
+      sleep: async (ms: number) => {
+        c.waited += ms;
+        c.t += ms;
+        await new Promise((r) => setImmediate(r));
+      },
+    };
+    return c;
+  };
+
+  it("caps an upload and a download at the given bytes per second", async () => {
+    const pace = paced();
+    const rate = 64 * 1024;
+    const h = await start({ bandwidth: rate, pace });
     try {
       const key = h.premium;
       const node = await h.raw.uploadServer(key);
       const data = Buffer.alloc(160 * 1024, 9);
-      const t0 = Date.now();
       const up = await h.raw.postUpload(node.url, node.id, [{ name: "capped.bin", data }], { key });
-      const upSeconds = (Date.now() - t0) / 1000;
       expect(up.status).toBe(302);
+      // The upload is paced per chunk read from the socket (at most 64 KiB): all but the last chunk wait.
+      const upWaited = pace.waited;
+      expect(upWaited).toBeGreaterThanOrEqual(((data.length - 64 * 1024) / rate) * 1000);
       const link = (await h.raw.endpl(node.url, node.id, "json")).json.links[0];
-      const t1 = Date.now();
       const got = await h.raw.fetch(await h.raw.token(key, link.download));
-      const downSeconds = (Date.now() - t1) / 1000;
-      expect(got.body.length).toBe(data.length);
-      // 160 KiB at 64 KiB/s: at least ~2 s each way (a cap can only make it slower, never faster).
-      expect(downSeconds).toBeGreaterThan(1.8);
-      expect(upSeconds).toBeGreaterThan(1.8);
+      expect(got.body.equals(data)).toBe(true);
+      // The download goes in slices of a twentieth of the rate: all but the last slice wait, ~2.45 s of 2.5.
+      const downWaited = pace.waited - upWaited;
+      expect(downWaited).toBeGreaterThanOrEqual(((data.length - rate / 20) / rate) * 1000 - 1);
+      expect(downWaited).toBeLessThanOrEqual((data.length / rate) * 1000 + 1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it("does not wait at all without a cap", async () => {
+    const pace = paced();
+    const h = await start({ pace });
+    try {
+      const key = h.premium;
+      const node = await h.raw.uploadServer(key);
+      const data = Buffer.alloc(160 * 1024, 9);
+      expect((await h.raw.postUpload(node.url, node.id, [{ name: "free.bin", data }], { key })).status).toBe(302);
+      const link = (await h.raw.endpl(node.url, node.id, "json")).json.links[0];
+      expect((await h.raw.fetch(await h.raw.token(key, link.download))).body.length).toBe(data.length);
+      expect(pace.waited).toBe(0);
     } finally {
       await h.close();
     }

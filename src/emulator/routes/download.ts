@@ -188,14 +188,14 @@ export async function serveDownload(
     };
     if (truncate || reset) {
       // Keep the response open: the bytes written so far go out, then the socket is cut.
-      const last = ctx.bandwidth > 0 ? source.pipe(new Throttle(ctx.bandwidth)) : source;
+      const last = ctx.bandwidth > 0 ? source.pipe(new Throttle(ctx.bandwidth, ctx.pace)) : source;
       last.on("end", () => setTimeout(finish, 20));
       source.on("error", finish);
       last.pipe(res, { end: false });
       res.on("close", resolve);
       return;
     }
-    const streams: NodeJS.ReadWriteStream[] = ctx.bandwidth > 0 ? [new Throttle(ctx.bandwidth)] : [];
+    const streams: NodeJS.ReadWriteStream[] = ctx.bandwidth > 0 ? [new Throttle(ctx.bandwidth, ctx.pace)] : [];
     pipeline([source, ...streams, res] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], () => {
       resolve();
     });

@@ -189,8 +189,8 @@ async function receive(
         throw new Error("fault: reset");
       }
       if (pacer) {
-        const wait = pacer.delayFor(chunk.length, Date.now());
-        if (wait > 0) await sleep(wait);
+        const wait = pacer.delayFor(chunk.length, ctx.pace.now());
+        if (wait > 0) await ctx.pace.sleep(wait);
       }
       for (const ev of parser.push(chunk)) {
         if (ev.type === "part") {
