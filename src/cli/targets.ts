@@ -3,7 +3,7 @@
  * a file URL (`https://1fichier.com/?abc`), or a public share URL (`https://1fichier.com/dir/xyz`). The pure
  * classification is separate from the resolution, which needs the client.
  */
-import { NotFoundError } from "../api/errors.js";
+import { ConflictError, NotFoundError } from "../api/errors.js";
 import type { FileItem, FolderListing } from "../api/types.js";
 import type { FichierClient } from "./context.js";
 import { UsageError } from "./errors.js";
@@ -120,13 +120,26 @@ export class FolderIndex {
           hint: `check the path with \`fichier ls ${parentPath}\`, or create it with \`fichier mkdir -p ${path}\``,
         });
       }
-      const made = await this.client.folders.create({ name, parentId: id });
-      l.subFolders.push({ id: made.folderId, name, createDate: "", password: false });
+      let made: number;
+      try {
+        made = (await this.client.folders.create({ name, parentId: id })).folderId;
+      } catch (e) {
+        // Another process (a second `fichier upload --to` of the same tree) made it since our listing: list
+        // the parent again and take theirs, as `mkdir -p` does.
+        if (!(e instanceof ConflictError)) throw e;
+        const again = await this.client.folders.list({ folderId: id, files: true, fresh: true });
+        const theirs = again.subFolders.find((f) => f.name === name);
+        if (!theirs) throw e;
+        this.listings.set(id, Promise.resolve({ ...again, items: again.items ?? [] }));
+        id = theirs.id;
+        continue;
+      }
+      l.subFolders.push({ id: made, name, createDate: "", password: false });
       // A folder just made is empty: no need to list it.
       this.listings.set(
-        made.folderId,
+        made,
         Promise.resolve({
-          folderId: made.folderId,
+          folderId: made,
           name,
           createDate: "",
           password: false,
@@ -137,7 +150,7 @@ export class FolderIndex {
           items: [],
         }),
       );
-      id = made.folderId;
+      id = made;
     }
     return id;
   }
