@@ -141,7 +141,8 @@ describe("bandwidth cap", () => {
       const key = h.premium;
       const node = await h.raw.uploadServer(key);
       const data = Buffer.alloc(160 * 1024, 9);
-      expect((await h.raw.postUpload(node.url, node.id, [{ name: "free.bin", data }], { key })).status).toBe(302);
+      const up = await h.raw.postUpload(node.url, node.id, [{ name: "free.bin", data }], { key });
+      expect(up.status).toBe(302);
       const link = (await h.raw.endpl(node.url, node.id, "json")).json.links[0];
       expect((await h.raw.fetch(await h.raw.token(key, link.download))).body.length).toBe(data.length);
       expect(pace.waited).toBe(0);

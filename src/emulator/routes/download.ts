@@ -195,7 +195,8 @@ export async function serveDownload(
       res.on("close", resolve);
       return;
     }
-    const streams: NodeJS.ReadWriteStream[] = ctx.bandwidth > 0 ? [new Throttle(ctx.bandwidth, ctx.pace)] : [];
+    const streams: NodeJS.ReadWriteStream[] =
+      ctx.bandwidth > 0 ? [new Throttle(ctx.bandwidth, ctx.pace)] : [];
     pipeline([source, ...streams, res] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], () => {
       resolve();
     });
