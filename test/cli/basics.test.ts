@@ -3,7 +3,7 @@
 // remote upload, demo.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -179,6 +179,63 @@ describe("exit codes of each error class", () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("file/info.cgi");
     expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe("an error nothing caught (the last resort)", () => {
+  // A module loaded before the command (NODE_OPTIONS --import) throws, or rejects, while the command waits on
+  // an API that never answers: what a bug deep in a dependency would do. The error carries the key.
+  let silent: Server;
+  let preload: string;
+  beforeAll(async () => {
+    silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    preload = join(mkdtempSync(join(tmpdir(), "fichier-crash-")), "crash.mjs");
+    writeFileSync(
+      preload,
+      [
+        "const key = process.env.FICHIER_API_KEY;",
+        "setTimeout(() => {",
+        "  const e = new Error(`boom while holding ${key}`);",
+        '  if (process.env.CRASH_MODE === "reject") Promise.reject(e);',
+        "  else throw e;",
+        "}, 500);",
+      ].join("\n"),
+    );
+  });
+  afterAll(() => {
+    silent?.closeAllConnections();
+    silent?.close();
+  });
+  const crashRun = (mode: string, extra: string[] = []) =>
+    fichier([...extra, "ls", "/"], {
+      env: {
+        NODE_OPTIONS: `--import=${preload}`,
+        CRASH_MODE: mode,
+        FICHIER_API_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1`,
+      },
+    });
+
+  for (const mode of ["throw", "reject"]) {
+    it(`${mode}: one redacted line calling it a bug, exit 1, no stack`, async () => {
+      const r = await crashRun(mode);
+      expect(r.code).toBe(1);
+      const lines = errorLines(r);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^fichier: boom while holding \S+.*this is a bug in fichier: run again with --debug/i,
+      );
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      // The canary check in afterAll covers the key itself; here, that it was masked rather than dropped.
+      expect(lines[0]).toContain("****");
+    });
+  }
+
+  it("with --debug, the stack follows, still redacted", async () => {
+    const r = await crashRun("throw", ["--debug"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^\s+at /m);
+    expect(r.stderr).toContain("boom while holding ****");
   });
 });
 
