@@ -196,7 +196,7 @@ describe("an error nothing caught (the last resort)", () => {
       [
         "const key = process.env.FICHIER_API_KEY;",
         "setTimeout(() => {",
-        "  const e = new Error(`boom while holding ${key}`);",
+        '  const e = new Error("boom while holding " + key);',
         '  if (process.env.CRASH_MODE === "reject") Promise.reject(e);',
         "  else throw e;",
         "}, 500);",
