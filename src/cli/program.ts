@@ -3,9 +3,10 @@
  * in `src/cli/commands/<module>.ts` and is imported only when the command line needs it, so `--help` and simple
  * commands start fast.
  */
-import { Command, Option } from "commander";
+import { Command, Help, Option } from "commander";
 import { VERSION } from "../version.js";
 import type { CliContext } from "./context.js";
+import { SUMMARIES } from "./summaries.js";
 
 /** What a command module exports. */
 export interface CommandModule {
@@ -69,19 +70,20 @@ export function commandWord(args: string[]): string | undefined {
 }
 
 /**
- * The modules to load for a command line: only the one that owns the command word, or all of them (top-level
- * help, completion scripts, and unknown commands, so commander can suggest the closest name).
+ * The modules to load for a command line: only the one that owns the command word, or all of them for
+ * completion scripts. None for the top-level help, a bare `--version` or an unknown command: the list of
+ * commands (and commander's "did you mean") comes from SUMMARIES, without importing any module.
  *
  * @example
  * modulesFor(["ls", "-l"]).map((e) => e.module); // ["ls"]
+ * modulesFor(["--help"]); // []
  */
 export function modulesFor(args: string[]): CommandEntry[] {
   const word = commandWord(args);
-  // A bare --version needs no command (only the help listing and completion need them all).
-  if (word === undefined && (args.includes("--version") || args.includes("-V"))) return [];
-  if (word === undefined || word === "completion") return COMMANDS;
+  if (word === "completion") return COMMANDS;
+  if (word === undefined) return [];
   const hit = COMMANDS.find((e) => e.commands.includes(word));
-  return hit ? [hit] : COMMANDS;
+  return hit ? [hit] : [];
 }
 
 /** Adds the global options and error handling to a fresh program (no commands yet). */
@@ -126,12 +128,46 @@ export function createProgram(write: { out: (s: string) => void; err: (s: string
  */
 export async function registerCommands(program: Command, ctx: CliContext, args: string[]): Promise<void> {
   const entries = modulesFor(args);
+  if (entries.length === 0) {
+    registerSummaries(program);
+    return;
+  }
   const loaded = await Promise.all(entries.map((e) => loadModule(e.module)));
   for (const [i, mod] of loaded.entries()) {
     const entry = entries[i] as CommandEntry;
     if (mod) await mod.register(program, ctx);
     else registerMissing(program, entry);
   }
+}
+
+/**
+ * Lists every command from SUMMARIES, with the same term and description a loaded module shows, for the
+ * top-level help and commander's suggestions. Never run: a command line naming a command loads its module.
+ */
+function registerSummaries(program: Command): void {
+  const terms = new Map<Command, string>();
+  for (const entry of COMMANDS) {
+    for (const name of entry.commands) {
+      const summary = SUMMARIES[name as keyof typeof SUMMARIES];
+      if (!summary) continue; // an alias (whoami): listed with its command
+      const cmd = program
+        .command(name)
+        .description(summary.description)
+        .allowUnknownOption()
+        .allowExcessArguments()
+        .action(() => {
+          throw new Error(`internal: the summary of "${name}" ran instead of its module`);
+        });
+      const alias = /^[^\s|]+\|(\S+)/.exec(summary.term)?.[1];
+      if (alias) cmd.alias(alias);
+      terms.set(cmd, summary.term);
+    }
+  }
+  program.configureHelp({
+    subcommandTerm(this: Help, cmd: Command): string {
+      return terms.get(cmd) ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
 }
 
 async function loadModule(name: string): Promise<CommandModule | undefined> {

@@ -20,11 +20,11 @@ import { clockSkewMs } from "../../src/cli/commands/doctor.js";
 import { parseHeader, pollDelayMs } from "../../src/cli/commands/remote.js";
 import { parseShareWith } from "../../src/cli/commands/share.js";
 import { commandTree, completionScript } from "../../src/cli/completion.js";
-import { governorOptions } from "../../src/cli/context.js";
+import { createContext, governorOptions } from "../../src/cli/context.js";
 import { CliError, PartialSuccessError, UsageError } from "../../src/cli/errors.js";
 import { ExitCode, exitCodeFor, formatErrorLine } from "../../src/cli/exit-codes.js";
 import { createOutput, formatBytes, redactExcept, table, useColor } from "../../src/cli/output.js";
-import { COMMANDS, commandWord, modulesFor } from "../../src/cli/program.js";
+import { COMMANDS, commandWord, createProgram, modulesFor, registerCommands } from "../../src/cli/program.js";
 import { classifyTarget, joinPath, normalisePath, splitPath } from "../../src/cli/targets.js";
 import { InvalidKeyFormatError, MissingKeyError, NoSecureStoreError } from "../../src/keys/errors.js";
 import { ChecksumMismatchError } from "../../src/transfer/errors.js";
@@ -146,16 +146,57 @@ describe("argv scanning", () => {
     expect(commandWord(["--json"])).toBeUndefined();
   });
 
-  it("loads only the owning module, or all of them", () => {
+  it("loads only the owning module, all of them for completion, none for the list of commands", () => {
     expect(modulesFor(["whoami"]).map((e) => e.module)).toEqual(["about"]);
     expect(modulesFor(["tree"]).map((e) => e.module)).toEqual(["ls"]);
-    expect(modulesFor([])).toBe(COMMANDS);
-    expect(modulesFor(["lss"])).toBe(COMMANDS);
     expect(modulesFor(["completion", "bash"])).toBe(COMMANDS);
+    // The top-level help and an unknown command (with its suggestion) come from SUMMARIES.
+    expect(modulesFor([])).toEqual([]);
+    expect(modulesFor(["--help"])).toEqual([]);
+    expect(modulesFor(["help"])).toEqual([]);
+    expect(modulesFor(["lss"])).toEqual([]);
     // A bare --version loads none; with a command, that command's module (its own --version is the same).
     expect(modulesFor(["--version"])).toEqual([]);
     expect(modulesFor(["-V", "--json"])).toEqual([]);
     expect(modulesFor(["ls", "--version"]).map((e) => e.module)).toEqual(["ls"]);
+  });
+});
+
+describe("top-level help without the command modules", () => {
+  const build = async (args: string[]) => {
+    const program = createProgram({ out: () => {}, err: () => {} });
+    const ctx = createContext(program, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+      env: {},
+    });
+    await registerCommands(program, ctx, args);
+    return { program };
+  };
+
+  it("lists every command exactly as the loaded modules do", async () => {
+    const full = await build(["completion"]);
+    const light = await build(["--help"]);
+    expect(light.program.commands.map((c) => c.name())).toEqual(full.program.commands.map((c) => c.name()));
+    expect(light.program.helpInformation()).toBe(full.program.helpInformation());
+  });
+
+  it("suggests the closest command for a typo, aliases included", async () => {
+    for (const [typo, suggestion] of [
+      ["lss", "ls"],
+      ["whoamj", "whoami"],
+      ["downlaod", "download"],
+    ] as const) {
+      const { program } = await build([typo]);
+      let message = "";
+      try {
+        await program.parseAsync(["node", "fichier", typo]);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toContain(`(Did you mean ${suggestion}?)`);
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import type { UserInfo } from "../../api/types.js";
 import type { CliContext } from "../context.js";
 import { formatBytes, table } from "../output.js";
+import { SUMMARIES } from "../summaries.js";
 
 /** The `--json` document of `fichier about`: the client's `UserInfo` (less its raw answer) and three facts more. */
 export type AboutJson = Omit<UserInfo, "raw" | "offer"> & {
@@ -97,7 +98,7 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command("about")
     .alias("whoami")
-    .description("account e-mail, offer, subscription end, storage, CDN credits, quota flags (cached 5 min)")
+    .description(SUMMARIES.about.description)
     .option(
       "--refresh",
       "ask again rather than use the 5-minute cache (still waits out the 5-minute spacing)",

@@ -9,6 +9,7 @@ import { streamFile } from "../../transfer/download.js";
 import { parseUserRange } from "../../transfer/segments.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { SUMMARIES } from "../summaries.js";
 import { resolveFile } from "../targets.js";
 import { readPassword } from "./ls.js";
 
@@ -21,7 +22,7 @@ import { readPassword } from "./ls.js";
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("cat")
-    .description("write a file's bytes to stdout (for pipes and players: fichier cat URL | mpv -)")
+    .description(SUMMARIES.cat.description)
     .argument("<target>", "file URL or remote path")
     .option("--range <A-B>", "only bytes A to B inclusive (A-, -N for the last N bytes)")
     .option("--password [password]", "file password (asked, or read from stdin, when no value)")

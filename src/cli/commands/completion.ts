@@ -5,12 +5,13 @@ import type { Command } from "commander";
 import { commandTree, completionScript } from "../completion.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { SUMMARIES } from "../summaries.js";
 
 /** Registers `completion`. */
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("completion")
-    .description("print the shell completion script (bash, zsh or fish)")
+    .description(SUMMARIES.completion.description)
     .argument("<shell>", "bash, zsh or fish")
     .addHelpText(
       "after",

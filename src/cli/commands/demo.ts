@@ -19,6 +19,7 @@ import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { NODE_FLAGS } from "../node-flags.js";
 import { formatBytes } from "../output.js";
+import { SUMMARIES } from "../summaries.js";
 
 /** Demo file size: 32 MiB plus an odd tail, so no segment or part boundary lines up by luck. */
 export const DEMO_BYTES = 32 * 1024 * 1024 + 12_345;
@@ -108,9 +109,7 @@ function runFichier(args: string[], onLine: (line: string) => void): Promise<Chi
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("demo")
-    .description(
-      "quick start: `fichier --emulator upload` then `download` of a 32 MiB file, byte-identity check",
-    )
+    .description(SUMMARIES.demo.description)
     .option("--size <bytes>", "size of the test file", (v) => Number.parseInt(v, 10), DEMO_BYTES)
     .option("--keep", "keep the temporary folder with the local files")
     .addHelpText(

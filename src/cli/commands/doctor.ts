@@ -10,6 +10,7 @@ import { VERSION } from "../../version.js";
 import type { CliContext } from "../context.js";
 import { exitCodeFor, formatErrorLine } from "../exit-codes.js";
 import { table } from "../output.js";
+import { SUMMARIES } from "../summaries.js";
 import { loadAbout } from "./about.js";
 
 /** One line of the report. */
@@ -38,7 +39,7 @@ export function clockSkewMs(dateHeader: string | undefined, localMs: number): nu
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("doctor")
-    .description("check configuration, key, connectivity, clock, account and rate-limit state")
+    .description(SUMMARIES.doctor.description)
     .addHelpText("after", '\nJSON: {ok, checks:[{name, status:"ok"|"warn"|"fail", detail}]}')
     .action(async () => {
       const checks: Check[] = [];

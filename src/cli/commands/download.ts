@@ -18,6 +18,7 @@ import { toFailedItem } from "../batch.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { formatBytes } from "../output.js";
+import { SUMMARIES } from "../summaries.js";
 import { classifyTarget, resolveItem } from "../targets.js";
 import { readPassword } from "./ls.js";
 import { createProgressView, finishTransfers, parseIntOption } from "./upload.js";
@@ -31,7 +32,7 @@ import { createProgressView, finishTransfers, parseIntOption } from "./upload.js
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("download")
-    .description("download files, folders (recursively) and public shares, resumable and verified")
+    .description(SUMMARIES.download.description)
     .argument("<target...>", "file URL, remote path, folder id, or https://1fichier.com/dir/<hash>")
     .option("-o, --output <dir>", "folder to write into", ".")
     .option(

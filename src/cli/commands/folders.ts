@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { ConflictError } from "../../api/errors.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
+import { SUMMARIES } from "../summaries.js";
 import { classifyTarget, resolveFolderId, splitPath } from "../targets.js";
 import { type Section, walk } from "./ls.js";
 
@@ -13,7 +14,7 @@ import { type Section, walk } from "./ls.js";
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("mkdir")
-    .description("create a folder")
+    .description(SUMMARIES.mkdir.description)
     .argument("<path>", "remote path, e.g. /backups/2026")
     .option("-p, --parents", "create missing parents; no error if the folder exists")
     .addHelpText("after", "\nJSON: {folderId, path, created}")
@@ -51,7 +52,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command("rmdir")
-    .description("delete a folder (empty, or with -r everything in it after confirmation)")
+    .description(SUMMARIES.rmdir.description)
     .argument("<path>", "remote path or folder id")
     .option("-r, --recursive", "delete the files and sub-folders too (asks, or needs --yes)")
     .option("-y, --yes", "do not ask for confirmation")

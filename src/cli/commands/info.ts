@@ -6,6 +6,7 @@ import type { FileInfo } from "../../api/types.js";
 import { finishBatch, runEach } from "../batch.js";
 import type { CliContext } from "../context.js";
 import { formatBytes, table } from "../output.js";
+import { SUMMARIES } from "../summaries.js";
 import { resolveFile } from "../targets.js";
 import { readPassword } from "./ls.js";
 
@@ -73,7 +74,7 @@ export function renderInfo(i: InfoLike): string {
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("info")
-    .description("everything 1fichier says about files (file/info.cgi)")
+    .description(SUMMARIES.info.description)
     .argument("<target...>", "file URLs or remote file paths")
     .option("--password [password]", "password of the files (asked, or read from stdin, when no value)")
     .addHelpText(

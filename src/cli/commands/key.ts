@@ -24,6 +24,7 @@ import { forgetKey, storeKey } from "../../keys/store.js";
 import { maskKey, registerSecret } from "../../redact.js";
 import { type CliContext, describeEvent, governorOptions } from "../context.js";
 import { UsageError } from "../errors.js";
+import { SUMMARIES } from "../summaries.js";
 
 function parseDays(value: string): number {
   const n = Number(value);
@@ -357,9 +358,7 @@ function selfCommand(): string[] {
  * register(program, ctx); // fichier key set | status | check | rotate | forget | scan | hook install
  */
 export function register(program: Command, ctx: CliContext): void {
-  const key = program
-    .command("key")
-    .description("the API key: set, status, check, rotate, forget, scan for leaks (docs/keys.md)");
+  const key = program.command("key").description(SUMMARIES.key.description);
 
   key
     .command("set")

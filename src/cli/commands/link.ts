@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { withoutSecrets } from "../../redact.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { CliError } from "../errors.js";
+import { SUMMARIES } from "../summaries.js";
 import { resolveFile } from "../targets.js";
 import { readPassword } from "./ls.js";
 
@@ -35,7 +36,7 @@ export const PLAYERS = ["mpv", "vlc"] as const;
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("link")
-    .description("print a direct link (inline, seekable) for a player or a browser, with its expiry")
+    .description(SUMMARIES.link.description)
     .argument("<target>", "file URL or remote file path")
     .option("--password [password]", "password of the file")
     .option("--cdn", "use CDN credits")
@@ -69,7 +70,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command("play")
-    .description("stream a file in mpv or VLC (a fresh direct link, handed over at once)")
+    .description(SUMMARIES.play.description)
     .argument("<target>", "file URL or remote file path")
     .option(
       "--player <command>",

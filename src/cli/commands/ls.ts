@@ -8,6 +8,7 @@ import { registerSecret } from "../../redact.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { UsageError } from "../errors.js";
 import { table } from "../output.js";
+import { SUMMARIES } from "../summaries.js";
 import {
   classifyTarget,
   folderIndex,
@@ -111,7 +112,7 @@ function renderSection(s: Section, long: boolean): string {
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("ls")
-    .description("list a folder (path or id), a file URL, or a public share URL")
+    .description(SUMMARIES.ls.description)
     .argument(
       "[target]",
       "remote path (/backups), folder id, file URL or https://1fichier.com/dir/<hash>",
@@ -198,7 +199,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command("tree")
-    .description("folders and files as a tree")
+    .description(SUMMARIES.tree.description)
     .argument("[path]", "remote path or folder id", "/")
     .addHelpText(
       "after",

@@ -7,6 +7,7 @@ import { NotFoundError } from "../../api/errors.js";
 import { finishBatch, runEach } from "../batch.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { UsageError } from "../errors.js";
+import { SUMMARIES } from "../summaries.js";
 import {
   classifyTarget,
   folderIndex,
@@ -152,7 +153,7 @@ async function copyOne(
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("rm")
-    .description("delete files (more than one asks, or needs --yes)")
+    .description(SUMMARIES.rm.description)
     .argument("<target...>", "file URLs or remote file paths")
     .option("-y, --yes", "do not ask for confirmation")
     .addHelpText("after", "\nJSON: {removed, urls:[...], failed:[{item,error,code?}]}")
@@ -186,11 +187,7 @@ export function register(program: Command, ctx: CliContext): void {
   for (const verb of ["mv", "cp"] as const) {
     const cmd = program
       .command(verb)
-      .description(
-        verb === "mv"
-          ? "move (and rename) files and folders on the server"
-          : "copy files and folders on the server (a copy gets a new URL)",
-      )
+      .description(SUMMARIES[verb].description)
       .argument(
         "<args...>",
         "SRC... DEST: sources (URLs, paths, folder ids) then the destination folder or new path",
@@ -231,7 +228,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command("rename")
-    .description("rename a file or a folder in place")
+    .description(SUMMARIES.rename.description)
     .argument("<target>", "file URL, remote path or folder id")
     .argument("<name>", "the new name")
     .addHelpText("after", "\nJSON: {type, url|null, folderId|null, oldName, newName}")
@@ -268,7 +265,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   program
     .command("attr")
-    .description("change file attributes: password, description, inline, CDN, access rules")
+    .description(SUMMARIES.attr.description)
     .argument("<target...>", "file URLs or remote file paths")
     .option(
       "--password [password]",

@@ -7,6 +7,7 @@ import type { CliContext, FichierClient } from "../context.js";
 import type { FailedItem } from "../errors.js";
 import { PartialSuccessError, UsageError } from "../errors.js";
 import { table } from "../output.js";
+import { SUMMARIES } from "../summaries.js";
 import { resolveFolderId } from "../targets.js";
 
 /** A job's result as `remote info --json` prints it. */
@@ -84,9 +85,7 @@ async function waitForJob(
 
 /** Registers `remote` with `add`, `ls`, `info`. */
 export function register(program: Command, ctx: CliContext): void {
-  const remote = program
-    .command("remote")
-    .description("remote upload: 1fichier fetches URLs into your account");
+  const remote = program.command("remote").description(SUMMARIES.remote.description);
 
   remote
     .command("add")

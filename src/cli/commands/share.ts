@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { SUMMARIES } from "../summaries.js";
 import { classifyTarget, resolveFolderId } from "../targets.js";
 import { readNewPassword } from "./ls.js";
 
@@ -35,7 +36,7 @@ export function parseShareWith(spec: string): ShareWith {
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("share")
-    .description("share a folder: print its public /dir/ link, or share it with registered users")
+    .description(SUMMARIES.share.description)
     .argument("<path>", "remote folder path or folder id")
     .option(
       "--password [password]",

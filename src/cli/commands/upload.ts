@@ -13,6 +13,7 @@ import { toFailedItem } from "../batch.js";
 import type { CliContext } from "../context.js";
 import { type FailedItem, PartialSuccessError, UsageError } from "../errors.js";
 import { formatBytes } from "../output.js";
+import { SUMMARIES } from "../summaries.js";
 import { readPassword } from "./ls.js";
 
 /**
@@ -197,7 +198,7 @@ export function finishTransfers(failed: { item: string; error: unknown }[], tota
 export function register(program: Command, ctx: CliContext): void {
   program
     .command("upload")
-    .description("upload files and folder trees, verified by Whirlpool; reruns never make duplicates")
+    .description(SUMMARIES.upload.description)
     .argument("<path...>", "local files and folders")
     .option("--to <path>", "remote folder path or id (created if missing)", "/")
     .option("--parallel <n>", "files uploaded at once (1-8)", parseIntOption("--parallel", 1, 8), 2)
