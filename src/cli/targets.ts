@@ -115,6 +115,12 @@ export class FolderIndex {
         id = found.id;
         continue;
       }
+      if (create && l.items.some((i) => i.filename === name)) {
+        throw new UsageError(
+          `${walked} is a file, not a folder`,
+          "give a folder path (the file's folder, or a new name)",
+        );
+      }
       if (!create) {
         throw new NotFoundError(`no folder named "${name}" in ${parentPath}`, {
           hint: `check the path with \`fichier ls ${parentPath}\`, or create it with \`fichier mkdir -p ${path}\``,

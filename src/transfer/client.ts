@@ -16,6 +16,8 @@ export interface TransferClient {
   files: {
     info(options: { url: string; password?: string }): Promise<FileInfo>;
     list(options: { folderId?: number }): Promise<FileItem[]>;
+    /** Used to put a requested password on a file a rerun skipped (it was uploaded without it). */
+    setAttributes(options: { urls: string[]; password?: string | null }): Promise<unknown>;
   };
   folders: {
     list(options: { folderId?: number; files?: boolean }): Promise<FolderListing>;

@@ -192,6 +192,66 @@ export class UploadJournal {
     return { version: 1, entries: pruneEntries(parsed.entries, this.now()) };
   }
 
+  /**
+   * Claims the upload of one local file into one folder under one name, across processes, until the
+   * returned function is called: a second `fichier upload` of the same file (another worker, another
+   * process) waits here, then finds the first one's journal entry and skips the file instead of sending a
+   * duplicate. A claim whose process died is taken over after 30 s (proper-lockfile's stale lock).
+   *
+   * @example
+   * const release = await journal.claim({ localPath, remoteName, folderId }, { onWait: () => warn("waiting") });
+   * try { await send(); } finally { await release(); }
+   */
+  async claim(
+    file: { localPath: string; remoteName: string; folderId: number },
+    options: { signal?: AbortSignal; onWait?: () => void } = {},
+  ): Promise<() => Promise<void>> {
+    const folder = join(this.path, "..");
+    try {
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw asStateFolderError(e, folder);
+    }
+    // The lock names a hash of the file's identity: no local path or remote name in the state folder.
+    const id = createHash("sha256")
+      .update(`${file.localPath}\0${file.folderId}\0${file.remoteName}`)
+      .digest("hex")
+      .slice(0, 24);
+    const target = `${this.path}.${id}`;
+    let waited = false;
+    for (;;) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
+      try {
+        return await lockfile.lock(target, {
+          realpath: false,
+          lockfilePath: `${target}.lock`,
+          stale: 30_000,
+          update: 5_000,
+          // A lock found compromised (the event loop stalled past `stale`) must not crash the upload: the
+          // journal still prevents most duplicates, and the upload itself is sound.
+          onCompromised: () => {},
+        });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw asStateFolderError(e, folder);
+      }
+      if (!waited) {
+        waited = true;
+        options.onWait?.();
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 500);
+        options.signal?.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+
   private update(fn: (entries: UploadJournalEntry[]) => UploadJournalEntry[]): Promise<void> {
     const run = async () => {
       const folder = join(this.path, "..");

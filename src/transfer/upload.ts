@@ -34,6 +34,8 @@ export interface ListingCache {
   get(folderId: number): Promise<FileItem[]> | undefined;
   set?(folderId: number, items: Promise<FileItem[]>): void;
   delete?(folderId: number): void;
+  /** When the folder's cached listing was asked for (ms), if it was: journal entries newer than it are not in it. */
+  listedAt?(folderId: number): number | undefined;
 }
 
 /** Options of {@link uploadFile}. */
@@ -196,11 +198,19 @@ async function pollEnd(
   timeoutMs: number,
   firstPauseMs: number,
   signal: AbortSignal | undefined,
+  onSlow?: () => void,
 ): Promise<UploadLink | undefined> {
   const deadline = Date.now() + Math.min(timeoutMs, END_WINDOW_MS);
   let pause = firstPauseMs;
+  let polls = 0;
   for (;;) {
-    if (signal?.aborted) throw new AbortedError();
+    if (signal?.aborted) {
+      throw new AbortedError("upload interrupted while waiting for 1fichier to confirm it", {
+        hint: "Run the same command again: the journal finds the file if it landed, without a duplicate.",
+      });
+    }
+    // Said once, after a few quiet seconds: a long silence here looks like a hang.
+    if (++polls === 3) onSlow?.();
     try {
       const r = await client.upload.finish({ server });
       const link = pickLink(r.links, name, size);
@@ -232,13 +242,49 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
   const { signal, journal } = options;
   if (signal?.aborted) throw new AbortedError();
   const { size, mtimeMs } = await checkUploadable(path, name);
+  // One upload of this file into this folder at a time, across workers and processes: the second waits,
+  // then finds the first one's journal entry (step 1) and skips instead of sending a duplicate.
+  const release = await journal?.claim(
+    { localPath: path, remoteName: name, folderId },
+    {
+      ...(signal ? { signal } : {}),
+      onWait: () => warn(`${name}: another fichier process is uploading this file; waiting for it to finish`),
+    },
+  );
+  try {
+    return await uploadClaimed(client, options, { path, name, folderId, size, mtimeMs });
+  } finally {
+    await release?.();
+  }
+}
+
+/** {@link uploadFile} once the file is checked and claimed. */
+async function uploadClaimed(
+  client: TransferClient,
+  options: UploadFileOptions,
+  file: { path: string; name: string; folderId: number; size: number; mtimeMs: number },
+): Promise<UploadResult> {
+  const { path, name, folderId, size, mtimeMs } = file;
+  const warn = options.onWarning ?? (() => {});
+  const { signal, journal } = options;
   const emit = options.onProgress;
   let localWhirlpool: string | undefined;
   const localHash = async () => {
     localWhirlpool ??= await whirlpoolFile(path, signal ? { signal } : {});
     return localWhirlpool;
   };
-  const skipped = (how: "journal" | "exists", url: string, whirlpool: string): UploadResult => {
+  const skipped = async (
+    how: "journal" | "exists",
+    url: string,
+    whirlpool: string,
+    hasPassword?: boolean,
+  ): Promise<UploadResult> => {
+    // Asked for a password this time: the copy found (uploaded earlier without it, or with another one)
+    // gets it, rather than being left open or uploaded again beside itself.
+    if (options.password && hasPassword !== true) {
+      await client.files.setAttributes({ urls: [url], password: options.password });
+      warn(`${name}: already uploaded (${url}); the password was set on that copy`);
+    }
     emit?.({ type: "done", direction: "upload", file: path, size, url, whirlpool, skipped: how });
     return { path, filename: name, folderId, size, url, whirlpool, skipped: how };
   };
@@ -267,7 +313,7 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
           ).catch(() => undefined);
           if (link && link.whirlpool.toLowerCase() === e.whirlpool.toLowerCase()) {
             await journal.patch(e.id, { state: "done", url: link.download });
-            return skipped("journal", link.download, e.whirlpool);
+            return await skipped("journal", link.download, e.whirlpool);
           }
         }
       }
@@ -282,11 +328,20 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
             throw err;
           });
           if (info && info.size === size && info.checksum.toLowerCase() === e.whirlpool!.toLowerCase()) {
-            return skipped("journal", e.url!, e.whirlpool!);
+            return await skipped("journal", e.url!, e.whirlpool!, info.password);
           }
           await journal.remove(e.id);
         }
         rest = earlier.filter((e) => e.state !== "done");
+      } else {
+        // Done after this run listed the folder (another process, waited for in claim()): the cached
+        // listing cannot show it, and end.pl confirmed its Whirlpool moments ago.
+        const listedAt = options.listings.listedAt?.(folderId);
+        const newer = earlier.find(
+          (e) =>
+            e.state === "done" && e.url && e.whirlpool && listedAt !== undefined && e.updatedAt >= listedAt,
+        );
+        if (newer) return await skipped("journal", newer.url!, newer.whirlpool!);
       }
       if (rest.length > 0) {
         const items = await listFolder(client, folderId, options.listings);
@@ -295,7 +350,7 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
           const match = findRemoteMatch(items, { name, size, whirlpool: w });
           if (match) {
             for (const e of rest) await journal.patch(e.id, { state: "done", url: match.url, whirlpool: w });
-            return skipped("journal", match.url, w);
+            return await skipped("journal", match.url, w, match.password);
           }
         }
         for (const e of rest) await journal.remove(e.id);
@@ -309,7 +364,7 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
     if (items.some((i) => i.filename === name && i.size === size)) {
       const w = await localHash();
       const match = findRemoteMatch(items, { name, size, whirlpool: w });
-      if (match) return skipped("exists", match.url, w);
+      if (match) return await skipped("exists", match.url, w, match.password);
     }
   }
 
@@ -400,6 +455,10 @@ export async function uploadFile(client: TransferClient, options: UploadFileOpti
     options.endTimeoutMs ?? 10 * 60_000,
     options.endPollMs ?? 1000,
     signal,
+    () =>
+      warn(
+        `${name}: sent; 1fichier has not confirmed it yet (end.pl), still asking for up to ${Math.round(Math.min(options.endTimeoutMs ?? 10 * 60_000, END_WINDOW_MS) / 60_000)} min`,
+      ),
   );
   let url: string;
   let remoteWhirlpool: string;
@@ -471,9 +530,21 @@ function isUtf8(raw: Buffer): boolean {
   }
 }
 
-async function planTree(paths: readonly string[]): Promise<{ files: PlannedFile[]; dirs: string[][] }> {
+async function planTree(
+  paths: readonly string[],
+  warn: (message: string) => void,
+): Promise<{ files: PlannedFile[]; dirs: string[][] }> {
   const files: PlannedFile[] = [];
   const dirs: string[][] = [];
+  // The same file named twice (`upload a.bin a.bin`, or a file and its folder) is planned once: two
+  // workers sending it at once would make two remote copies.
+  const seen = new Set<string>();
+  const addFile = (f: PlannedFile) => {
+    const key = `${f.path}\0${f.dirs.join("/")}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    files.push(f);
+  };
   for (const p of paths) {
     const abs = resolve(p);
     const st = await stat(abs).catch(() => undefined);
@@ -496,18 +567,22 @@ async function planTree(paths: readonly string[]): Promise<{ files: PlannedFile[
           const full = join(dir, e.name);
           const rel = [top, ...relative(abs, dir).split(sep).filter(Boolean)];
           if (broken.has(e.name)) {
-            files.push({ path: full, dirs: rel, name: e.name, invalidUtf8: true });
+            addFile({ path: full, dirs: rel, name: e.name, invalidUtf8: true });
           } else if (e.isDirectory()) {
             dirs.push([...rel, e.name]);
             await walk(full);
+          } else if (e.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isDirectory()) {
+            // Like rclone without --copy-links: a linked folder is not followed (it may loop, or lead out
+            // of the tree); a linked file is uploaded with its target's bytes.
+            warn(`${full}: a symbolic link to a folder, not followed (upload its target directly)`);
           } else {
-            files.push({ path: full, dirs: rel, name: e.name });
+            addFile({ path: full, dirs: rel, name: e.name });
           }
         }
       };
       await walk(abs);
     } else {
-      files.push({ path: abs, dirs: [], name: basename(abs) });
+      addFile({ path: abs, dirs: [], name: basename(abs) });
     }
   }
   return { files, dirs };
@@ -527,7 +602,7 @@ export async function uploadTree(
   options: UploadTreeOptions,
 ): Promise<UploadTreeResult> {
   const result: UploadTreeResult = { uploaded: [], failed: [] };
-  const plan = await planTree(options.paths);
+  const plan = await planTree(options.paths, options.onWarning ?? (() => {}));
 
   // Refusals up front, before a single byte is sent.
   const ok: PlannedFile[] = [];
@@ -554,23 +629,29 @@ export async function uploadTree(
   if (ok.length === 0) return result;
   options.onPlanned?.(plannedBytes, ok.length);
 
-  const root = await client.paths.resolveFolder(options.to ?? "0", { create: true });
+  const to = (options.to ?? "0").trim();
+  const root = await client.paths.resolveFolder(to, { create: true });
   // One folder/ls.cgi (with files) per folder and per run serves both the sub-folder lookups and the
   // file matching; folders created by this run are known empty and never listed.
-  const folderListings = new Map<number, Promise<FolderListing>>();
+  const folderListings = new Map<number, { at: number; listing: Promise<FolderListing> }>();
   const created = new Set<number>();
   const listingOf = (folderId: number): Promise<FolderListing> => {
-    let p = folderListings.get(folderId);
-    if (!p) {
-      p = client.folders.list({ folderId, files: true });
-      folderListings.set(folderId, p);
-      p.catch(() => folderListings.delete(folderId));
+    let l = folderListings.get(folderId);
+    if (!l) {
+      const listing = client.folders.list({ folderId, files: true });
+      l = { at: Date.now(), listing };
+      folderListings.set(folderId, l);
+      listing.catch(() => folderListings.delete(folderId));
     }
-    return p;
+    return l.listing;
   };
+  // spec §7.3: upload.cgi stores a file whose folder id is unknown at the root, silently. A folder given
+  // by id is therefore listed first (the listing serves the file matching too): a wrong id is an error.
+  if (root !== 0 && /^\d+$/.test(to)) await listingOf(root);
   const listings: ListingCache = {
     get: (folderId) =>
       created.has(folderId) ? Promise.resolve([]) : listingOf(folderId).then((l) => l.items ?? []),
+    listedAt: (folderId) => folderListings.get(folderId)?.at,
   };
   const folderIds = new Map<string, number>([["", root]]);
   const ensureFolder = async (parts: string[]): Promise<number> => {
@@ -609,8 +690,11 @@ export async function uploadTree(
       if (options.signal?.aborted) throw new AbortedError();
       try {
         const folderId = await ensureFolder(f.dirs);
+        // A single file checks a finished journal entry with one file/info call rather than a folder
+        // listing (1 per 30 s per folder); a tree shares one listing per folder (docs/transfers.md).
+        const shared = ok.length > 1 || folderListings.has(folderId) ? { listings } : {};
         result.uploaded.push(
-          await uploadFile(client, { ...options, path: f.path, name: f.name, folderId, listings }),
+          await uploadFile(client, { ...options, path: f.path, name: f.name, folderId, ...shared }),
         );
       } catch (e) {
         if (e instanceof AbortedError) throw e;

@@ -1,6 +1,6 @@
 // Path → folder id resolution (spec §9.6): walk `folder/ls.cgi` from the root, match names exactly
 // (case-sensitive, decoded), create missing folders on request. Cached for the client's life.
-import { ConflictError, NotFoundError } from "../errors.js";
+import { ConflictError, InvalidNameError, NotFoundError } from "../errors.js";
 import type { SubFolder } from "../types.js";
 import { parseShareUrl, shareNotFolderError } from "../urls.js";
 import type { FoldersApi } from "./folders.js";
@@ -32,7 +32,7 @@ export interface PathsApi {
 export function splitPath(path: string): string[] {
   const parts = path.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.includes("..")) {
-    throw new NotFoundError(`${path}: ".." is not supported in 1fichier paths.`, {
+    throw new InvalidNameError(`${path}: ".." is not supported in 1fichier paths`, {
       hint: "Give the full path from the root, e.g. /backups/2026.",
     });
   }
@@ -42,19 +42,27 @@ export function splitPath(path: string): string[] {
 export function pathsApi(folders: FoldersApi): PathsApi {
   // children of a folder id, as last listed or created by this client
   let children = new Map<number, SubFolder[]>();
+  // names of the files in a folder, when a walk that may create folders listed it
+  let fileNames = new Map<number, Set<string>>();
   let byPath = new Map<string, number>();
 
-  async function childrenOf(id: number, signal?: AbortSignal): Promise<SubFolder[]> {
+  async function childrenOf(id: number, signal?: AbortSignal, files = false): Promise<SubFolder[]> {
     const known = children.get(id);
-    if (known) return known;
-    const listing = await folders.list({ folderId: id, ...(signal ? { signal } : {}) });
+    if (known && (!files || fileNames.has(id))) return known;
+    const listing = await folders.list({
+      folderId: id,
+      ...(files ? { files: true } : {}),
+      ...(signal ? { signal } : {}),
+    });
     children.set(id, listing.subFolders);
+    if (files) fileNames.set(id, new Set((listing.items ?? []).map((i) => i.filename)));
     return listing.subFolders;
   }
 
   return {
     forget() {
       children = new Map();
+      fileNames = new Map();
       byPath = new Map();
     },
     learn(parentId, sub) {
@@ -76,11 +84,18 @@ export function pathsApi(folders: FoldersApi): PathsApi {
           id = cached;
           continue;
         }
-        const subs = await childrenOf(id, opts.signal);
+        // With create, the listing includes files: a path naming a file is refused, not made a folder.
+        const subs = await childrenOf(id, opts.signal, opts.create === true);
         const found = subs.find((f) => f.name === name);
         if (found) {
           id = found.id;
         } else if (opts.create) {
+          if (fileNames.get(id)?.has(name)) {
+            throw new ConflictError(`${walked} is a file, not a folder`, {
+              endpoint: "folder/ls.cgi",
+              hint: "Give a folder path (the file's folder, or a new name), e.g. its parent folder.",
+            });
+          }
           let created: number;
           try {
             created = (
@@ -97,6 +112,7 @@ export function pathsApi(folders: FoldersApi): PathsApi {
           }
           // A folder we just made is empty: no need to list it.
           children.set(created, []);
+          fileNames.set(created, new Set());
           id = created;
         } else {
           throw new NotFoundError(

@@ -266,6 +266,13 @@ export async function readPassword(
   if (typeof opt === "string") value = opt;
   else if (ctx.stdin.isTTY) value = await ctx.stdin.promptHidden("Password: ");
   else value = (await ctx.stdin.readAll()).replace(/\r?\n$/, "");
+  if (value === "") {
+    // Going on would upload an unprotected file, or ask for a protected one with no password.
+    throw new UsageError(
+      "--password was given but the password read is empty",
+      'pipe it on stdin (`printf %s "$PASS" | fichier ... --password`), type it at the prompt, or drop --password',
+    );
+  }
   registerSecret(value);
   return value;
 }

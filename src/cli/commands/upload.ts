@@ -14,7 +14,7 @@ import type { CliContext } from "../context.js";
 import { type FailedItem, PartialSuccessError, UsageError } from "../errors.js";
 import { formatBytes } from "../output.js";
 import { SUMMARIES } from "../summaries.js";
-import { readPassword } from "./ls.js";
+import { readNewPassword } from "./ls.js";
 
 /**
  * Formats seconds as `h:mm:ss` or `m:ss`.
@@ -228,7 +228,7 @@ export function register(program: Command, ctx: CliContext): void {
           skipExisting?: boolean;
         },
       ) => {
-        const password = await readPassword(ctx, opts.password);
+        const password = await readNewPassword(ctx, opts.password);
         if (password) registerSecret(password);
         const client = await ctx.client();
         const key = await ctx.key();
@@ -263,8 +263,9 @@ export function register(program: Command, ctx: CliContext): void {
             `${u.url}  ${u.filename}${u.skipped ? ` (skipped: ${u.skipped === "journal" ? "already uploaded" : "exists"})` : ""}`,
         );
         const speed = seconds > 0 ? Math.round(bytes / seconds) : 0;
+        const skipped = result.uploaded.filter((u) => u.skipped).length;
         lines.push(
-          `${result.uploaded.length} uploaded, ${failed.length} failed, ${formatBytes(bytes)} sent in ${seconds.toFixed(1)} s (${formatBytes(speed)}/s)`,
+          `${result.uploaded.length - skipped} uploaded, ${skipped ? `${skipped} already there, ` : ""}${failed.length} failed, ${formatBytes(bytes)} sent in ${seconds.toFixed(1)} s (${formatBytes(speed)}/s)`,
         );
         // One line per failed item when there were several; a lone item's error is the closing line itself.
         if (result.uploaded.length + failed.length > 1) {

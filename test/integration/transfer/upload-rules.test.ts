@@ -1,0 +1,141 @@
+// Upload rules found by an exploratory test: the same file never goes up twice (named twice, two workers,
+// two processes), a folder id that does not exist is an error (1fichier would store at the root), a
+// `--to` path naming a file is refused, a rerun asked for a password puts it on the copy it finds, a
+// symbolic link to a folder is not followed, and a single file's rerun costs one file/info call.
+import { mkdir, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../../src/api/client.js";
+import { ConflictError, InvalidNameError, NotFoundError } from "../../../src/api/errors.js";
+import { uploadTree } from "../../../src/transfer/upload.js";
+import { UploadJournal } from "../../../src/transfer/upload-journal.js";
+import { harness, randomFile, type TransferHarness } from "./support.js";
+
+let h: TransferHarness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterAll(async () => h?.close());
+
+const named = async (folderId: number, name: string) =>
+  (await h.client.files.list({ folderId })).filter((f) => f.filename === name);
+const newFolder = async (name: string) => (await h.client.folders.create({ name, parentId: 0 })).folderId;
+const count = (endpoint: string) => h.em.admin.stats().byEndpoint[endpoint] ?? 0;
+
+describe("never the same file twice", () => {
+  it("a file named twice on one command line goes up once", async () => {
+    const folderId = await newFolder("twice");
+    const src = join(h.tmp, "twice.bin");
+    await randomFile(src, 3000);
+    const journal = new UploadJournal(join(h.tmp, "state-twice"), "acc");
+    const r = await uploadTree(h.client, { paths: [src, src], to: String(folderId), parallel: 2, journal });
+    expect(r.failed).toEqual([]);
+    expect(r.uploaded).toHaveLength(1);
+    expect(await named(folderId, "twice.bin")).toHaveLength(1);
+  });
+
+  it("two runs of the same upload at once (two journals on one state folder, as two processes): one copy", async () => {
+    const folderId = await newFolder("concurrent");
+    const src = join(h.tmp, "conc.bin");
+    await randomFile(src, 6_000_000);
+    const state = join(h.tmp, "state-conc");
+    const run = () =>
+      uploadTree(createClient({ apiKey: h.key, apiUrl: h.em.apiUrl, governor: false }), {
+        paths: [src],
+        to: String(folderId),
+        journal: new UploadJournal(state, "acc"),
+      });
+    const [a, b] = await Promise.all([run(), run()]);
+    expect([...a.failed, ...b.failed]).toEqual([]);
+    const results = [...a.uploaded, ...b.uploaded];
+    expect(results).toHaveLength(2);
+    // One sent it, the other waited for it and found it in the journal.
+    expect(results.filter((r) => r.skipped === "journal")).toHaveLength(1);
+    expect(new Set(results.map((r) => r.url)).size).toBe(1);
+    expect(await named(folderId, "conc.bin")).toHaveLength(1);
+  });
+});
+
+describe("where the file goes", () => {
+  it("a folder id that does not exist is an error, and nothing lands at the root", async () => {
+    const src = join(h.tmp, "nowhere.bin");
+    await randomFile(src, 1000);
+    const before = await named(0, "nowhere.bin");
+    await expect(uploadTree(h.client, { paths: [src], to: "999999" })).rejects.toThrow(NotFoundError);
+    expect(await named(0, "nowhere.bin")).toEqual(before);
+  });
+
+  it("a --to path naming a file is refused, and no folder of that name is made", async () => {
+    const folderId = await newFolder("has-a-file");
+    const src = join(h.tmp, "inside.bin");
+    await randomFile(src, 1000);
+    await uploadTree(h.client, { paths: [src], to: String(folderId) });
+    const other = join(h.tmp, "other.bin");
+    await randomFile(other, 1000);
+    const err = await uploadTree(h.client, { paths: [other], to: "/has-a-file/inside.bin" }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as Error).message).toBe("/has-a-file/inside.bin is a file, not a folder");
+    const listing = await h.client.folders.list({ folderId, fresh: true });
+    expect(listing.subFolders).toEqual([]);
+  });
+
+  it('a --to path with ".." is an invalid name (usage), not "not found"', async () => {
+    const src = join(h.tmp, "dots.bin");
+    await randomFile(src, 1000);
+    await expect(uploadTree(h.client, { paths: [src], to: "/a/../b" })).rejects.toThrow(InvalidNameError);
+  });
+});
+
+describe("reruns", () => {
+  it("a rerun asked for a password puts it on the copy it finds instead of leaving it open", async () => {
+    const folderId = await newFolder("pw-rerun");
+    const src = join(h.tmp, "pw.bin");
+    await randomFile(src, 5000);
+    const journal = new UploadJournal(join(h.tmp, "state-pw"), "acc");
+    const first = await uploadTree(h.client, { paths: [src], to: String(folderId), journal });
+    expect((await h.client.files.info({ url: first.uploaded[0]!.url })).password).toBe(false);
+    const warnings: string[] = [];
+    const again = await uploadTree(h.client, {
+      paths: [src],
+      to: String(folderId),
+      journal,
+      password: "s3cret-pass",
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(again.uploaded[0]).toMatchObject({ skipped: "journal", url: first.uploaded[0]!.url });
+    expect((await h.client.files.info({ url: first.uploaded[0]!.url })).password).toBe(true);
+    expect(warnings.join("\n")).toContain("the password was set on that copy");
+    expect(await named(folderId, "pw.bin")).toHaveLength(1);
+  });
+
+  it("a single finished file is checked with one file/info call, not a folder listing", async () => {
+    const folderId = await newFolder("single-rerun");
+    const path = "/single-rerun";
+    const src = join(h.tmp, "single.bin");
+    await randomFile(src, 5000);
+    const journal = new UploadJournal(join(h.tmp, "state-single"), "acc");
+    await uploadTree(h.client, { paths: [src], to: path, journal });
+    const before = { info: count("file/info.cgi"), ls: count("file/ls.cgi"), up: count("upload.cgi") };
+    const again = await uploadTree(h.client, { paths: [src], to: path, journal });
+    expect(again.uploaded[0]?.skipped).toBe("journal");
+    expect(count("file/info.cgi") - before.info).toBe(1);
+    expect(count("file/ls.cgi") - before.ls).toBe(0);
+    expect(count("upload.cgi")).toBe(before.up);
+    expect(await named(folderId, "single.bin")).toHaveLength(1);
+  });
+});
+
+describe("symbolic links in a tree", () => {
+  it("a link to a folder is not followed (a warning says so); a link to a file is uploaded", async () => {
+    const top = join(h.tmp, "linked-tree");
+    await mkdir(join(top, "real"), { recursive: true });
+    await randomFile(join(top, "real", "a.bin"), 1000);
+    await symlink(join(top, "real"), join(top, "loop"));
+    await symlink(join(top, "real", "a.bin"), join(top, "b.bin"));
+    const warnings: string[] = [];
+    const r = await uploadTree(h.client, { paths: [top], to: "/linked", onWarning: (m) => warnings.push(m) });
+    expect(r.failed).toEqual([]);
+    expect(r.uploaded.map((u) => u.filename).sort()).toEqual(["a.bin", "b.bin"]);
+    expect(warnings.some((w) => w.includes("loop") && w.includes("not followed"))).toBe(true);
+  });
+});
