@@ -114,6 +114,44 @@ describe("fichier upload / download / cat", () => {
   });
 });
 
+describe("upload rules, spawned", () => {
+  it("--password that reads an empty password is a usage error (exit 2) for upload and download", async () => {
+    const f = join(tmp, "pw-empty.txt");
+    await writeFile(f, "x");
+    const up = await run(["upload", f, "--password"], { env, input: "" });
+    expect(up.code).toBe(2);
+    expect(up.stderr).toContain("the password read is empty (option --password). Pipe it on stdin");
+    const down = await run(["download", "https://1fichier.com/?abcdefghij0123456789", "--password"], {
+      env,
+      input: "\n",
+    });
+    expect(down.code).toBe(2);
+  });
+
+  it("two processes uploading the same file at once leave one remote copy; the summary counts it apart", async () => {
+    const f = join(tmp, "conc.bin");
+    await writeFile(f, randomBytes(4 * 1024 * 1024 + 5));
+    const state = join(tmp, "state-conc");
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        run(["upload", f, "--to", "/cli-conc"], { env: { ...env, FICHIER_STATE_DIR: state } }),
+      ),
+    );
+    for (const r of both) expect(r.code, r.stderr).toBe(0);
+    const lines = both.map((r) => r.stdout.trim().split("\n").pop() ?? "");
+    // One sent it, the other waited for it (and said so) and found it.
+    expect(lines.filter((l) => l.startsWith("1 uploaded, 0 failed"))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith("0 uploaded, 1 already there, 0 failed"))).toHaveLength(1);
+    const ls = await run(["--json", "ls", "/cli-conc"], { env });
+    const listed = JSON.parse(ls.stdout) as {
+      items?: { filename: string }[];
+      files?: { filename: string }[];
+    };
+    const files = listed.items ?? listed.files ?? [];
+    expect(files.filter((i) => i.filename === "conc.bin")).toHaveLength(1);
+  }, 120_000);
+});
+
 describe("progress on a terminal", () => {
   it("draws a total bar and per-file bars with speed and ETA, rewritten in place", async () => {
     // A capped emulator keeps both uploads running long enough for the 200 ms redraws.

@@ -268,9 +268,10 @@ export async function readPassword(
   else value = (await ctx.stdin.readAll()).replace(/\r?\n$/, "");
   if (value === "") {
     // Going on would upload an unprotected file, or ask for a protected one with no password.
+    // Worded so that no word follows "--password": the redactor masks what follows it.
     throw new UsageError(
-      "--password was given but the password read is empty",
-      'pipe it on stdin (`printf %s "$PASS" | fichier ... --password`), type it at the prompt, or drop --password',
+      "the password read is empty (option --password)",
+      "pipe it on stdin or type it at the prompt, or leave out --password",
     );
   }
   registerSecret(value);
