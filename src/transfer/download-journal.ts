@@ -1,7 +1,7 @@
 // The resume journal of a download: `NAME.part.json` beside `NAME.part`, listing the byte ranges already
 // written. It is only ever written AFTER the bytes it lists were written and flushed, so after a crash it
 // can under-report (bytes fetched again) but never over-report (a hole taken for data).
-import { readFile, rm } from "node:fs/promises";
+import { open, readFile, rm } from "node:fs/promises";
 import writeFileAtomic from "write-file-atomic";
 import { type ByteRange, normalizeRanges } from "./segments.js";
 
@@ -88,7 +88,9 @@ export function serializeDownloadJournal(j: DownloadJournal): string {
 export type JournalRead =
   | { state: "ok"; journal: DownloadJournal }
   | { state: "missing" }
-  | { state: "corrupt"; reason: string };
+  | { state: "corrupt"; reason: string }
+  /** The file could not be read (permissions, I/O): not the same as damaged. */
+  | { state: "unreadable"; reason: string };
 
 /**
  * Reads and validates a journal file.
@@ -102,8 +104,10 @@ export async function readDownloadJournal(path: string): Promise<JournalRead> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { state: "missing" };
-    return { state: "corrupt", reason: (e as Error).message };
+    const code = (e as NodeJS.ErrnoException).code;
+    // No journal can exist at a path the file system cannot even name: that is "missing", not "damaged".
+    if (code === "ENOENT" || code === "ENAMETOOLONG" || code === "ENOTDIR") return { state: "missing" };
+    return { state: "unreadable", reason: code ?? (e as Error).message };
   }
   const journal = parseDownloadJournal(text);
   return journal ? { state: "ok", journal } : { state: "corrupt", reason: "not a valid download journal" };
@@ -117,6 +121,26 @@ export async function readDownloadJournal(path: string): Promise<JournalRead> {
  */
 export async function writeDownloadJournal(path: string, journal: DownloadJournal): Promise<void> {
   await writeFileAtomic(path, serializeDownloadJournal(journal), { encoding: "utf8" });
+}
+
+/**
+ * Rewrites an EXISTING journal in place, for a full disk where write-file-atomic cannot create its temporary
+ * file: one write of a few hundred bytes into the journal's own block, then a truncate (the data it lists was
+ * flushed before). Fails, leaving the old journal, when there is none yet.
+ *
+ * @example
+ * await overwriteDownloadJournal("a.bin.part.json", journal);
+ */
+export async function overwriteDownloadJournal(path: string, journal: DownloadJournal): Promise<void> {
+  const text = Buffer.from(serializeDownloadJournal(journal), "utf8");
+  const fh = await open(path, "r+");
+  try {
+    await fh.write(text, 0, text.length, 0);
+    await fh.truncate(text.length);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

@@ -2,8 +2,9 @@
 // One token with `single: 0` (Range allowed), N parallel Range requests written at their offsets into
 // NAME.part, the completed ranges journaled in NAME.part.json, Whirlpool computed as the completed prefix
 // grows (frontier-hash.ts), then an atomic rename to NAME.
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { constants as fsConstants } from "node:fs";
+import { access, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { dirname, extname, join } from "node:path";
 import { Agent, type Dispatcher, request as undiciRequest } from "undici";
 import { AbortedError, NetworkError, NotAllowedError, NotFoundError, ServerError } from "../api/errors.js";
 import type { TransferClient } from "./client.js";
@@ -12,11 +13,18 @@ import {
   type DownloadJournal,
   journalMatches,
   journalPathFor,
+  overwriteDownloadJournal,
   readDownloadJournal,
   removeDownloadJournal,
   writeDownloadJournal,
 } from "./download-journal.js";
-import { ChecksumMismatchError, DownloadRefusedError } from "./errors.js";
+import {
+  ChecksumMismatchError,
+  DownloadRefusedError,
+  LOCAL_FS_ERRNO,
+  LocalFileError,
+  toLocalFileError,
+} from "./errors.js";
 import { createFrontierHash, type FrontierHash } from "./frontier-hash.js";
 import { type ProgressListener, ProgressReporter } from "./progress.js";
 import {
@@ -33,6 +41,11 @@ import {
   stealSplit,
   takePiece,
 } from "./segments.js";
+import { whirlpoolFile } from "./whirlpool.js";
+
+// The CLI has no --proxy option: a proxy is set through the environment (src/api/transport.ts).
+const NETWORK_HINT =
+  "Check the network connection; a proxy is taken from HTTPS_PROXY / HTTP_PROXY (NO_PROXY lists exceptions).";
 
 /** spec §2.1: at most 30 simultaneous download connections per account. */
 export const MAX_CONNECTIONS = 30;
@@ -88,6 +101,8 @@ export interface DownloadResult {
   resumedBytes: number;
   /** Bytes received over the network by this run (includes any re-fetched after drops). */
   fetchedBytes: number;
+  /** "exists": the file was already there with the same size and Whirlpool; nothing was fetched. */
+  skipped?: "exists";
 }
 
 let fallbackAgent: Agent | undefined;
@@ -136,6 +151,101 @@ export function localNameFor(remoteName: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what must go
   const cleaned = remoteName.replace(/[/\\\u0000]/g, "_");
   return cleaned === "" || cleaned === "." || cleaned === ".." ? "_" : cleaned;
+}
+
+/**
+ * Longest local file name, in UTF-8 bytes, that leaves room for the resume files: NAME_MAX is 255 bytes on
+ * Linux, macOS and Windows file systems; `NAME.part.json` adds 10 bytes and write-file-atomic's temporary
+ * `NAME.part.json.<up to 10 digits>` 11 more.
+ */
+export const MAX_LOCAL_NAME_BYTES = 255 - ".part.json".length - 11;
+
+/**
+ * A local name of at most `maxBytes` UTF-8 bytes: the stem is cut on a character boundary and the extension
+ * kept (unless the extension alone is too long, then the whole name is cut). Unchanged when it fits.
+ *
+ * @example
+ * fitLocalName("日".repeat(100) + ".txt"); // 76 × "日" + ".txt" (232 bytes)
+ */
+export function fitLocalName(name: string, maxBytes = MAX_LOCAL_NAME_BYTES): string {
+  const bytes = (t: string) => Buffer.byteLength(t, "utf8");
+  if (bytes(name) <= maxBytes) return name;
+  let ext = extname(name);
+  if (bytes(ext) > 32 || ext === name) ext = "";
+  const room = maxBytes - bytes(ext);
+  let stem = "";
+  let used = 0;
+  // Iterating a string yields whole code points: a cut never splits a UTF-8 sequence.
+  for (const ch of name.slice(0, name.length - ext.length)) {
+    const n = bytes(ch);
+    if (used + n > room) break;
+    stem += ch;
+    used += n;
+  }
+  return `${stem}${ext}`;
+}
+
+/**
+ * The local name for a remote file in a folder where `taken` names are already used by this run: made safe
+ * (localNameFor), shortened to fit (fitLocalName), and `name (2).ext`, `name (3).ext`... when two remote files
+ * of one folder share a name. `note` is told when the name differs from the remote one.
+ *
+ * @example
+ * uniqueLocalName("a.txt", new Set(["a.txt"]), () => {}); // "a (2).txt"
+ */
+export function uniqueLocalName(remote: string, taken: Set<string>, note: (message: string) => void): string {
+  const base = fitLocalName(localNameFor(remote));
+  let name = base;
+  for (let n = 2; taken.has(name); n++) {
+    const ext = extname(base) === base ? "" : extname(base);
+    const suffix = ` (${n})`;
+    name = `${fitLocalName(base.slice(0, base.length - ext.length), MAX_LOCAL_NAME_BYTES - Buffer.byteLength(suffix + ext))}${suffix}${ext}`;
+  }
+  taken.add(name);
+  if (name !== base) note(`${remote}: another file of this folder has the same name; saved as ${name}`);
+  else if (base !== localNameFor(remote)) {
+    note(`${remote}: the name is too long for the local file system; saved as ${base}`);
+  }
+  return name;
+}
+
+/**
+ * Creates `dir` (and its parents); when that fails, names the real cause: the nearest existing ancestor
+ * that is a file, or read-only, or not writable (mkdir -p on a read-only mount can report ENOENT).
+ *
+ * @throws LocalFileError
+ * @example
+ * await ensureFolder("out/sub");
+ */
+export async function ensureFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    let at = dir;
+    for (;;) {
+      const st = await stat(at).catch(() => undefined);
+      if (st) {
+        if (!st.isDirectory()) throw new LocalFileError("ENOTDIR", at, { cause: e });
+        const denied = await access(at, fsConstants.W_OK).then(
+          () => undefined,
+          (a: NodeJS.ErrnoException) => a.code,
+        );
+        if (denied) throw new LocalFileError(denied, at, { cause: e });
+        break;
+      }
+      const up = dirname(at);
+      if (up === at) break;
+      at = up;
+    }
+    throw toLocalFileError(e, dir) ?? e;
+  }
+  // An existing read-only or foreign folder: said now, not as a "not enough disk space" (a read-only mount
+  // reports 0 bytes free) or a raw EROFS from open().
+  const denied = await access(dir, fsConstants.W_OK).then(
+    () => undefined,
+    (a: NodeJS.ErrnoException) => a.code,
+  );
+  if (denied && LOCAL_FS_ERRNO.has(denied)) throw new LocalFileError(denied, dir);
 }
 
 /** Hands out the current token URL; a 410 makes the first worker that sees it fetch a fresh one. */
@@ -224,6 +334,16 @@ export async function downloadFile(
   client: TransferClient,
   options: DownloadFileOptions,
 ): Promise<DownloadResult> {
+  try {
+    return await downloadOne(client, options);
+  } catch (e) {
+    // A local file-system failure (disk full, read-only, permissions...) is not network trouble: one
+    // error naming the path and the fix, never retried.
+    throw toLocalFileError(e, options.path ?? options.dir ?? ".") ?? e;
+  }
+}
+
+async function downloadOne(client: TransferClient, options: DownloadFileOptions): Promise<DownloadResult> {
   const warn = options.onWarning ?? (() => {});
   const signal = options.signal;
   if (signal?.aborted) throw new AbortedError();
@@ -250,17 +370,56 @@ export async function downloadFile(
   const url = meta.url || options.url;
   const size = meta.size;
   const expected = (meta.checksum ?? "").toLowerCase();
-  const finalPath = options.path ?? join(options.dir ?? ".", localNameFor(meta.filename));
+  const finalPath = options.path ?? join(options.dir ?? ".", uniqueLocalName(meta.filename, new Set(), warn));
   const partPath = `${finalPath}.part`;
   const journalPath = journalPathFor(partPath);
 
-  if (!options.force && (await exists(finalPath))) {
-    throw new DownloadRefusedError(`${finalPath} already exists`, {
+  // Checked before any byte moves: a folder in the way would otherwise fail the final rename, after the
+  // whole download (EISDIR), even with --force.
+  const there = await stat(finalPath).catch(() => undefined);
+  if (there?.isDirectory()) {
+    throw new DownloadRefusedError(`${finalPath} is a folder, not a file`, {
       path: finalPath,
-      hint: "Pass --force to overwrite it, or choose another folder with -o.",
+      hint: "Move or rename that folder, or choose another folder with -o.",
     });
   }
-  await mkdir(dirname(finalPath), { recursive: true });
+  if (there && !options.force) {
+    // A rerun (wget -c, rclone copy): the same bytes already there are not fetched again. The local file
+    // is hashed only when its size matches (spec §7.1: the checksum is the Whirlpool).
+    if (there.isFile() && there.size === size && expected) {
+      options.onProgress?.({ type: "verify", direction: "download", file: meta.filename });
+      if ((await whirlpoolFile(finalPath, options.signal ? { signal: options.signal } : {})) === expected) {
+        options.onProgress?.({
+          type: "done",
+          direction: "download",
+          file: meta.filename,
+          size,
+          path: finalPath,
+          url,
+          whirlpool: expected,
+          skipped: "exists",
+        });
+        return {
+          url,
+          path: finalPath,
+          filename: meta.filename,
+          size,
+          whirlpool: expected,
+          verified: true,
+          resumedBytes: 0,
+          fetchedBytes: 0,
+          skipped: "exists",
+        };
+      }
+    }
+    throw new DownloadRefusedError(`${finalPath} already exists and differs from the remote file`, {
+      path: finalPath,
+      hint: expected
+        ? "Pass --force to overwrite it, or choose another folder with -o."
+        : "1fichier gave no checksum to compare it with: pass --force to overwrite it, or choose another folder with -o.",
+    });
+  }
+  await ensureFolder(dirname(finalPath));
 
   // Resume state.
   let completed: ByteRange[] = [];
@@ -274,6 +433,8 @@ export async function downloadFile(
     }
   } else if (read.state === "corrupt") {
     warn(`${journalPath} is damaged (${read.reason}); starting the download over`);
+  } else if (read.state === "unreadable") {
+    warn(`could not read ${journalPath} (${read.reason}); starting the download over`);
   }
   if (completed.length === 0) {
     await rm(partPath, { force: true });
@@ -332,6 +493,9 @@ export async function downloadFile(
 
   // Journal writes are serialised; each one first flushes the data it describes (never a hole taken for data).
   let journalChain: Promise<void> = Promise.resolve();
+  let journalWarned = false;
+  // Set when the disk is full: the download stops (the last good journal stays for a resume).
+  let journalFatal: LocalFileError | undefined;
   const flushJournal = (): Promise<void> => {
     const snapshot = completed;
     journalChain = journalChain
@@ -339,7 +503,24 @@ export async function downloadFile(
         await fd.datasync();
         await writeDownloadJournal(journalPath, { ...journal, completed: snapshot });
       })
-      .catch((e) => warn(`could not write ${journalPath}: ${(e as Error).message}`));
+      .catch(async (e) => {
+        const local = toLocalFileError(e, journalPath);
+        if (local && (local.errno === "ENOSPC" || local.errno === "EDQUOT")) {
+          // The disk of the .part is full: named by the .part, not by write-file-atomic's temporary file.
+          journalFatal ??= new LocalFileError(local.errno, partPath, { cause: e });
+          internal.abort(journalFatal);
+          // No room for a new file, but the journal's own block is there: rewritten in place, the bytes
+          // already on disk stay resumable.
+          await overwriteDownloadJournal(journalPath, { ...journal, completed: snapshot }).catch(() => {});
+          return;
+        }
+        // Once, not at every periodic write.
+        if (journalWarned) return;
+        journalWarned = true;
+        warn(
+          `could not write ${journalPath} (${local?.errno ?? (e as Error).message}): an interrupted download will start over`,
+        );
+      });
     return journalChain;
   };
 
@@ -366,6 +547,7 @@ export async function downloadFile(
     const pace = new PaceMeter();
     const runSegment = async (seg: Segment) => {
       let failures = 0;
+      let retries = 0;
       while (seg.cursor < seg.end) {
         if (internal.signal.aborted) return;
         const before = seg.cursor;
@@ -481,6 +663,9 @@ export async function downloadFile(
           }
         } catch (e) {
           if (e instanceof FatalError) throw e;
+          // Writing the .part failed (disk full, I/O...): no retry can help.
+          const local = toLocalFileError(e, partPath);
+          if (local) throw new FatalError(local);
           if (internal.signal.aborted) return;
           reason = stalled ? `no data for ${Math.round(stallMs / 1000)} s` : describe(e);
         } finally {
@@ -494,7 +679,9 @@ export async function downloadFile(
         failures = seg.cursor > before ? 0 : failures + 1;
         if (failures >= maxAttempts) {
           throw new FatalError(
-            new NetworkError(`${meta.filename}: download failed after ${failures} attempts (${reason})`),
+            new NetworkError(`${meta.filename}: download failed after ${failures} attempts (${reason})`, {
+              hint: NETWORK_HINT,
+            }),
           );
         }
         options.onProgress?.({
@@ -502,7 +689,8 @@ export async function downloadFile(
           direction: "download",
           file: meta.filename,
           reason,
-          attempt: failures,
+          // Counted from 1 like the upload's retries (failures is 0 after a drop that brought bytes).
+          attempt: ++retries,
         });
         await sleep(Math.min(5000, 200 * 2 ** failures), internal.signal);
       }
@@ -576,6 +764,7 @@ export async function downloadFile(
     // Complete: no last journal write (the rename comes next, and a journal that claims less than is on
     // disk only costs a rerun some bytes); but a periodic write still running must end before the journal
     // is removed. Interrupted or failed: record every byte that made it, for the rerun.
+    fatal ??= journalFatal;
     if (coveredBytes(completed) === size && !fatal && !signal?.aborted) await journalChain;
     else await flushJournal();
     if (signal?.aborted) throw new AbortedError("download interrupted: run the same command again to resume");
@@ -674,7 +863,10 @@ export interface DownloadManyResult {
 
 /**
  * Downloads a remote folder (by id) recursively into `dir/<folder name>/...`, one file at a time (each
- * with its own parallel segments). A failing file is reported and the others continue.
+ * with its own parallel segments). A failing file is reported and the others continue. Empty remote
+ * folders are created too. A file already there with the same size and Whirlpool is skipped (`skipped:
+ * "exists"`), so rerunning an interrupted folder download finishes it. Two remote files with the same name
+ * in one folder (1fichier allows it) are saved as `name.ext` and `name (2).ext`, with a warning.
  *
  * @example
  * const r = await downloadFolder(client, 1234, { dir: "out" });
@@ -686,23 +878,40 @@ export async function downloadFolder(
   options: DownloadManyOptions = {},
 ): Promise<DownloadManyResult> {
   const result: DownloadManyResult = { downloaded: [], failed: [] };
+  const warn = options.onWarning ?? (() => {});
+  // Disk full or read-only: every next file would fail the same way, so the walk stops.
+  let diskFailed = false;
   const walk = async (id: number, localDir: string, top: boolean) => {
+    if (diskFailed) return;
     const listing = await client.folders.list({ folderId: id, files: true });
     const here = top && id !== 0 ? join(localDir, localNameFor(listing.name)) : localDir;
+    // Created even when empty, as upload recreates empty local folders.
+    try {
+      await ensureFolder(here);
+    } catch (e) {
+      // A folder that cannot be made fails every file in it: said once.
+      result.failed.push({ file: here, error: e });
+      if (isDiskWide(e)) diskFailed = true;
+      return;
+    }
+    const taken = new Set<string>();
     for (const item of listing.items ?? []) {
       if (options.signal?.aborted) throw new AbortedError();
+      const path = join(here, uniqueLocalName(item.filename, taken, warn));
       try {
         result.downloaded.push(
           await downloadFile(client, {
             ...options,
             url: item.url,
-            dir: here,
+            path,
             known: { filename: item.filename, size: item.size, checksum: item.checksum },
           }),
         );
       } catch (e) {
         if (e instanceof AbortedError) throw e;
-        result.failed.push({ file: join(here, localNameFor(item.filename)), error: e });
+        result.failed.push({ file: path, error: e });
+        if (isDiskWide(e)) diskFailed = true;
+        if (diskFailed) return;
       }
     }
     for (const sub of listing.subFolders) await walk(sub.id, join(here, localNameFor(sub.name)), false);
@@ -712,8 +921,21 @@ export async function downloadFolder(
 }
 
 /**
- * Downloads every file of a public share (`https://1fichier.com/dir/<hash>`) into `dir`. Files of another
- * account have no checksum the key may read: those are checked by size only (a warning says so).
+ * Whether a download failure will repeat for every other file on the same disk (full, read-only).
+ *
+ * @example
+ * isDiskWide(new LocalFileError("ENOSPC", "a.part")); // true
+ */
+export function isDiskWide(e: unknown): boolean {
+  return e instanceof LocalFileError && ["ENOSPC", "EDQUOT", "EROFS"].includes(e.errno);
+}
+
+/**
+ * Downloads every file of a public share (`https://1fichier.com/dir/<hash>`) straight into `dir` (the share
+ * listing carries no folder name, spec §7.22). Only the files directly in the shared folder are listed:
+ * its sub-folders are not part of a public share listing, and an empty listing says so in a warning. Files
+ * of another account have no checksum the key may read: those are checked by size only (a warning says so).
+ * Same skipping of identical files and `name (2).ext` rule as {@link downloadFolder}.
  *
  * @example
  * await downloadShare(client, "https://1fichier.com/dir/AbCdEf12", { dir: "out" });
@@ -725,8 +947,19 @@ export async function downloadShare(
 ): Promise<DownloadManyResult> {
   const result: DownloadManyResult = { downloaded: [], failed: [] };
   const files = await client.shares.listPublic(share, options.password ? { password: options.password } : {});
+  const warn = options.onWarning ?? (() => {});
+  if (files.length === 0) {
+    // spec §7.22: /dir/<hash>?json=1 lists only the files directly in the shared folder, never its
+    // sub-folders; a share of a folder holding only sub-folders looks empty.
+    warn(
+      `${share} lists no files: a public share listing holds only the files directly in the shared folder, not its sub-folders; share each sub-folder, or download the folder by path or id with its owner's key`,
+    );
+  }
+  const dir = options.dir ?? ".";
+  const taken = new Set<string>();
   for (const f of files) {
     if (options.signal?.aborted) throw new AbortedError();
+    const path = join(dir, uniqueLocalName(f.filename, taken, warn));
     try {
       let checksum: string | undefined;
       try {
@@ -738,12 +971,14 @@ export async function downloadShare(
         await downloadFile(client, {
           ...options,
           url: f.url,
+          path,
           known: { filename: f.filename, size: f.size, ...(checksum ? { checksum } : {}) },
         }),
       );
     } catch (e) {
       if (e instanceof AbortedError) throw e;
-      result.failed.push({ file: f.filename, error: e });
+      result.failed.push({ file: path, error: e });
+      if (isDiskWide(e)) break;
     }
   }
   return result;

@@ -90,3 +90,85 @@ export class StateFolderError extends FichierError {
     this.path = path;
   }
 }
+
+/** errno codes that mean the local disk or file system refused, never the network: no retry helps. */
+export const LOCAL_FS_ERRNO: ReadonlySet<string> = new Set([
+  "ENOSPC",
+  "EDQUOT",
+  "EROFS",
+  "EACCES",
+  "EPERM",
+  "EISDIR",
+  "ENOTDIR",
+  "ENAMETOOLONG",
+  "EMFILE",
+  "ENFILE",
+  "EFBIG",
+  "EIO",
+  "ELOOP",
+  "EEXIST",
+]);
+
+/** Cause and fix for each local errno, `%s` standing for the path. */
+const LOCAL_FS_TEXT: Record<string, [cause: string, fix: string]> = {
+  ENOSPC: ["disk full writing %s", "free some space or choose another folder with -o"],
+  EDQUOT: ["disk quota exceeded writing %s", "free some space or choose another folder with -o"],
+  EROFS: ["%s is on a read-only file system", "choose a writable folder with -o"],
+  EACCES: ["no permission to write %s", "fix the folder's permissions or choose another folder with -o"],
+  EPERM: ["no permission to write %s", "fix the folder's permissions or choose another folder with -o"],
+  EISDIR: ["%s is a folder, not a file", "move that folder away or choose another folder with -o"],
+  ENOTDIR: ["a part of the path %s is a file, not a folder", "choose another folder with -o"],
+  ENAMETOOLONG: ["the path %s is too long for the local file system", "choose a shorter folder with -o"],
+  EMFILE: ["too many open files writing %s", "raise the limit (ulimit -n) or pass fewer --connections"],
+  ENFILE: ["too many open files writing %s", "raise the limit (ulimit -n) or pass fewer --connections"],
+  EFBIG: ["%s is too large for the local file system", "choose a folder on another file system with -o"],
+  EIO: ["input/output error writing %s", "check the disk, or choose another folder with -o"],
+  ELOOP: ["too many symbolic links in %s", "choose another folder with -o"],
+  EEXIST: ["%s already exists", "move it away or choose another folder with -o"],
+};
+
+/**
+ * The local disk or file system refused a write (full, read-only, no permission, a folder in the way, a name
+ * too long...). Not network trouble: nothing is retried, and the CLI exits 1. `errno` is the system code
+ * (`ENOSPC`...); `path` the local path concerned.
+ *
+ * @example
+ * throw new LocalFileError("ENOSPC", "out/a.bin.part"); // "disk full writing out/a.bin.part"
+ */
+export class LocalFileError extends FichierError {
+  override name = "LocalFileError";
+  readonly errno: string;
+  readonly path: string;
+  constructor(errno: string, path: string, init: { cause?: unknown } = {}) {
+    const [cause, fix] = LOCAL_FS_TEXT[errno] ?? [
+      `cannot write %s (${errno})`,
+      "choose another folder with -o",
+    ];
+    super(cause.replace("%s", path), { retryable: false, hint: fix, ...init });
+    this.errno = errno;
+    this.path = path;
+  }
+}
+
+/**
+ * A {@link LocalFileError} for a Node file-system error whose code is a local one ({@link LOCAL_FS_ERRNO}),
+ * else undefined (network and other errors are left alone).
+ *
+ * @example
+ * toLocalFileError(Object.assign(new Error("x"), { code: "ENOSPC", syscall: "write" }), "a.part"); // LocalFileError
+ */
+export function toLocalFileError(e: unknown, fallbackPath: string): LocalFileError | undefined {
+  if (e instanceof LocalFileError) return e;
+  if (typeof e !== "object" || e === null || e instanceof FichierError) return undefined;
+  const err = e as { code?: unknown; syscall?: unknown; path?: unknown };
+  if (typeof err.code !== "string" || !LOCAL_FS_ERRNO.has(err.code)) return undefined;
+  // Only file-system calls count: a socket's EACCES/EPERM (connect, bind...) is not about the disk.
+  if (
+    typeof err.syscall !== "string" ||
+    /^(connect|getaddrinfo|bind|listen|accept|socket)$/.test(err.syscall)
+  ) {
+    return undefined;
+  }
+  const path = typeof err.path === "string" ? err.path : fallbackPath;
+  return new LocalFileError(err.code, path, { cause: e });
+}

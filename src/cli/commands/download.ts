@@ -16,7 +16,7 @@ import {
 } from "../../transfer/download.js";
 import { toFailedItem } from "../batch.js";
 import type { CliContext } from "../context.js";
-import { CliError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { formatBytes } from "../output.js";
 import { SUMMARIES } from "../summaries.js";
 import { classifyTarget, resolveItem } from "../targets.js";
@@ -47,8 +47,10 @@ export function register(program: Command, ctx: CliContext): void {
       "after",
       "\nAn interrupted download (Ctrl-C, crash, kill) leaves NAME.part and NAME.part.json: run the same command\n" +
         "again to resume without fetching the completed ranges again. The file gets its final name only once\n" +
-        "its Whirlpool matches (exit 8 otherwise).\n" +
-        "JSON: {downloaded:[{url,path,filename,size,whirlpool,verified,resumedBytes,fetchedBytes}],\n" +
+        "its Whirlpool matches (exit 8 otherwise). A file already there with the same size and Whirlpool is\n" +
+        "skipped (rerun a folder download to finish it); a different one needs --force. A disk full, read-only\n" +
+        "or not writable stops at once (exit 1), keeping NAME.part and NAME.part.json for a resume.\n" +
+        "JSON: {downloaded:[{url,path,filename,size,whirlpool,verified,resumedBytes,fetchedBytes,skipped?}],\n" +
         "       failed:[{item,error,code?}], bytes, seconds}; with --json, progress events are NDJSON on stderr.",
     )
     .action(
@@ -59,8 +61,8 @@ export function register(program: Command, ctx: CliContext): void {
         // -o names a folder (created when missing); a file there would end in a raw EEXIST from mkdir.
         const out = await stat(opts.output).catch(() => undefined);
         if (out && !out.isDirectory()) {
-          throw new CliError(
-            `${opts.output} is not a folder`,
+          throw new UsageError(
+            `-o ${opts.output} is a file, not a folder`,
             "give -o the folder to write into (it is created when missing)",
           );
         }
@@ -112,10 +114,12 @@ export function register(program: Command, ctx: CliContext): void {
           for (const f of failed) ctx.out.warn(`${f.item}: ${(f.error as Error).message ?? f.error}`);
         }
         const lines = downloaded.map(
-          (d) => `${d.path}  ${formatBytes(d.size)}${d.verified ? "  whirlpool ok" : "  (not verified)"}`,
+          (d) =>
+            `${d.path}  ${formatBytes(d.size)}${d.skipped ? "  already there (same whirlpool)" : d.verified ? "  whirlpool ok" : "  (not verified)"}`,
         );
+        const skipped = downloaded.filter((d) => d.skipped).length;
         lines.push(
-          `${downloaded.length} downloaded, ${failed.length} failed, ${formatBytes(bytes)} received in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? Math.round(bytes / seconds) : 0)}/s)`,
+          `${downloaded.length - skipped} downloaded, ${skipped} skipped (already there), ${failed.length} failed, ${formatBytes(bytes)} received in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? Math.round(bytes / seconds) : 0)}/s)`,
         );
         ctx.out.result(lines.join("\n"), {
           downloaded,
