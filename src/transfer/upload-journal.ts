@@ -4,7 +4,8 @@
 // the file instead of uploading a duplicate (1fichier allows duplicate names, spec §5).
 // The account is identified by a hash of its API key, never the key itself.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import envPaths from "env-paths";
 import lockfile from "proper-lockfile";
@@ -218,21 +219,34 @@ export class UploadJournal {
       .digest("hex")
       .slice(0, 24);
     const target = `${this.path}.${id}`;
+    const lockDir = `${target}.lock`;
+    const owner = join(lockDir, "owner");
     let waited = false;
     for (;;) {
       if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
       try {
-        return await lockfile.lock(target, {
+        const release = await lockfile.lock(target, {
           realpath: false,
-          lockfilePath: `${target}.lock`,
+          lockfilePath: lockDir,
           stale: 30_000,
           update: 5_000,
           // A lock found compromised (the event loop stalled past `stale`) must not crash the upload: the
           // journal still prevents most duplicates, and the upload itself is sound.
           onCompromised: () => {},
         });
+        // Who holds it, so that a rerun after a crash (kill -9) takes it over at once instead of waiting
+        // out the 30 s of staleness.
+        await writeFile(owner, `${process.pid} ${hostname()}`).catch(() => {});
+        return async () => {
+          await rm(owner, { force: true }).catch(() => {});
+          await release().catch(() => {});
+        };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw asStateFolderError(e, folder);
+      }
+      if (await heldByDeadProcess(owner)) {
+        await rm(lockDir, { recursive: true, force: true });
+        continue;
       }
       if (!waited) {
         waited = true;
@@ -277,6 +291,20 @@ export class UploadJournal {
     const p = this.chain.then(run, run);
     this.chain = p.catch(() => {});
     return p;
+  }
+}
+
+/** True when a claim's owner file names a process of this machine that no longer runs. */
+async function heldByDeadProcess(owner: string): Promise<boolean> {
+  const text = await readFile(owner, "utf8").catch(() => "");
+  const m = /^(\d+) (.+)$/.exec(text.trim());
+  if (!m || m[2] !== hostname()) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (e) {
+    // EPERM: alive, another user's. ESRCH: gone.
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
   }
 }
 

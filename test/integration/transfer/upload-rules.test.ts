@@ -2,6 +2,7 @@
 // two processes), a folder id that does not exist is an error (1fichier would store at the root), a
 // `--to` path naming a file is refused, a rerun asked for a password puts it on the copy it finds, a
 // symbolic link to a folder is not followed, and a single file's rerun costs one file/info call.
+import { spawn } from "node:child_process";
 import { mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,6 +54,54 @@ describe("never the same file twice", () => {
     expect(results.filter((r) => r.skipped === "journal")).toHaveLength(1);
     expect(new Set(results.map((r) => r.url)).size).toBe(1);
     expect(await named(folderId, "conc.bin")).toHaveLength(1);
+  });
+});
+
+describe("the claim on a file's upload", () => {
+  it("a claim left by a killed process is taken over at once, without waiting for it", async () => {
+    const state = join(h.tmp, "state-killed");
+    const file = { localPath: "/data/killed.bin", remoteName: "killed.bin", folderId: 0 };
+    // The BUILT journal (dist/), as the command runs it.
+    const journalModule = new URL("../../../dist/transfer/upload-journal.js", import.meta.url).href;
+    // A process that claims the file and then dies by SIGKILL: no release, its lock stays on disk.
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { UploadJournal } = await import(${JSON.stringify(journalModule)});
+         await new UploadJournal(${JSON.stringify(state)}, "acc").claim(${JSON.stringify(file)});
+         console.log("claimed"); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => d.toString().includes("claimed") && resolve());
+      child.on("exit", (code) => reject(new Error(`the claiming process exited early (${code})`)));
+    });
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    let waited = false;
+    const release = await new UploadJournal(state, "acc").claim(file, { onWait: () => (waited = true) });
+    expect(waited).toBe(false);
+    await release();
+    // A live holder, though, is waited for.
+    const journal = new UploadJournal(state, "acc");
+    const first = await journal.claim(file);
+    let saidWaiting: () => void = () => {};
+    const waiting = new Promise<void>((r) => {
+      saidWaiting = r;
+    });
+    let secondHeld = false;
+    const second = journal.claim(file, { onWait: () => saidWaiting() }).then((release) => {
+      secondHeld = true;
+      return release;
+    });
+    await waiting;
+    expect(secondHeld).toBe(false);
+    await first();
+    await (await second)();
   });
 });
 
