@@ -303,13 +303,7 @@ export function createContext(program: Command, io: ContextIO): CliContext {
           ? { ...governorOptions(io.env), ...EMULATOR_PACING }
           : governorOptions(io.env),
         userAgent: `fichier-cli/${VERSION}`,
-        onEvent: (e: ClientEvent) => {
-          const msg = describeEvent(e);
-          if (!msg) return;
-          // Waits, retries and locks explain a pause: always said (unless -q). Cache hits are detail.
-          if (e.type === "cache") o.verbose(`fichier: ${msg}`);
-          else o.info(`fichier: ${msg}`);
-        },
+        onEvent: (e: ClientEvent) => reportClientEvent(o, e),
         ...(g.debug ? { trace: (line: string) => o.debug(line) } : {}),
       });
     })();
@@ -364,6 +358,22 @@ export function governorOptions(env: NodeJS.ProcessEnv): GovernorOptions {
   if (retries !== undefined) o.retries = retries;
   if (flood !== undefined) o.floodRetries = flood;
   return o;
+}
+
+/**
+ * Prints a client event on stderr: the event itself as one JSON line under `--json`
+ * (`{"type":"wait","ms","reason","message"}`, `retry`, `flood`, `cache`, `warning`), else `fichier: <line>`.
+ * Waits, retries and locks explain a pause: always said (unless -q). Cache hits are detail (-v).
+ *
+ * @example
+ * createClient({ apiKey, onEvent: (e) => reportClientEvent(ctx.out, e) });
+ */
+export function reportClientEvent(out: Output, e: unknown): void {
+  const msg = describeEvent(e);
+  if (!msg) return;
+  const type = typeof e === "object" && e !== null ? (e as { type?: unknown }).type : undefined;
+  const ev = typeof type === "string" ? ({ ...(e as object), type, message: msg } as const) : undefined;
+  out.event(ev ?? { type: "info", message: msg }, `fichier: ${msg}`, type === "cache" ? "verbose" : "info");
 }
 
 /**

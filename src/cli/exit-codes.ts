@@ -20,6 +20,21 @@ export const ExitCode = {
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** Signals the command stops on, with their numbers (the exit code is 128 + the number, as shells report). */
+export const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+export type StopSignal = keyof typeof SIGNAL_NUMBERS;
+
+/**
+ * The exit code of a run stopped by a signal: 128 + its number (gh, rclone and shells agree).
+ *
+ * @example
+ * signalExitCode("SIGINT"); // 130
+ * signalExitCode("SIGTERM"); // 143
+ */
+export function signalExitCode(signal: StopSignal): number {
+  return 128 + SIGNAL_NUMBERS[signal];
+}
+
 /** Error class name -> exit code. Subclasses inherit the code of the nearest listed ancestor. */
 const BY_CLASS: Record<string, ExitCodeValue> = {
   UsageError: ExitCode.usage,
@@ -130,6 +145,61 @@ export function formatUnlock(unlockAt: number, now: number): string {
   return `${hh}:${mm}:${ss} (in ${secs} s)`;
 }
 
+/** The parts of an error's line: cause, unlock time, fix and 1fichier `#code`, each cleaned up. */
+interface ErrorParts {
+  /** The cause as a sentence, without the service's trailing `#N`. */
+  message: string;
+  /** The fix as a sentence ("" when none). */
+  fix: string;
+  /** The 1fichier error code, when the error or its text gave one. */
+  code?: number;
+  /** When a lock ends (ms since the epoch), for flood and account locks. */
+  unlockAt?: number;
+}
+
+function errorParts(e: unknown): ErrorParts {
+  if (typeof e !== "object" || e === null) return { message: sentence(String(e)), fix: "" };
+  const err = e as ErrorLike;
+  let message = typeof err.message === "string" && err.message !== "" ? err.message : String(e);
+  // commander prefixes its messages with "error: " and puts the suggestion on a second line.
+  message = message.replace(/^error:\s*/i, "").replace(/\n+/g, " ");
+  let code: number | undefined;
+  if (typeof err.code === "number") code = err.code;
+  // The service's text usually ends with its "#N"; show it once, at the end.
+  const trailing = /\s*#(\d+)\s*$/.exec(message);
+  if (trailing) {
+    message = message.slice(0, trailing.index);
+    code ??= Number(trailing[1]);
+  }
+  // The client's errors name the fix in `hint`, the key library's in `fix`.
+  const rawFix = (
+    typeof err.hint === "string" ? err.hint : typeof err.fix === "string" ? err.fix : ""
+  ).trim();
+  const parts: ErrorParts = {
+    message: sentence(message),
+    fix: rawFix === "" ? "" : sentence(rawFix.charAt(0).toUpperCase() + rawFix.slice(1)),
+  };
+  if (code !== undefined) parts.code = code;
+  if (typeof err.unlockAt === "number" && Number.isFinite(err.unlockAt) && err.unlockAt > 0) {
+    parts.unlockAt = err.unlockAt;
+  }
+  return parts;
+}
+
+/** The stack and the chain of causes, for `--debug`. */
+function debugDetail(e: unknown): string {
+  if (typeof e !== "object" || e === null) return "";
+  const err = e as ErrorLike;
+  let detail = typeof err.stack === "string" ? err.stack : "";
+  let cause = err.cause;
+  for (let i = 0; cause && i < 5; i++) {
+    const c = cause as ErrorLike;
+    detail += `\ncaused by: ${typeof c.stack === "string" ? c.stack : String(c.message ?? cause)}`;
+    cause = c.cause;
+  }
+  return detail.replace(/^\n/, "");
+}
+
 /**
  * The one line printed on stderr for an error: `fichier: <cause>. <fix> (#code)`. With `debug`, the stack and
  * the chain of causes follow on the next lines. The caller redacts the result.
@@ -139,38 +209,41 @@ export function formatUnlock(unlockAt: number, now: number): string {
  * // "fichier: Resource not found. Check the URL. (#469)"
  */
 export function formatErrorLine(e: unknown, opts: { debug?: boolean; now?: number }): string {
-  if (typeof e !== "object" || e === null) return `fichier: ${sentence(String(e))}`;
-  const err = e as ErrorLike;
-  let message = typeof err.message === "string" && err.message !== "" ? err.message : String(e);
-  // commander prefixes its messages with "error: " and puts the suggestion on a second line.
-  message = message.replace(/^error:\s*/i, "").replace(/\n+/g, " ");
-  let code: string | undefined;
-  if (typeof err.code === "number") code = `#${err.code}`;
-  // The service's text usually ends with its "#N"; show it once, at the end.
-  const trailing = /\s*#(\d+)\s*$/.exec(message);
-  if (trailing) {
-    message = message.slice(0, trailing.index);
-    code ??= `#${trailing[1]}`;
-  }
-  let line = `fichier: ${sentence(message)}`;
-  // The client's errors name the fix in `hint`, the key library's in `fix`.
-  const fix = typeof err.hint === "string" ? err.hint : typeof err.fix === "string" ? err.fix : "";
-  if (typeof err.unlockAt === "number" && Number.isFinite(err.unlockAt) && err.unlockAt > 0) {
-    line += ` Locked until ${formatUnlock(err.unlockAt, opts.now ?? Date.now())}.`;
-  }
-  if (fix.trim() !== "") {
-    const h = fix.trim();
-    line += ` ${sentence(h.charAt(0).toUpperCase() + h.slice(1))}`;
-  }
-  if (code) line += ` (${code})`;
+  const p = errorParts(e);
+  let line = `fichier: ${p.message}`;
+  if (p.unlockAt !== undefined) line += ` Locked until ${formatUnlock(p.unlockAt, opts.now ?? Date.now())}.`;
+  if (p.fix !== "") line += ` ${p.fix}`;
+  if (p.code !== undefined) line += ` (#${p.code})`;
   if (opts.debug) {
-    if (typeof err.stack === "string") line += `\n${err.stack}`;
-    let cause = err.cause;
-    for (let i = 0; cause && i < 5; i++) {
-      const c = cause as ErrorLike;
-      line += `\ncaused by: ${typeof c.stack === "string" ? c.stack : String(c.message ?? cause)}`;
-      cause = c.cause;
-    }
+    const detail = debugDetail(e);
+    if (detail !== "") line += `\n${detail}`;
   }
   return line;
+}
+
+/**
+ * The closing stderr line of a failed run under `--json`: one object, the same parts as
+ * {@link formatErrorLine} as fields (`hint` and `code` only when known, `unlockAt` as an ISO date, `stack`
+ * only with `debug`). The caller serialises and redacts it.
+ *
+ * @example
+ * errorEvent(Object.assign(new Error("Resource not found #469"), { hint: "check the URL" }), { exit: 3 });
+ * // { type: "error", message: "Resource not found.", hint: "Check the URL.", code: 469, exit: 3 }
+ */
+export function errorEvent(
+  e: unknown,
+  opts: { exit: number; debug?: boolean; signal?: string },
+): { type: "error"; message: string; exit: number } & Record<string, unknown> {
+  const p = errorParts(e);
+  const detail = opts.debug ? debugDetail(e) : "";
+  return {
+    type: "error",
+    message: p.message,
+    ...(p.fix !== "" ? { hint: p.fix } : {}),
+    ...(p.code !== undefined ? { code: p.code } : {}),
+    ...(p.unlockAt !== undefined ? { unlockAt: new Date(p.unlockAt).toISOString() } : {}),
+    exit: opts.exit,
+    ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    ...(detail !== "" ? { stack: detail } : {}),
+  };
 }

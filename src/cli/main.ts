@@ -1,19 +1,42 @@
 #!/usr/bin/env -S node --openssl-legacy-provider --max-semi-space-size=1
 /**
  * The `fichier` command. The only place that calls `process.exit`: every error thrown below is mapped to an exit
- * code (`exit-codes.ts`) and printed as one redacted line on stderr (stack only with `--debug`).
+ * code (`exit-codes.ts`) and printed as one redacted line on stderr (stack only with `--debug`); with `--json`
+ * that line is one JSON object (`{"type":"error","message","hint","code","exit"}`), like every stderr line.
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP end a run they cut short with 128 + the signal's number after one line.
  * The first line's Node options are explained in `node-flags.ts` (a test keeps the two equal).
  */
 import { redact } from "../redact.js";
 import { createContext } from "./context.js";
-import { ExitCode, exitCodeFor, formatErrorLine } from "./exit-codes.js";
+import {
+  ExitCode,
+  errorEvent,
+  exitCodeFor,
+  formatErrorLine,
+  SIGNAL_NUMBERS,
+  type StopSignal,
+  signalExitCode,
+} from "./exit-codes.js";
+import { stderrJson } from "./output.js";
 import { commandWord, createProgram, registerCommands } from "./program.js";
 
 const args = process.argv.slice(2);
-const debug = args.includes("--debug");
+// Options end at "--": a file named --json after it is an operand.
+const optionArgs = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+const debug = optionArgs.includes("--debug");
+const json = optionArgs.includes("--json");
 
 function writeErr(s: string): void {
   process.stderr.write(redact(s));
+}
+
+/** The closing line of a failed run: text, or one JSON object with --json. */
+function writeError(e: unknown, exit: number, signal?: StopSignal): void {
+  if (json) {
+    writeErr(stderrJson(errorEvent(e, { exit, debug, ...(signal ? { signal } : {}) }), redact));
+  } else {
+    writeErr(`${formatErrorLine(e, { debug })}\n`);
+  }
 }
 
 /** Last resort for an error nothing caught: still one redacted line, and the exit code its class calls for. */
@@ -22,17 +45,17 @@ function crash(e: unknown): never {
   const hasFix =
     typeof (err as { hint?: unknown }).hint === "string" ||
     typeof (err as { fix?: unknown }).fix === "string";
-  const line = formatErrorLine(
+  const code = exitCodeFor(err);
+  writeError(
     hasFix
       ? err
       : Object.assign(Object.create(err), {
           message: (err as Error).message,
           hint: "this is a bug in fichier: run again with --debug and report the output",
         }),
-    { debug },
+    code,
   );
-  writeErr(`${line}\n`);
-  process.exit(exitCodeFor(err));
+  process.exit(code);
 }
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);
@@ -43,9 +66,50 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   crash(e);
 });
 
+// Signals. Transfers (upload, download, cat) listen for SIGINT themselves and abort cleanly, keeping their
+// journals; main only remembers the signal so the run ends with 128 + its number and one line saying so.
+// Without such a listener there is nothing to wind down: the line is printed and the run ends at once.
+let stoppedBy: StopSignal | undefined;
+const resumable = ["upload", "download"].includes(commandWord(args) ?? "");
+
+function interruptedError(): Error {
+  return new Error(resumable ? "interrupted: run the same command again to resume" : "interrupted");
+}
+
+function onSignal(signal: StopSignal): void {
+  const code = signalExitCode(signal);
+  if (stoppedBy !== undefined) {
+    // A second signal: the user does not want to wait for the clean stop.
+    process.exit(signalExitCode(stoppedBy));
+  }
+  stoppedBy = signal;
+  const mine = handlers.SIGINT;
+  const stoppers = process.rawListeners("SIGINT").filter((l) => l !== mine);
+  if (stoppers.length === 0) {
+    writeError(interruptedError(), code, signal);
+    process.exit(code);
+  }
+  // The commands' listeners are SIGINT ones: a SIGTERM or SIGHUP asks them for the same clean stop. (On a
+  // SIGINT they run right after this handler, on the same emit.)
+  if (signal !== "SIGINT") for (const l of stoppers) (l as (s: string) => void)("SIGINT");
+  // A clean stop that hangs (a socket that never closes) must not keep the terminal.
+  setTimeout(() => {
+    writeError(interruptedError(), code, signal);
+    process.exit(code);
+  }, 10_000).unref();
+}
+const handlers = Object.fromEntries(
+  Object.keys(SIGNAL_NUMBERS).map((s) => [s, () => onSignal(s as StopSignal)]),
+) as Record<StopSignal, () => void>;
+for (const [s, h] of Object.entries(handlers)) process.on(s, h);
+
 async function main(): Promise<number> {
   // Help text is static (no user value, no secret); the redactor would mangle "--password [password]".
-  const program = createProgram({ out: (s) => process.stdout.write(s), err: writeErr });
+  // With --json the help commander writes on stderr (a missing subcommand) is one JSON object too.
+  const program = createProgram({
+    out: (s) => process.stdout.write(s),
+    err: json ? (s) => process.stderr.write(stderrJson({ type: "help", text: s }, (t) => t)) : writeErr,
+  });
   const ctx = createContext(program, {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -55,8 +119,16 @@ async function main(): Promise<number> {
   try {
     await registerCommands(program, ctx, args);
     await program.parseAsync(process.argv);
+    // A command whose normal end is a signal (`fichier emulator` until Ctrl-C), or a transfer that finished
+    // as the signal came, did its work: exit 0.
     return ExitCode.ok;
   } catch (e) {
+    // Whatever error the command made of its abort, a signal ends the run as the signal's own.
+    if (stoppedBy !== undefined) {
+      const code = signalExitCode(stoppedBy);
+      writeError(interruptedError(), code, stoppedBy);
+      return code;
+    }
     const code = exitCodeFor(e);
     // commander's own usage errors carry no fix: point at the help of the command that failed.
     if (code === ExitCode.usage && (e as { name?: string }).name === "CommanderError") {
@@ -68,10 +140,12 @@ async function main(): Promise<number> {
       });
       // No (sub)command given: commander printed the help on stderr; say what was missing.
       if ((e as { code?: string }).code === "commander.help") {
-        (e as Error).message = "a command is needed (the list is above)";
+        (e as Error).message = json
+          ? "a command is needed (the list is in the help event above)"
+          : "a command is needed (the list is above)";
       }
     }
-    if (code !== ExitCode.ok) writeErr(`${formatErrorLine(e, { debug })}\n`);
+    if (code !== ExitCode.ok) writeError(e, code);
     return code;
   } finally {
     await ctx.close().catch(() => {});

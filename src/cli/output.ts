@@ -1,6 +1,10 @@
 /**
  * Where the command writes: results on stdout (JSON with `--json`), messages and progress on stderr, every byte
  * through the redactor so no key, password or token URL leaves the process.
+ *
+ * With `--json`, stderr is NDJSON too: every line is one JSON object with a `type` (`info`, `warning`,
+ * `progress`, `verbose`, `debug`, the client's `wait`/`retry`/`flood`/`cache`, the transfer events, and the
+ * closing `error` written by main.ts), so `2>&1 | jq` and line-by-line readers never meet plain text.
  */
 
 /** Minimal writable used by {@link Output}; `process.stdout` and test buffers both fit. */
@@ -21,6 +25,9 @@ export interface OutputOptions {
   redact: (text: string) => string;
 }
 
+/** One NDJSON line on stderr under `--json`: a `type` and any fields (strings are redacted one by one). */
+export type StderrEvent = { type: string } & Record<string, unknown>;
+
 /** The command's writer, given to every command as `ctx.out`. */
 export interface Output {
   /** True with `--json`: `result` prints JSON and human messages stay on stderr. */
@@ -33,10 +40,18 @@ export interface Output {
    * `fichier link`); registered secrets stay masked.
    */
   result(human: string, json: unknown, opts?: { reveal?: string[] }): void;
-  /** A message on stderr, hidden by `-q`. */
+  /**
+   * A message on stderr, hidden by `-q`. With `--json` it becomes `{"type":"info","message"}`, except a
+   * message that already is one JSON object (a transfer event), which passes as it is.
+   */
   info(msg: string): void;
-  /** A warning on stderr, always shown. */
+  /** A warning on stderr, always shown; `{"type":"warning","message"}` with `--json`. */
   warn(msg: string): void;
+  /**
+   * A structured notice: with `--json`, `event` as one JSON line; else the `human` line (none when undefined).
+   * `level` says who sees it: `info` (hidden by `-q`), `warn` (always), `verbose` (`-v`/`--debug` only).
+   */
+  event(event: StderrEvent, human: string | undefined, level?: "info" | "warn" | "verbose"): void;
   /** A progress line on stderr, hidden by `-q`; rewritten in place on a terminal. */
   progress(msg: string): void;
   /** A detail on stderr, only with `-v` or `--debug`. */
@@ -75,6 +90,16 @@ export function createOutput(o: OutputOptions): Output {
     }
     o.stderr.write(`${o.redact(line)}\n`);
   };
+  // "file: message" of every transfer `error` event already written: the command's closing list of failed
+  // items repeats them as warnings, which under --json would report the same failure twice.
+  const reported = new Set<string>();
+  const jsonLine = (ev: StderrEvent): void => {
+    if (ev.type === "error" && typeof ev.file === "string" && typeof ev.message === "string") {
+      reported.add(`${ev.file}: ${ev.message}`);
+    }
+    o.stderr.write(stderrJson(ev, o.redact));
+  };
+  const message = (type: string, msg: string): StderrEvent => ({ type, message: stripPrefix(msg) });
   return {
     json: o.json,
     isTTY: errTTY,
@@ -90,14 +115,29 @@ export function createOutput(o: OutputOptions): Output {
       o.stdout.write(redactExcept(text, opts?.reveal ?? [], o.redact));
     },
     info(msg) {
-      if (!o.quiet) err(msg);
+      if (o.quiet) return;
+      if (o.json) jsonLine(parseEvent(msg) ?? message("info", msg));
+      else err(msg);
     },
     warn(msg) {
-      err(msg.startsWith("fichier: ") ? msg : `fichier: warning: ${msg}`);
+      if (!o.json) {
+        err(msg.startsWith("fichier: ") ? msg : `fichier: warning: ${msg}`);
+        return;
+      }
+      const ev = message("warning", msg);
+      if (reported.has(ev.message as string)) return;
+      jsonLine(ev);
+    },
+    event(ev, human, level = "info") {
+      if (level === "info" && o.quiet) return;
+      if (level === "verbose" && !(o.verbose || o.debug)) return;
+      if (o.json) jsonLine(ev);
+      else if (human !== undefined) err(human);
     },
     progress(msg) {
       if (o.quiet) return;
-      if (errTTY) {
+      if (o.json) jsonLine(message("progress", msg));
+      else if (errTTY) {
         o.stderr.write(`\r\x1b[K${o.redact(msg)}`);
         progressOpen = true;
       } else {
@@ -105,10 +145,14 @@ export function createOutput(o: OutputOptions): Output {
       }
     },
     verbose(msg) {
-      if (o.verbose || o.debug) err(msg);
+      if (!(o.verbose || o.debug)) return;
+      if (o.json) jsonLine(message("verbose", msg));
+      else err(msg);
     },
     debug(msg) {
-      if (o.debug) err(msg);
+      if (!o.debug) return;
+      if (o.json) jsonLine({ type: "debug", message: msg });
+      else err(msg);
     },
     style(kind, text) {
       const c = ANSI[kind];
@@ -122,6 +166,41 @@ export function createOutput(o: OutputOptions): Output {
       }
     },
   };
+}
+
+/** "fichier: warning: x" and "fichier: x" -> "x": under --json the `type` says what the prefix said. */
+function stripPrefix(msg: string): string {
+  return msg.replace(/^fichier: (warning: )?/, "");
+}
+
+/** The event a message already is (a transfer event given as one JSON object), or undefined. */
+function parseEvent(msg: string): StderrEvent | undefined {
+  if (!msg.startsWith("{")) return undefined;
+  try {
+    const v: unknown = JSON.parse(msg);
+    if (
+      typeof v === "object" &&
+      v !== null &&
+      !Array.isArray(v) &&
+      typeof (v as StderrEvent).type === "string"
+    ) {
+      return v as StderrEvent;
+    }
+  } catch {
+    // Not JSON after all: an ordinary message.
+  }
+  return undefined;
+}
+
+/**
+ * One NDJSON line for a stderr event. Each string is redacted before serialising, so the redactor's mask can
+ * never break the JSON (and `JSON.stringify` escapes any newline a message carries: one event, one line).
+ *
+ * @example
+ * stderrJson({ type: "warning", message: "x" }, (s) => s); // '{"type":"warning","message":"x"}\n'
+ */
+export function stderrJson(ev: StderrEvent, redact: (text: string) => string): string {
+  return `${JSON.stringify(ev, (_k, v: unknown) => (typeof v === "string" ? redact(v) : v))}\n`;
 }
 
 /**

@@ -299,7 +299,8 @@ describe("output", () => {
     outJ.info("hidden by -q");
     outJ.warn("shown");
     expect(JSON.parse(j.o.out)).toEqual({ v: "****" });
-    expect(j.o.err).toBe("fichier: warning: shown\n");
+    // --json: stderr lines are JSON objects too (docs/cli.md "--json").
+    expect(j.o.err).toBe('{"type":"warning","message":"shown"}\n');
   });
 
   it("reveals only the values asked for", () => {
