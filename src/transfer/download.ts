@@ -884,7 +884,8 @@ export async function downloadFolder(
   const walk = async (id: number, localDir: string, top: boolean) => {
     if (diskFailed) return;
     const listing = await client.folders.list({ folderId: id, files: true });
-    const here = top && id !== 0 ? join(localDir, localNameFor(listing.name)) : localDir;
+    // Folder names have no .part files beside them: the whole NAME_MAX is theirs.
+    const here = top && id !== 0 ? join(localDir, fitLocalName(localNameFor(listing.name), 255)) : localDir;
     // Created even when empty, as upload recreates empty local folders.
     try {
       await ensureFolder(here);
@@ -914,7 +915,9 @@ export async function downloadFolder(
         if (diskFailed) return;
       }
     }
-    for (const sub of listing.subFolders) await walk(sub.id, join(here, localNameFor(sub.name)), false);
+    for (const sub of listing.subFolders) {
+      await walk(sub.id, join(here, fitLocalName(localNameFor(sub.name), 255)), false);
+    }
   };
   await walk(folderId, options.dir ?? ".", true);
   return result;

@@ -84,7 +84,7 @@ describe("fichier download and the local disk", () => {
         expect(lines[0]).toBe(
           mountedRo
             ? `fichier: ${ro} is on a read-only file system. Choose a writable folder with -o.`
-            : `fichier: no permission to write ${ro}. Fix the folder's permissions or choose another folder with -o.`,
+            : `fichier: permission denied writing ${ro}. Fix the folder's permissions or choose another folder with -o.`,
         );
       }
     } finally {
