@@ -772,6 +772,7 @@ async function downloadOne(client: TransferClient, options: DownloadFileOptions)
     if (coveredBytes(completed) !== size) {
       throw new NetworkError(
         `${meta.filename}: download incomplete (${coveredBytes(completed)} of ${size} bytes)`,
+        { hint: NETWORK_HINT },
       );
     }
     progress.finish();
