@@ -66,11 +66,14 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   crash(e);
 });
 
-// Signals. Transfers (upload, download, cat) listen for SIGINT themselves and abort cleanly, keeping their
-// journals; main only remembers the signal so the run ends with 128 + its number and one line saying so.
-// Without such a listener there is nothing to wind down: the line is printed and the run ends at once.
+// Signals. The transfers (upload, download, cat) and the emulator listen for SIGINT themselves and stop
+// cleanly, keeping their journals; main only remembers the signal so the run ends with 128 + its number and
+// one line saying so. Other commands have nothing to wind down: the line is printed and the run ends at once.
+// (Listeners cannot tell: write-file-atomic's signal-exit listens to every signal without stopping anything.)
 let stoppedBy: StopSignal | undefined;
-const resumable = ["upload", "download"].includes(commandWord(args) ?? "");
+const commandName = commandWord(args) ?? "";
+const resumable = ["upload", "download"].includes(commandName);
+const windsDown = resumable || ["cat", "emulator"].includes(commandName);
 
 function interruptedError(): Error {
   return new Error(resumable ? "interrupted: run the same command again to resume" : "interrupted");
@@ -83,15 +86,16 @@ function onSignal(signal: StopSignal): void {
     process.exit(signalExitCode(stoppedBy));
   }
   stoppedBy = signal;
-  const mine = handlers.SIGINT;
-  const stoppers = process.rawListeners("SIGINT").filter((l) => l !== mine);
-  if (stoppers.length === 0) {
+  if (!windsDown) {
     writeError(interruptedError(), code, signal);
     process.exit(code);
   }
   // The commands' listeners are SIGINT ones: a SIGTERM or SIGHUP asks them for the same clean stop. (On a
   // SIGINT they run right after this handler, on the same emit.)
-  if (signal !== "SIGINT") for (const l of stoppers) (l as (s: string) => void)("SIGINT");
+  if (signal !== "SIGINT") {
+    const mine = handlers.SIGINT;
+    for (const l of process.rawListeners("SIGINT")) if (l !== mine) (l as (s: string) => void)("SIGINT");
+  }
   // A clean stop that hangs (a socket that never closes) must not keep the terminal.
   setTimeout(() => {
     writeError(interruptedError(), code, signal);

@@ -14,6 +14,26 @@ import { resolveFile } from "../targets.js";
 import { readPassword } from "./ls.js";
 
 /**
+ * Refuses a reversed `--range A-B` (A after B) with its own message, before any call: the range parser would
+ * only say the range is "outside the file", which sends the user looking at the file's size.
+ *
+ * @example
+ * checkRangeOrder("0-99"); // fine
+ * checkRangeOrder("5-2"); // throws UsageError: --range 5-2 is reversed ...
+ */
+export function checkRangeOrder(text: string): void {
+  const m = /^\s*(\d+)-(\d+)\s*$/.exec(text);
+  if (!m) return;
+  const [a, b] = [BigInt(m[1] as string), BigInt(m[2] as string)];
+  if (a > b) {
+    throw new UsageError(
+      `--range ${text.trim()} is reversed: it starts at byte ${a}, after its end at byte ${b}`,
+      `swap the two numbers: --range ${b}-${a}`,
+    );
+  }
+}
+
+/**
  * Registers `cat`.
  *
  * @example
@@ -27,6 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--range <A-B>", "only bytes A to B inclusive (A-, -N for the last N bytes)")
     .option("--password [password]", "file password (asked, or read from stdin, when no value)")
     .action(async (target: string, opts: { range?: string; password?: string | boolean }) => {
+      if (opts.range !== undefined) checkRangeOrder(opts.range);
       const password = await readPassword(ctx, opts.password);
       const client = await ctx.client();
       const file = await resolveFile(client, target);
