@@ -3,12 +3,14 @@
 // remote upload, demo.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkRangeOrder } from "../../src/cli/commands/cat.js";
+import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { COMMANDS } from "../../src/cli/program.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
 import { assertBuilt, BIN, captured, errorLines, json, type RunResult, run, sandbox } from "./support.js";
@@ -466,5 +468,66 @@ describe("demo", () => {
     expect(JSON.stringify(json(listed))).toMatch(/demo-[^"]+\.bin/);
     expect(human.stdout.trim().split("\n")).toHaveLength(1);
     expect(human.stdout).toMatch(/^demo ok: /);
+  });
+});
+
+describe("interruptions and small defects (exploratory test)", () => {
+  it("Ctrl-C during a download exits 130 with one line saying to run it again, leaving the resumable .part", async () => {
+    // The file goes in at full speed; the same data folder is then served with a low bandwidth cap, so the
+    // download is still running when the signal comes.
+    const data = mkdtempSync(join(tmpdir(), "fichier-sigint-emu-"));
+    const src = mkdtempSync(join(tmpdir(), "fichier-sigint-src-"));
+    writeFileSync(join(src, "slow.bin"), randomBytes(400_000));
+    let fast = await withEmulator({ dataDir: data });
+    const key = fast.premium.apiKey;
+    const up = ok(
+      await run(["--json", "upload", join(src, "slow.bin"), "--to", "/sigint"], {
+        env: { ...sandbox(), FICHIER_API_KEY: key, FICHIER_API_URL: fast.apiUrl },
+      }),
+    );
+    await fast.close();
+    const url = json<{ uploaded: { url: string }[] }>(up).uploaded[0]?.url ?? "";
+    fast = await withEmulator({ dataDir: data, bandwidth: 20_000 });
+    try {
+      const dest = mkdtempSync(join(tmpdir(), "fichier-sigint-dst-"));
+      const child = spawn(process.execPath, [...NODE_FLAGS, BIN, "download", url, "-o", dest], {
+        env: {
+          ...sandbox(),
+          PATH: process.env.PATH ?? "",
+          NO_COLOR: "1",
+          FICHIER_API_KEY: key,
+          FICHIER_API_URL: fast.apiUrl,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      const code = new Promise<number | null>((resolve) => child.on("close", resolve));
+      // The resume journal appears once bytes flow.
+      const journal = join(dest, "slow.bin.part.json");
+      for (let i = 0; i < 200 && !existsSync(journal); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(existsSync(journal)).toBe(true);
+      child.kill("SIGINT");
+      expect(await code).toBe(130);
+      captured.push(stderr);
+      expect(stderr.trim().split("\n").at(-1)).toBe(
+        "fichier: interrupted: run the same command again to resume.",
+      );
+      expect(existsSync(join(dest, "slow.bin"))).toBe(false);
+      expect(existsSync(journal)).toBe(true);
+    } finally {
+      await fast.close();
+    }
+  }, 60_000);
+
+  it("cat --range 5-2 says the range is reversed (exit 2), before any call", async () => {
+    const r = await fichier(["cat", "/no-such-file", "--range", "5-2"]);
+    expect(r.code).toBe(2);
+    expect(errorLines(r)).toEqual([
+      "fichier: --range 5-2 is reversed: it starts at byte 5, after its end at byte 2. Swap the two numbers: --range 2-5.",
+    ]);
+    expect(() => checkRangeOrder("2-5")).not.toThrow();
+    expect(() => checkRangeOrder("5-5")).not.toThrow();
+    expect(() => checkRangeOrder("-5")).not.toThrow();
   });
 });
