@@ -293,7 +293,7 @@ export class NetworkError extends FichierError {
       withDefaults(
         init,
         true,
-        "Check the network connection and the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, --proxy).",
+        "Check the network connection and the proxy settings (the HTTPS_PROXY, HTTP_PROXY and NO_PROXY environment variables, or the library's proxy option).",
       ),
     );
   }

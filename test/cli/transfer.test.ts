@@ -62,11 +62,16 @@ describe("fichier upload / download / cat", () => {
     expect(down.code, down.stderr).toBe(0);
     expect(await readFile(join(out, "one.txt"), "utf8")).toBe("first file\n");
 
+    // The same bytes already there: nothing to do. Other bytes at that name: refused without --force.
+    const same = await run(["download", one.url, "-o", out], { env });
+    expect(same.code, same.stderr).toBe(0);
+    await writeFile(join(out, "one.txt"), "other bytes\n");
     const refused = await run(["download", one.url, "-o", out], { env });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/already exists.*--force/s);
     const forced = await run(["download", one.url, "-o", out, "--force"], { env });
     expect(forced.code, forced.stderr).toBe(0);
+    expect(await readFile(join(out, "one.txt"), "utf8")).toBe("first file\n");
 
     const folderOut = join(tmp, "folder-out");
     const folder = await run(["download", "/cli-dest", "-o", folderOut], { env });
