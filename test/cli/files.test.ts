@@ -231,7 +231,12 @@ describe("rm", () => {
     const pj = json<{ removed: number; failed: { item: string }[] }>(partial);
     expect(pj.removed).toBe(1);
     expect(pj.failed.map((f) => f.item)).toEqual(["/rmme/absent.txt"]);
-    expect(partial.stderr).toMatch(/^fichier: 1 of 2 items failed\./m);
+    // --json: the closing line is an error event (docs/cli.md "--json: stdout and stderr").
+    expect(JSON.parse(partial.stderr.trim().split("\n").at(-1) ?? "")).toMatchObject({
+      type: "error",
+      message: "1 of 2 items failed.",
+      exit: 9,
+    });
   });
 });
 
