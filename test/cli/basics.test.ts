@@ -520,6 +520,20 @@ describe("interruptions and small defects (exploratory test)", () => {
     }
   }, 60_000);
 
+  it("a remote path with .. is a usage error (exit 2), for --to as for a target", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fichier-dotdot-"));
+    writeFileSync(join(dir, "a.txt"), "a");
+    for (const args of [
+      ["upload", join(dir, "a.txt"), "--to", "/a/../b"],
+      ["ls", "/a/../b"],
+    ]) {
+      const r = await fichier(args);
+      expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(2);
+      expect(errorLines(r)).toHaveLength(1);
+      expect(errorLines(r)[0]).toContain('".."');
+    }
+  });
+
   it("cat --range 5-2 says the range is reversed (exit 2), before any call", async () => {
     const r = await fichier(["cat", "/no-such-file", "--range", "5-2"]);
     expect(r.code).toBe(2);
