@@ -193,14 +193,22 @@ function parseEvent(msg: string): StderrEvent | undefined {
 }
 
 /**
- * One NDJSON line for a stderr event. Each string is redacted before serialising, so the redactor's mask can
- * never break the JSON (and `JSON.stringify` escapes any newline a message carries: one event, one line).
+ * One NDJSON line for a stderr event. Each string is redacted before serialising (so a mask can never break
+ * the JSON, and `JSON.stringify` escapes any newline a message carries: one event, one line), then the whole
+ * line too, for the shapes that span a key and its value (`"pass":"..."`). Should that ever break the JSON,
+ * the line says only that it was withheld.
  *
  * @example
  * stderrJson({ type: "warning", message: "x" }, (s) => s); // '{"type":"warning","message":"x"}\n'
  */
 export function stderrJson(ev: StderrEvent, redact: (text: string) => string): string {
-  return `${JSON.stringify(ev, (_k, v: unknown) => (typeof v === "string" ? redact(v) : v))}\n`;
+  const line = redact(JSON.stringify(ev, (_k, v: unknown) => (typeof v === "string" ? redact(v) : v)));
+  try {
+    JSON.parse(line);
+    return `${line}\n`;
+  } catch {
+    return `${JSON.stringify({ type: String(ev.type), message: "(withheld: it carried a secret)" })}\n`;
+  }
 }
 
 /**
