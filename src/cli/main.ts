@@ -66,14 +66,15 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   crash(e);
 });
 
-// Signals. The transfers (upload, download, cat) and the emulator listen for SIGINT themselves and stop
-// cleanly, keeping their journals; main only remembers the signal so the run ends with 128 + its number and
-// one line saying so. Other commands have nothing to wind down: the line is printed and the run ends at once.
+// Signals. upload, download and the emulator listen for SIGINT themselves and stop cleanly (the transfers keep
+// their journals); main only remembers the signal so the run ends with 128 + its number and one line saying so.
+// Other commands (cat included: a stream has nothing to save) have nothing to wind down: the line is printed
+// and the run ends at once.
 // (Listeners cannot tell: write-file-atomic's signal-exit listens to every signal without stopping anything.)
 let stoppedBy: StopSignal | undefined;
 const commandName = commandWord(args) ?? "";
 const resumable = ["upload", "download"].includes(commandName);
-const windsDown = resumable || ["cat", "emulator"].includes(commandName);
+const windsDown = resumable || commandName === "emulator";
 
 function interruptedError(): Error {
   return new Error(resumable ? "interrupted: run the same command again to resume" : "interrupted");
@@ -96,11 +97,12 @@ function onSignal(signal: StopSignal): void {
     const mine = handlers.SIGINT;
     for (const l of process.rawListeners("SIGINT")) if (l !== mine) (l as (s: string) => void)("SIGINT");
   }
-  // A clean stop that hangs (a socket that never closes) must not keep the terminal.
+  // A clean stop takes well under a second (abort the requests, save the journal). One that hangs, or a signal
+  // that came before the command listened (still resolving the key or the folder), must not keep the terminal.
   setTimeout(() => {
     writeError(interruptedError(), code, signal);
     process.exit(code);
-  }, 10_000).unref();
+  }, 3_000).unref();
 }
 const handlers = Object.fromEntries(
   Object.keys(SIGNAL_NUMBERS).map((s) => [s, () => onSignal(s as StopSignal)]),

@@ -60,25 +60,18 @@ export function register(program: Command, ctx: CliContext): void {
           throw new UsageError((e as Error).message, "e.g. --range 0-1048575 for the first MiB");
         }
       }
-      const ac = new AbortController();
+      // No SIGINT hook: a stream has nothing to save, so main.ts ends the run at once on Ctrl-C (exit 130).
       // A reader that goes away (`| head`) ends the stream quietly: main.ts treats EPIPE as success.
-      const onSigint = () => ac.abort(new Error("interrupted"));
-      process.once("SIGINT", onSigint);
-      try {
-        await pipeline(
-          Readable.from(
-            streamFile(client, {
-              url: info.url || file.url,
-              size: info.size,
-              signal: ac.signal,
-              ...(range ? { range } : {}),
-              ...(password ? { password } : {}),
-            }),
-          ),
-          process.stdout,
-        );
-      } finally {
-        process.removeListener("SIGINT", onSigint);
-      }
+      await pipeline(
+        Readable.from(
+          streamFile(client, {
+            url: info.url || file.url,
+            size: info.size,
+            ...(range ? { range } : {}),
+            ...(password ? { password } : {}),
+          }),
+        ),
+        process.stdout,
+      );
     });
 }
