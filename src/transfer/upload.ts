@@ -61,6 +61,11 @@ export interface UploadFileOptions {
   onWarning?: (message: string) => void;
   /** How long end.pl is polled while it answers HTML or no links (default 10 min, at most 2 h). */
   endTimeoutMs?: number;
+  /**
+   * How long end.pl is polled after the upload's answer was lost (the body went out, no 302 came back)
+   * before one listing decides: there, the file is sent again (default 2 min, at most `endTimeoutMs`).
+   */
+  lostAnswerTimeoutMs?: number;
   /** First pause between end.pl polls (default 1 s, doubling up to 15 s). */
   endPollMs?: number;
   /** Attempts of the whole POST when it fails before the body was fully sent (default 3). */
@@ -374,111 +379,132 @@ async function uploadClaimed(
   let server: UploadServer | undefined;
   let whirlpool = "";
   let entry: UploadJournalEntry | undefined;
-  for (let attempt = 1; ; attempt++) {
-    server = await client.upload.getServer();
-    const now = Date.now();
-    entry = {
-      id: `${server.host}/${server.id}`,
-      node: server.host,
-      uploadId: server.id,
-      localPath: path,
-      remoteName: name,
-      folderId,
-      size,
-      mtimeMs,
-      whirlpool: null,
-      state: "sending",
-      startedAt: now,
-      updatedAt: now,
-    };
-    await journal?.put(entry);
-    // Small files are hashed inline as chunks go out; large ones by a helper off the main thread that reads
-    // the same bytes right behind the sender (frontier-hash.ts), so hashing does not slow the upload.
-    const inline = size < WORKER_THRESHOLD ? await createWhirlpoolHasher() : undefined;
-    let sent = 0;
-    const background = inline ? undefined : await createBackgroundFrontierHash(path, () => sent);
-    const digest = async () => (inline ? inline.digest() : await background!.finish(size));
-    const progress = new ProgressReporter("upload", path, size, emit);
-    async function* body(): AsyncGenerator<Uint8Array> {
-      const stream = createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        inline?.update(chunk);
-        sent += chunk.length;
-        background?.poke();
-        progress.advance(chunk.length);
-        yield chunk;
-      }
-    }
-    try {
-      await client.upload.send({
-        server,
-        files: [{ name, size, body: body() }],
+  let url = "";
+  let remoteWhirlpool = "";
+  // A round is one send and its end.pl check; a second round only when an answer was lost and the file
+  // then proved not to have landed.
+  for (let round = 1; ; round++) {
+    let answerLost = false;
+    whirlpool = "";
+    for (let attempt = 1; ; attempt++) {
+      server = await client.upload.getServer();
+      const now = Date.now();
+      entry = {
+        id: `${server.host}/${server.id}`,
+        node: server.host,
+        uploadId: server.id,
+        localPath: path,
+        remoteName: name,
         folderId,
-        ...(options.domain !== undefined ? { domain: options.domain } : {}),
-        ...(options.password ? { password: options.password } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      if (sent !== size) throw new Error(`${path} changed while uploading (${sent} of ${size} bytes sent)`);
-      whirlpool = await digest();
-      progress.finish();
-      await journal?.patch(entry.id, { state: "sent", whirlpool });
-      break;
-    } catch (e) {
-      if (signal?.aborted) {
-        await background?.close();
-        throw new AbortedError("upload interrupted: run the same command again");
+        size,
+        mtimeMs,
+        whirlpool: null,
+        state: "sending",
+        startedAt: now,
+        updatedAt: now,
+      };
+      await journal?.put(entry);
+      // Small files are hashed inline as chunks go out; large ones by a helper off the main thread that reads
+      // the same bytes right behind the sender (frontier-hash.ts), so hashing does not slow the upload.
+      const inline = size < WORKER_THRESHOLD ? await createWhirlpoolHasher() : undefined;
+      let sent = 0;
+      const background = inline ? undefined : await createBackgroundFrontierHash(path, () => sent);
+      const digest = async () => (inline ? inline.digest() : await background!.finish(size));
+      const progress = new ProgressReporter("upload", path, size, emit);
+      async function* body(): AsyncGenerator<Uint8Array> {
+        const stream = createReadStream(path, { highWaterMark: 1024 * 1024, ...(signal ? { signal } : {}) });
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          inline?.update(chunk);
+          sent += chunk.length;
+          background?.poke();
+          progress.advance(chunk.length);
+          yield chunk;
+        }
       }
-      if (sent === size && !whirlpool) {
-        // The whole body went out; only the answer was lost. end.pl (below) tells whether it landed.
+      try {
+        await client.upload.send({
+          server,
+          files: [{ name, size, body: body() }],
+          folderId,
+          ...(options.domain !== undefined ? { domain: options.domain } : {}),
+          ...(options.password ? { password: options.password } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        if (sent !== size) throw new Error(`${path} changed while uploading (${sent} of ${size} bytes sent)`);
         whirlpool = await digest();
+        progress.finish();
         await journal?.patch(entry.id, { state: "sent", whirlpool });
-        warn(`${name}: the upload's answer was lost (${(e as Error).message}); asking end.pl`);
         break;
+      } catch (e) {
+        if (signal?.aborted) {
+          await background?.close();
+          throw new AbortedError("upload interrupted: run the same command again");
+        }
+        if (sent === size && !whirlpool) {
+          // The whole body went out; only the answer was lost. end.pl (below) tells whether it landed.
+          whirlpool = await digest();
+          await journal?.patch(entry.id, { state: "sent", whirlpool });
+          warn(`${name}: the upload's answer was lost (${(e as Error).message}); asking end.pl`);
+          answerLost = true;
+          break;
+        }
+        await background?.close();
+        // Not fully sent: nothing was stored (upload.cgi needs the whole body), so sending again is safe.
+        await journal?.remove(entry.id);
+        const retryable = isFichierError(e) ? e.retryable : true;
+        if (!retryable || attempt >= attempts) throw e;
+        emit?.({ type: "retry", direction: "upload", file: path, reason: (e as Error).message, attempt });
+        await sleep(1000 * attempt, signal);
       }
-      await background?.close();
-      // Not fully sent: nothing was stored (upload.cgi needs the whole body), so sending again is safe.
-      await journal?.remove(entry.id);
-      const retryable = isFichierError(e) ? e.retryable : true;
-      if (!retryable || attempt >= attempts) throw e;
-      emit?.({ type: "retry", direction: "upload", file: path, reason: (e as Error).message, attempt });
-      await sleep(1000 * attempt, signal);
     }
-  }
 
-  // 4. end.pl, polled through HTML answers; then the Whirlpool check.
-  emit?.({ type: "verify", direction: "upload", file: path });
-  const link = await pollEnd(
-    client,
-    server,
-    name,
-    size,
-    options.endTimeoutMs ?? 10 * 60_000,
-    options.endPollMs ?? 1000,
-    signal,
-    () =>
-      warn(
-        `${name}: sent; 1fichier has not confirmed it yet (end.pl), still asking for up to ${Math.round(Math.min(options.endTimeoutMs ?? 10 * 60_000, END_WINDOW_MS) / 60_000)} min`,
-      ),
-  );
-  let url: string;
-  let remoteWhirlpool: string;
-  if (link) {
-    url = link.download;
-    remoteWhirlpool = link.whirlpool.toLowerCase();
-  } else {
-    // end.pl never answered with JSON: the listing is the other source of truth.
-    const items = await listFolder(client, folderId, options.listings, true);
-    const match = findRemoteMatch(items, { name, size, whirlpool });
-    if (!match) {
-      throw new NetworkError(
-        `${name}: end.pl gave no result and the file is not (yet) listed in folder ${folderId}`,
-        {
-          hint: "Run the same command again later: the journal will find the file if it landed, without a duplicate.",
-        },
-      );
+    // 4. end.pl, polled through HTML answers; then the Whirlpool check.
+    emit?.({ type: "verify", direction: "upload", file: path });
+    // Without the 302, the body may never have reached the node (a reset once the last bytes were in the
+    // socket's buffer): end.pl is given less time before the listing decides.
+    const endTimeoutMs = answerLost
+      ? Math.min(options.endTimeoutMs ?? 10 * 60_000, options.lostAnswerTimeoutMs ?? 120_000)
+      : (options.endTimeoutMs ?? 10 * 60_000);
+    const link = await pollEnd(
+      client,
+      server,
+      name,
+      size,
+      endTimeoutMs,
+      options.endPollMs ?? 1000,
+      signal,
+      () =>
+        warn(
+          `${name}: sent; 1fichier has not confirmed it yet (end.pl), still asking for up to ${Math.max(1, Math.round(Math.min(endTimeoutMs, END_WINDOW_MS) / 60_000))} min`,
+        ),
+    );
+    if (link) {
+      url = link.download;
+      remoteWhirlpool = link.whirlpool.toLowerCase();
+    } else {
+      // end.pl never answered with JSON: the listing is the other source of truth.
+      const items = await listFolder(client, folderId, options.listings, true);
+      const match = findRemoteMatch(items, { name, size, whirlpool });
+      if (!match && answerLost && round < 3) {
+        // Neither end.pl nor the folder knows it: the body never landed. Sending again cannot duplicate it.
+        warn(
+          `${name}: the lost upload did not land (end.pl and the folder do not have it); sending it again`,
+        );
+        await journal?.remove(entry!.id);
+        continue;
+      }
+      if (!match) {
+        throw new NetworkError(
+          `${name}: end.pl gave no result and the file is not (yet) listed in folder ${folderId}`,
+          {
+            hint: "Run the same command again later: the journal will find the file if it landed, without a duplicate.",
+          },
+        );
+      }
+      url = match.url;
+      remoteWhirlpool = match.checksum.toLowerCase();
     }
-    url = match.url;
-    remoteWhirlpool = match.checksum.toLowerCase();
+    break;
   }
   if (remoteWhirlpool !== whirlpool) {
     await journal?.remove(entry.id);

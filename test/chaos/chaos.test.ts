@@ -88,6 +88,8 @@ describe(`chaos: ${COUNT} uploads and ${COUNT} downloads under "${FAULTS}"`, () 
         folderId,
         journal,
         endPollMs: 100,
+        // A lost answer (a reset once the body was in the socket) is settled by the listing after 5 s.
+        lostAnswerTimeoutMs: 5_000,
         onWarning: (m) => warnings.push(m),
       });
     });

@@ -57,6 +57,38 @@ describe("never the same file twice", () => {
   });
 });
 
+describe("a lost answer", () => {
+  it("a reset once the body was handed over: end.pl and the folder lack it, so it is sent again, once", async () => {
+    const folderId = await newFolder("lost-reset");
+    const src = join(h.tmp, "lost-reset.bin");
+    await randomFile(src, 100_000); // one chunk: all of it is handed to the socket before the reset
+    const warnings: string[] = [];
+    h.em.admin.setFaults("reset=1,seed=7");
+    try {
+      const r = await uploadTree(h.client, {
+        paths: [src],
+        to: String(folderId),
+        journal: new UploadJournal(join(h.tmp, "state-lost-reset"), "acc"),
+        endPollMs: 20,
+        lostAnswerTimeoutMs: 200,
+        onWarning: (m) => {
+          warnings.push(m);
+          // The node stops cutting connections once the client has noticed the lost answer.
+          if (m.includes("answer was lost")) h.em.admin.setFaults("");
+        },
+      });
+      expect(r.failed).toEqual([]);
+      expect(warnings.some((w) => w.includes("did not land") && w.includes("sending it again"))).toBe(true);
+      expect(await named(folderId, "lost-reset.bin")).toHaveLength(1);
+      expect((await h.client.files.info({ url: r.uploaded[0]!.url })).checksum).toBe(
+        r.uploaded[0]!.whirlpool,
+      );
+    } finally {
+      h.em.admin.setFaults("");
+    }
+  });
+});
+
 describe("the claim on a file's upload", () => {
   it("a claim left by a killed process is taken over at once, without waiting for it", async () => {
     const state = join(h.tmp, "state-killed");
