@@ -437,8 +437,10 @@ const NOT_FOUND_CODES = new Set([469, 9001]);
 const CONFLICT_CODES = new Set([312, 9002, 9003]);
 
 /** Short, key-free excerpt of a body for messages. */
-function excerpt(text: string): string {
-  const plain = text
+function excerpt(text: string, withHead = false): string {
+  // The <title> usually repeats the first heading ("Maintenance Maintenance ..."): the message drops the
+  // head; the #code search keeps it, in case the code is only there.
+  const plain = (withHead ? text : text.replace(/<head[\s\S]*?<\/head>/gi, " "))
     .replace(/<script[\s\S]*?<\/script>/gi, " ")
     .replace(/<style[\s\S]*?<\/style>/gi, " ")
     .replace(/<[^>]+>/g, " ")
@@ -460,7 +462,7 @@ function excerpt(text: string): string {
  */
 export function classifyFailure(a: FailedAnswer): FichierError {
   const text = a.message ?? (a.bodyText ? excerpt(a.bodyText) : "");
-  const code = extractCode(a.message) ?? (a.bodyText ? extractCode(excerpt(a.bodyText)) : undefined);
+  const code = extractCode(a.message) ?? (a.bodyText ? extractCode(excerpt(a.bodyText, true)) : undefined);
   const base: FichierErrorInit = { endpoint: a.endpoint, httpStatus: a.httpStatus };
   if (code !== undefined) base.code = code;
   const retryAfterMs = parseRetryAfter(a.retryAfter, a.now);

@@ -106,7 +106,8 @@ export function createProgram(write: { out: (s: string) => void; err: (s: string
     .addHelpText(
       "after",
       "\nExit codes: 0 ok, 1 other error, 2 usage, 3 not found, 4 invalid or missing key, 5 premium needed,\n" +
-        "6 rate-limited or locked, 7 server or network trouble, 8 checksum mismatch, 9 partial success.\n" +
+        "6 rate-limited or locked, 7 server or network trouble, 8 checksum mismatch, 9 partial success,\n" +
+        "130 interrupted (Ctrl-C; 143 SIGTERM).\n" +
         "Full reference: docs/cli.md",
     )
     .showSuggestionAfterError(true)

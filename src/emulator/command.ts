@@ -138,7 +138,7 @@ export function createEmulatorCommand(): Command {
         process.on("SIGINT", stop);
         process.on("SIGTERM", stop);
       });
-      process.stderr.write("emulator: shutting down\n");
+      if (!json) process.stderr.write("emulator: shutting down\n");
       await emu.close();
     });
 }

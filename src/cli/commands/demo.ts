@@ -97,8 +97,20 @@ function runFichier(args: string[], onLine: (line: string) => void): Promise<Chi
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
     });
+    // The children run with --json: every stderr line is an event. Progress is not shown; warnings and
+    // the closing error are, as text, so that a failed step has its cause on the line above.
     createInterface({ input: child.stderr }).on("line", (line) => {
-      if (!line.startsWith("{")) onLine(line);
+      let ev: { type?: unknown; message?: unknown; hint?: unknown; file?: unknown };
+      try {
+        ev = JSON.parse(line) as typeof ev;
+      } catch {
+        onLine(line);
+        return;
+      }
+      if (ev.type === "warning" && typeof ev.message === "string") onLine(`fichier: warning: ${ev.message}`);
+      else if (ev.type === "error" && ev.file === undefined && typeof ev.message === "string") {
+        onLine(`fichier: ${ev.message}${typeof ev.hint === "string" ? ` ${ev.hint}` : ""}`);
+      }
     });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? 1, stdout }));

@@ -22,7 +22,7 @@ import {
 import { buildStatus, formatStatus } from "../../keys/status.js";
 import { forgetKey, storeKey } from "../../keys/store.js";
 import { maskKey, registerSecret } from "../../redact.js";
-import { type CliContext, describeEvent, governorOptions } from "../context.js";
+import { type CliContext, governorOptions, reportClientEvent } from "../context.js";
 import { UsageError } from "../errors.js";
 import { SUMMARIES } from "../summaries.js";
 
@@ -42,13 +42,7 @@ function profileOf(ctx: CliContext): string {
 function clientHooks(ctx: CliContext) {
   return {
     governor: governorOptions(ctx.env),
-    onEvent: (e: unknown) => {
-      const m = describeEvent(e);
-      if (!m) return;
-      // As the context does: waits, retries and locks explain a pause; cache hits are detail.
-      if ((e as { type?: unknown }).type === "cache") ctx.out.verbose(`fichier: ${m}`);
-      else ctx.out.info(`fichier: ${m}`);
-    },
+    onEvent: (e: unknown) => reportClientEvent(ctx.out, e),
     ...(ctx.globals().debug ? { trace: (line: string) => ctx.out.debug(line) } : {}),
   };
 }

@@ -107,6 +107,25 @@ describe("classifyFailure: the decision table", () => {
     expect(m).toBeInstanceOf(ServerError);
     expect(m.message).toContain("maintenance");
     expect(m.message).not.toContain("<body>");
+    // A page whose <title> repeats its heading is quoted once; a #code only in the title is still read.
+    const titled = classifyFailure({
+      endpoint: "x",
+      httpStatus: 503,
+      bodyText:
+        "<html><head><title>Maintenance</title></head><body><h1>Maintenance</h1><p>Our services are in maintenance.</p></body></html>",
+      html: true,
+      now: NOW,
+    });
+    expect(titled.message).toContain("Maintenance Our services are in maintenance.");
+    expect(titled.message).not.toContain("Maintenance Maintenance");
+    const coded = classifyFailure({
+      endpoint: "x",
+      httpStatus: 403,
+      bodyText: "<html><head><title>Flood detected #374</title></head><body>Come back later</body></html>",
+      html: true,
+      now: NOW,
+    });
+    expect(coded).toBeInstanceOf(FloodError);
     expect(classifyFailure({ endpoint: "x", httpStatus: 401, bodyText: "", now: NOW })).toBeInstanceOf(
       AuthError,
     );
