@@ -10,6 +10,7 @@ import { join } from "node:path";
 import envPaths from "env-paths";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
+import { AbortedError } from "../api/errors.js";
 import { StateFolderError } from "./errors.js";
 
 /** Where an upload stands. */
@@ -197,8 +198,10 @@ export class UploadJournal {
    * Claims the upload of one local file into one folder under one name, across processes, until the
    * returned function is called: a second `fichier upload` of the same file (another worker, another
    * process) waits here, then finds the first one's journal entry and skips the file instead of sending a
-   * duplicate. A claim whose process died is taken over after 30 s (proper-lockfile's stale lock).
+   * duplicate. A claim whose process is gone (same machine, its pid no longer runs) is taken over at once;
+   * any other one that stopped being refreshed, after 30 s (proper-lockfile's stale lock).
    *
+   * @throws AbortedError when `signal` aborts while waiting; StateFolderError when the state folder fails
    * @example
    * const release = await journal.claim({ localPath, remoteName, folderId }, { onWait: () => warn("waiting") });
    * try { await send(); } finally { await release(); }
@@ -220,49 +223,66 @@ export class UploadJournal {
       .slice(0, 24);
     const target = `${this.path}.${id}`;
     const lockDir = `${target}.lock`;
-    const owner = join(lockDir, "owner");
+    // Beside the lock folder, not in it: proper-lockfile removes a stale lock folder with rmdir, which an
+    // extra file inside would make fail.
+    const owner = `${target}.owner`;
+    const lockOptions = { realpath: false, stale: 30_000, update: 5_000 } as const;
     let waited = false;
     for (;;) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error("aborted");
+      if (options.signal?.aborted) throw new AbortedError("upload interrupted: run the same command again");
       try {
         const release = await lockfile.lock(target, {
-          realpath: false,
+          ...lockOptions,
           lockfilePath: lockDir,
-          stale: 30_000,
-          update: 5_000,
           // A lock found compromised (the event loop stalled past `stale`) must not crash the upload: the
           // journal still prevents most duplicates, and the upload itself is sound.
           onCompromised: () => {},
         });
         // Who holds it, so that a rerun after a crash (kill -9) takes it over at once instead of waiting
         // out the 30 s of staleness.
-        await writeFile(owner, `${process.pid} ${hostname()}`).catch(() => {});
+        await writeFile(owner, `${process.pid} ${hostname()}`, { mode: 0o600 }).catch(() => {});
         return async () => {
+          // The owner file first: once released, it could be the next holder's.
           await rm(owner, { force: true }).catch(() => {});
           await release().catch(() => {});
         };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw asStateFolderError(e, folder);
       }
-      if (await heldByDeadProcess(owner)) {
-        await rm(lockDir, { recursive: true, force: true });
-        continue;
-      }
+      if (await this.takeOverDead(target, lockDir, owner)) continue;
       if (!waited) {
         waited = true;
         options.onWait?.();
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 500);
-        options.signal?.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
+      await sleepUnlessAborted(500, options.signal);
+    }
+  }
+
+  /**
+   * Removes a claim whose owner is a dead process of this machine. Two reruns may find the same dead claim:
+   * the removal runs under a second, short lock and checks the owner again there, so that one cannot remove
+   * the claim the other has just taken (it removed the dead owner's file along with the lock).
+   */
+  private async takeOverDead(target: string, lockDir: string, owner: string): Promise<boolean> {
+    if (!(await heldByDeadProcess(owner))) return false;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(target, {
+        realpath: false,
+        lockfilePath: `${target}.takeover`,
+        stale: 10_000,
+        retries: { retries: 20, minTimeout: 20, maxTimeout: 200 },
       });
+    } catch {
+      return false;
+    }
+    try {
+      if (!(await heldByDeadProcess(owner))) return false;
+      await rm(lockDir, { recursive: true, force: true });
+      await rm(owner, { force: true });
+      return true;
+    } finally {
+      await release().catch(() => {});
     }
   }
 
@@ -292,6 +312,19 @@ export class UploadJournal {
     this.chain = p.catch(() => {});
     return p;
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts; leaves no listener behind. */
+function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** True when a claim's owner file names a process of this machine that no longer runs. */

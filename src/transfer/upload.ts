@@ -63,7 +63,8 @@ export interface UploadFileOptions {
   endTimeoutMs?: number;
   /**
    * How long end.pl is polled after the upload's answer was lost (the body went out, no 302 came back)
-   * before one listing decides: there, the file is sent again (default 2 min, at most `endTimeoutMs`).
+   * before one listing decides; if neither has the file, it is sent again (default and at most
+   * `endTimeoutMs`: shorter risks a duplicate when 1fichier is slow to process the file).
    */
   lostAnswerTimeoutMs?: number;
   /** First pause between end.pl polls (default 1 s, doubling up to 15 s). */
@@ -285,10 +286,13 @@ async function uploadClaimed(
     hasPassword?: boolean,
   ): Promise<UploadResult> => {
     // Asked for a password this time: the copy found (uploaded earlier without it, or with another one)
-    // gets it, rather than being left open or uploaded again beside itself.
-    if (options.password && hasPassword !== true) {
+    // gets this one, rather than being left open, keeping a password the user does not know of, or
+    // being uploaded again beside itself.
+    if (options.password) {
       await client.files.setAttributes({ urls: [url], password: options.password });
-      warn(`${name}: already uploaded (${url}); the password was set on that copy`);
+      warn(
+        `${name}: already uploaded (${url}); the password given was set on that copy${hasPassword ? " (replacing its own)" : ""}`,
+      );
     }
     emit?.({ type: "done", direction: "upload", file: path, size, url, whirlpool, skipped: how });
     return { path, filename: name, folderId, size, url, whirlpool, skipped: how };
@@ -461,9 +465,10 @@ async function uploadClaimed(
     // 4. end.pl, polled through HTML answers; then the Whirlpool check.
     emit?.({ type: "verify", direction: "upload", file: path });
     // Without the 302, the body may never have reached the node (a reset once the last bytes were in the
-    // socket's buffer): end.pl is given less time before the listing decides.
+    // socket's buffer). end.pl still gets the full time by default: a node may be processing a large file
+    // (spec §7.4), and sending again before it is done would make a duplicate.
     const endTimeoutMs = answerLost
-      ? Math.min(options.endTimeoutMs ?? 10 * 60_000, options.lostAnswerTimeoutMs ?? 120_000)
+      ? Math.min(options.endTimeoutMs ?? 10 * 60_000, options.lostAnswerTimeoutMs ?? Number.POSITIVE_INFINITY)
       : (options.endTimeoutMs ?? 10 * 60_000);
     const link = await pollEnd(
       client,
@@ -486,7 +491,8 @@ async function uploadClaimed(
       const items = await listFolder(client, folderId, options.listings, true);
       const match = findRemoteMatch(items, { name, size, whirlpool });
       if (!match && answerLost && round < 3) {
-        // Neither end.pl nor the folder knows it: the body never landed. Sending again cannot duplicate it.
+        // Neither end.pl (for its whole time) nor the folder knows it: the body most likely never landed, and
+        // sending it again is what a rerun would do. (A duplicate only if the node took longer still.)
         warn(
           `${name}: the lost upload did not land (end.pl and the folder do not have it); sending it again`,
         );

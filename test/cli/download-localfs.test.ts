@@ -61,7 +61,7 @@ describe("fichier download and the local disk", () => {
     ]);
   });
 
-  it("a read-only folder: exit 1, one line naming it and -o, no raw errno text", async () => {
+  it("a read-only folder: exit 1, one line naming it and -o, no raw errno text", async ({ skip }) => {
     await writeFile(join(tmp, "small.txt"), "small file\n");
     const url = await upload(join(tmp, "small.txt"));
     const ro = join(tmp, "ro");
@@ -70,8 +70,7 @@ describe("fichier download and the local disk", () => {
     const mountedRo = tmpfs(ro, "ro,size=1m");
     if (!mountedRo) {
       if (isRoot) {
-        console.warn("skipped: root ignores chmod and cannot mount here");
-        return;
+        return skip("root ignores chmod and cannot mount here");
       }
       await chmod(ro, 0o555);
     }
@@ -92,13 +91,14 @@ describe("fichier download and the local disk", () => {
     }
   });
 
-  it("a disk that fills up mid-download: exit 1 at once, 'disk full', no retries, .part and journal kept", async () => {
+  it("a disk that fills up mid-download: exit 1 at once, 'disk full', no retries, .part and journal kept", async ({
+    skip,
+  }) => {
     const disk = join(tmp, "small-disk");
     await mkdir(disk);
     if (!tmpfs(disk, "size=4m")) {
       // A disk that fills up needs a small file system: only root can mount one here.
-      console.warn("skipped: mounting a tmpfs needs root");
-      return;
+      return skip("mounting a tmpfs needs root");
     }
     const src = join(tmp, "big.bin");
     await writeFile(src, Buffer.alloc(3 * 1024 * 1024 + 9, 1));
@@ -120,12 +120,10 @@ describe("fichier download and the local disk", () => {
       }
       filled = true;
     })();
-    const started = Date.now();
     const r = await run(["download", url, "-o", disk, "--connections", "1"], { env });
     await filler;
     expect(filled).toBe(true);
     expect(r.code, r.stderr).toBe(1);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(errorLines(r)).toEqual([
       `fichier: disk full writing ${join(disk, "big.bin.part")}. Free some space or choose another folder with -o.`,
     ]);

@@ -3,7 +3,7 @@
 // `--to` path naming a file is refused, a rerun asked for a password puts it on the copy it finds, a
 // symbolic link to a folder is not followed, and a single file's rerun costs one file/info call.
 import { spawn } from "node:child_process";
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
@@ -90,12 +90,13 @@ describe("a lost answer", () => {
 });
 
 describe("the claim on a file's upload", () => {
-  it("a claim left by a killed process is taken over at once, without waiting for it", async () => {
-    const state = join(h.tmp, "state-killed");
-    const file = { localPath: "/data/killed.bin", remoteName: "killed.bin", folderId: 0 };
+  /** A process that claims `file` and then dies by SIGKILL: no release, its claim stays on disk. */
+  async function claimAndDie(
+    state: string,
+    file: { localPath: string; remoteName: string; folderId: number },
+  ) {
     // The BUILT journal (dist/), as the command runs it.
     const journalModule = new URL("../../../dist/transfer/upload-journal.js", import.meta.url).href;
-    // A process that claims the file and then dies by SIGKILL: no release, its lock stays on disk.
     const child = spawn(
       process.execPath,
       [
@@ -114,6 +115,12 @@ describe("the claim on a file's upload", () => {
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;
+  }
+
+  it("a claim left by a killed process is taken over at once, without waiting for it", async () => {
+    const state = join(h.tmp, "state-killed");
+    const file = { localPath: "/data/killed.bin", remoteName: "killed.bin", folderId: 0 };
+    await claimAndDie(state, file);
     let waited = false;
     const release = await new UploadJournal(state, "acc").claim(file, { onWait: () => (waited = true) });
     expect(waited).toBe(false);
@@ -134,6 +141,22 @@ describe("the claim on a file's upload", () => {
     expect(secondHeld).toBe(false);
     await first();
     await (await second)();
+  });
+  it("a claim that cannot be proven dead is taken over once its lock is stale (another machine's pid, not refreshed), not failed on", async () => {
+    const state = join(h.tmp, "state-stale");
+    const file = { localPath: "/data/stale.bin", remoteName: "stale.bin", folderId: 0 };
+    await claimAndDie(state, file);
+    // As after a reboot in a container with a new host name: the owner is "pid 1 on another host".
+    const names = await readdir(state);
+    const owner = names.find((n) => n.endsWith(".owner"));
+    const lock = names.find((n) => n.endsWith(".lock"));
+    expect(owner && lock).toBeTruthy();
+    await writeFile(join(state, owner!), "1 another-host");
+    const old = new Date(Date.now() - 120_000);
+    await utimes(join(state, lock!), old, old);
+    const release = await new UploadJournal(state, "acc").claim(file);
+    await release();
+    expect((await readdir(state)).filter((n) => n.endsWith(".lock") || n.endsWith(".owner"))).toEqual([]);
   });
 });
 
@@ -185,7 +208,7 @@ describe("reruns", () => {
     });
     expect(again.uploaded[0]).toMatchObject({ skipped: "journal", url: first.uploaded[0]!.url });
     expect((await h.client.files.info({ url: first.uploaded[0]!.url })).password).toBe(true);
-    expect(warnings.join("\n")).toContain("the password was set on that copy");
+    expect(warnings.join("\n")).toContain("the password given was set on that copy");
     expect(await named(folderId, "pw.bin")).toHaveLength(1);
   });
 
