@@ -1,6 +1,16 @@
 /** Fault injection: a spec string parsed once, a seeded PRNG so runs replay (docs/emulator.md "Faults"). */
 
-export const FAULT_KINDS = ["500", "503", "reset", "truncate", "endhtml", "slow", "flood", "expire"] as const;
+export const FAULT_KINDS = [
+  "500",
+  "503",
+  "reset",
+  "lost",
+  "truncate",
+  "endhtml",
+  "slow",
+  "flood",
+  "expire",
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** A parsed fault spec. */

@@ -114,6 +114,21 @@ describe("faults at probability 1", () => {
     expect(all.items.map((i: { filename: string }) => i.filename)).not.toContain("reset.bin");
   });
 
+  it("lost: the whole body is read, then the connection is cut with no answer, and nothing is stored", async () => {
+    const s = await h.raw.uploadServer(h.premium);
+    h.em.admin.setFaults("lost=1");
+    const before = h.em.admin.stats().faults.lost ?? 0;
+    await expect(
+      h.raw.postUpload(s.url, s.id, [{ name: "lost.bin", data }], { key: h.premium }),
+    ).rejects.toThrow();
+    expect((h.em.admin.stats().faults.lost ?? 0) - before).toBe(1);
+    h.em.admin.setFaults("");
+    const end = await h.raw.endpl(s.url, s.id, "json");
+    expect(end.json).toBeUndefined();
+    const all = await h.raw.ok("file/ls.cgi", { folder_id: -1 }, h.premium);
+    expect(all.items.map((i: { filename: string }) => i.filename)).not.toContain("lost.bin");
+  });
+
   it("counts injected faults in stats().faults", async () => {
     const before = h.em.admin.stats().faults["500"] ?? 0;
     h.em.admin.setFaults("500=1");

@@ -170,6 +170,7 @@ async function receive(
   let currentName = "";
   const pacer = ctx.bandwidth > 0 ? new Pacer(ctx.bandwidth) : null;
   const reset = ctx.faults.roll("reset");
+  const lost = !reset && ctx.faults.roll("lost");
   const slow = ctx.faults.roll("slow");
   const socket = req.socket;
   // A stalled body must not hold the upload forever. The listener is removed when this upload ends, or a
@@ -230,6 +231,12 @@ async function receive(
       throw new Error("client went away");
     parser.finish();
     if (ctx.closing && !ctx.store.db.open) throw new Error("emulator closed");
+    if (lost) {
+      // Fault: the client handed over the whole body, yet the connection is cut before any answer and
+      // nothing is stored (as when the last bytes never left the client's socket buffer).
+      socket.resetAndDestroy();
+      throw new Error("fault: lost");
+    }
     commit(ctx, id, account, fields, stored);
     res.writeHead(302, { Location: `/end.pl?xid=${id}`, "Content-Type": "text/html; charset=utf-8" });
     res.end(`<html><body><a href="/end.pl?xid=${id}">Upload done</a></body></html>\n`);

@@ -58,12 +58,13 @@ describe("never the same file twice", () => {
 });
 
 describe("a lost answer", () => {
-  it("a reset once the body was handed over: end.pl and the folder lack it, so it is sent again, once", async () => {
+  it("a body handed over whose answer never came: end.pl and the folder lack it, so it is sent again, once", async () => {
     const folderId = await newFolder("lost-reset");
     const src = join(h.tmp, "lost-reset.bin");
-    await randomFile(src, 100_000); // one chunk: all of it is handed to the socket before the reset
+    await randomFile(src, 100_000);
     const warnings: string[] = [];
-    h.em.admin.setFaults("reset=1,seed=7");
+    // `lost`: the node reads the whole body, then cuts the connection instead of answering, storing nothing.
+    h.em.admin.setFaults("lost=1,seed=7");
     try {
       const r = await uploadTree(h.client, {
         paths: [src],
