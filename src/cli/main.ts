@@ -7,6 +7,7 @@
  * The first line's Node options are explained in `node-flags.ts` (a test keeps the two equal).
  */
 import { redact } from "../redact.js";
+import { cleanStopListening } from "./clean-stop.js";
 import { createContext } from "./context.js";
 import {
   ExitCode,
@@ -87,7 +88,8 @@ function onSignal(signal: StopSignal): void {
     process.exit(signalExitCode(stoppedBy));
   }
   stoppedBy = signal;
-  if (!windsDown) {
+  // A transfer not yet listening (still resolving the key or the folder) has nothing to save: end now.
+  if (!windsDown || (resumable && !cleanStopListening())) {
     writeError(interruptedError(), code, signal);
     process.exit(code);
   }
@@ -97,8 +99,8 @@ function onSignal(signal: StopSignal): void {
     const mine = handlers.SIGINT;
     for (const l of process.rawListeners("SIGINT")) if (l !== mine) (l as (s: string) => void)("SIGINT");
   }
-  // A clean stop takes well under a second (abort the requests, save the journal). One that hangs, or a signal
-  // that came before the command listened (still resolving the key or the folder), must not keep the terminal.
+  // A clean stop takes well under a second (abort the requests, save the journal). One that hangs must not
+  // keep the terminal.
   setTimeout(() => {
     writeError(interruptedError(), code, signal);
     process.exit(code);

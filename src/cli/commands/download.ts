@@ -15,6 +15,7 @@ import {
   MAX_CONNECTIONS,
 } from "../../transfer/download.js";
 import { toFailedItem } from "../batch.js";
+import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { formatBytes } from "../output.js";
@@ -71,7 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
         const view = createProgressView(ctx);
         const ac = new AbortController();
         const onSigint = () => ac.abort(new Error("interrupted"));
-        process.once("SIGINT", onSigint);
+        const stopListening = listenForCleanStop(onSigint);
         const common = {
           dir: opts.output,
           connections: opts.connections,
@@ -105,7 +106,7 @@ export function register(program: Command, ctx: CliContext): void {
             }
           }
         } finally {
-          process.removeListener("SIGINT", onSigint);
+          stopListening();
           view.end();
         }
         const { bytes, seconds } = view.stats();

@@ -10,6 +10,7 @@ import { SpeedMeter, type TransferEvent } from "../../transfer/progress.js";
 import { uploadTree } from "../../transfer/upload.js";
 import { openUploadJournal } from "../../transfer/upload-journal.js";
 import { toFailedItem } from "../batch.js";
+import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
 import { type FailedItem, PartialSuccessError, UsageError } from "../errors.js";
 import { formatBytes } from "../output.js";
@@ -236,7 +237,7 @@ export function register(program: Command, ctx: CliContext): void {
         const view = createProgressView(ctx);
         const ac = new AbortController();
         const onSigint = () => ac.abort(new Error("interrupted"));
-        process.once("SIGINT", onSigint);
+        const stopListening = listenForCleanStop(onSigint);
         let result: Awaited<ReturnType<typeof uploadTree>>;
         try {
           result = await uploadTree(client, {
@@ -253,7 +254,7 @@ export function register(program: Command, ctx: CliContext): void {
             onWarning: (m) => ctx.out.warn(m),
           });
         } finally {
-          process.removeListener("SIGINT", onSigint);
+          stopListening();
           view.end();
         }
         const { bytes, seconds } = view.stats();
