@@ -40,10 +40,7 @@ export interface Output {
    * `fichier link`); registered secrets stay masked.
    */
   result(human: string, json: unknown, opts?: { reveal?: string[] }): void;
-  /**
-   * A message on stderr, hidden by `-q`. With `--json` it becomes `{"type":"info","message"}`, except a
-   * message that already is one JSON object (a transfer event), which passes as it is.
-   */
+  /** A message on stderr, hidden by `-q`; `{"type":"info","message"}` with `--json`. */
   info(msg: string): void;
   /** A warning on stderr, always shown; `{"type":"warning","message"}` with `--json`. */
   warn(msg: string): void;
@@ -116,7 +113,7 @@ export function createOutput(o: OutputOptions): Output {
     },
     info(msg) {
       if (o.quiet) return;
-      if (o.json) jsonLine(parseEvent(msg) ?? message("info", msg));
+      if (o.json) jsonLine(message("info", msg));
       else err(msg);
     },
     warn(msg) {
@@ -171,25 +168,6 @@ export function createOutput(o: OutputOptions): Output {
 /** "fichier: warning: x" and "fichier: x" -> "x": under --json the `type` says what the prefix said. */
 function stripPrefix(msg: string): string {
   return msg.replace(/^fichier: (warning: )?/, "");
-}
-
-/** The event a message already is (a transfer event given as one JSON object), or undefined. */
-function parseEvent(msg: string): StderrEvent | undefined {
-  if (!msg.startsWith("{")) return undefined;
-  try {
-    const v: unknown = JSON.parse(msg);
-    if (
-      typeof v === "object" &&
-      v !== null &&
-      !Array.isArray(v) &&
-      typeof (v as StderrEvent).type === "string"
-    ) {
-      return v as StderrEvent;
-    }
-  } catch {
-    // Not JSON after all: an ordinary message.
-  }
-  return undefined;
 }
 
 /**

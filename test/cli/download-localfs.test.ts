@@ -8,26 +8,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { readDownloadJournal } from "../../src/transfer/download-journal.js";
+import { isRoot, tmpfsMounts } from "../helpers/tmpfs.js";
 import { assertBuilt, captured, errorLines, json, run, sandbox } from "./support.js";
 
 const CANARY = "CanaryDownloadFsKey_0123456789ab";
-const isRoot = process.getuid?.() === 0;
-const mounted: string[] = [];
+const disks = tmpfsMounts();
+const tmpfs = (dir: string, options: string) => disks.mount(dir, options);
 let em: RunningEmulator;
 let tmp: string;
 let env: Record<string, string>;
-
-/** Mounts a tmpfs at `dir` (root only); false when mounting is not possible here. */
-function tmpfs(dir: string, options: string): boolean {
-  if (!isRoot) return false;
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir], { stdio: "ignore" });
-    mounted.push(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function upload(path: string, to = "/"): Promise<string> {
   const r = await run(["--json", "upload", path, "--to", to], { env });
@@ -44,7 +33,7 @@ beforeAll(async () => {
   env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: em.apiUrl };
 });
 afterAll(async () => {
-  for (const dir of mounted.reverse()) execFileSync("umount", [dir], { stdio: "ignore" });
+  disks.unmountAll();
   await em?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
   for (const text of captured) expect(text).not.toContain(CANARY);

@@ -33,7 +33,7 @@ describe("the writer under --json", () => {
     out.warn("fichier: talking to the embedded emulator");
     out.progress("[####] 40%");
     out.verbose("fichier: walked /a");
-    out.info('{"type":"start","file":"/f","size":1}');
+    out.event({ type: "start", file: "/f", size: 1 }, undefined);
     expect(err().map((l) => JSON.parse(l))).toEqual([
       { type: "info", message: "resuming x at 1 KiB" },
       { type: "warning", message: "disk nearly full\nsecond line" },
@@ -46,7 +46,7 @@ describe("the writer under --json", () => {
 
   it("drops a warning that repeats a transfer error event, keeps other warnings", () => {
     const { out, err } = writer({ json: true });
-    out.info(JSON.stringify({ type: "error", file: "/e.txt", message: "/e.txt is empty" }));
+    out.event({ type: "error", file: "/e.txt", message: "/e.txt is empty" }, undefined);
     out.warn("/e.txt: /e.txt is empty");
     out.warn("/other.txt: refused");
     expect(err()).toHaveLength(2);

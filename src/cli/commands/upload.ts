@@ -93,9 +93,8 @@ export function createProgressView(ctx: CliContext, now: () => number = Date.now
       expectedFiles += n;
     },
     onProgress(e) {
-      if (out.json) {
-        out.info(JSON.stringify(e));
-      }
+      // --json: the event itself is the stderr line (hidden by -q, as progress is).
+      if (out.json) out.event({ ...e }, undefined);
       switch (e.type) {
         case "start":
           if (e.direction === "download") expectedBytes += e.size;

@@ -17,22 +17,11 @@ import { readDownloadJournal } from "../../../src/transfer/download-journal.js";
 import { DownloadRefusedError, LocalFileError } from "../../../src/transfer/errors.js";
 import type { TransferEvent } from "../../../src/transfer/progress.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
+import { isRoot, tmpfsMounts } from "../../helpers/tmpfs.js";
 import { harness, randomFile, type TransferHarness } from "./support.js";
 
-const isRoot = process.getuid?.() === 0;
-const mounted: string[] = [];
-
-/** Mounts a tmpfs at `dir` (root only); false when mounting is not possible here. */
-function tmpfs(dir: string, options: string): boolean {
-  if (!isRoot) return false;
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir], { stdio: "ignore" });
-    mounted.push(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const disks = tmpfsMounts();
+const tmpfs = (dir: string, options: string) => disks.mount(dir, options);
 
 let h: TransferHarness;
 let src: string;
@@ -51,7 +40,7 @@ beforeAll(async () => {
   url = (await uploadFile(h.client, { path: src })).url;
 });
 afterAll(async () => {
-  for (const dir of mounted.reverse()) execFileSync("umount", [dir], { stdio: "ignore" });
+  disks.unmountAll();
   await h?.close();
 });
 
