@@ -19,7 +19,8 @@ const ETAG_CHARS = 32;
  */
 export function etagOf(entry: Entry): string {
   const v = entry.etag;
-  if (v === undefined || v === "") return `W/"${entry.size.toString(16)}-${entry.modified.getTime().toString(16)}"`;
+  if (v === undefined || v === "")
+    return `W/"${entry.size.toString(16)}-${entry.modified.getTime().toString(16)}"`;
   if (v.length <= ETAG_CHARS && /^[\x21\x23-\x7e]+$/.test(v)) return `"${v}"`;
   if (/^[0-9a-f]+$/i.test(v)) return `"${v.slice(0, ETAG_CHARS).toLowerCase()}"`;
   return `"${createHash("sha256").update(v).digest("hex").slice(0, ETAG_CHARS)}"`;

@@ -99,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const ac = new AbortController();
     active.add(ac);
     const started = performance.now();
+    const ip = req.socket?.remoteAddress ?? "";
     const ctx: RequestContext = {
       req,
       res,
@@ -119,7 +120,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         status: res.statusCode,
         bytes: ctx.bytesSent,
         ms: Math.round(performance.now() - started),
-        ip: req.socket.remoteAddress ?? "",
+        ip,
       });
     });
     if (closing) res.setHeader("Connection", "close");
@@ -218,7 +219,7 @@ async function authenticate(
   throttle: FailureThrottle,
   log: ServerOptions["log"],
 ): Promise<void> {
-  const ip = req.socket.remoteAddress ?? "";
+  const ip = req.socket?.remoteAddress ?? "";
   const wait = throttle.waitMs(ip);
   if (wait > 0) {
     throw new HttpError(429, "too many wrong passwords from this address: wait before trying again", {

@@ -51,6 +51,11 @@ export async function put(ctx: RequestContext): Promise<void> {
   const lockNull = existing?.lockNull === true;
   const real = lockNull ? undefined : existing;
   await assertWritable(ctx, real ? [{ path }] : [{ path }, { path: parentOf(path) }], existing);
+  if (!existing) {
+    // Checked before the body is asked for (Expect: 100-continue): a doomed upload is never sent.
+    const parent = await lookup(ctx.state, parentOf(path));
+    if (parent?.kind !== "folder") throw new HttpError(409, `the folder ${parentOf(path)} does not exist`);
+  }
   checkEntityTags(ctx, real);
   if (size === 0) {
     if (!lockNull)
