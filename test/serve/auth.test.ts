@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { HtpasswdError, parseHtpasswd, singleUser } from "../../src/serve/auth.js";
 import { serve } from "./support.js";
 
-const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
+const basic = (user: string, password: string) => ({
+  Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+});
 
 describe("authentication", () => {
   it("asks for a password (401 with a Basic challenge), then lets the right one in", async () => {
@@ -12,15 +14,20 @@ describe("authentication", () => {
     const none = await t.call("PROPFIND", "/", { headers: { Depth: "0" } });
     expect(none.status).toBe(401);
     expect(none.headers["www-authenticate"]).toMatch(/^Basic realm="fichier"/);
-    expect((await t.call("PROPFIND", "/", { headers: { Depth: "0", ...basic("alice", "correct horse") } })).status).toBe(207);
-    expect((await t.call("PROPFIND", "/", { headers: { Depth: "0", ...basic("bob", "correct horse") } })).status).toBe(401);
+    expect(
+      (await t.call("PROPFIND", "/", { headers: { Depth: "0", ...basic("alice", "correct horse") } })).status,
+    ).toBe(207);
+    expect(
+      (await t.call("PROPFIND", "/", { headers: { Depth: "0", ...basic("bob", "correct horse") } })).status,
+    ).toBe(401);
   });
 
   it("slows down 100 wrong passwords from one address (429 + Retry-After), logs them, and survives", async () => {
     let now = 5_000_000;
     const t = await serve({ credentials: singleUser("alice", "pw"), now: () => now });
     const statuses: number[] = [];
-    for (let i = 0; i < 100; i++) statuses.push((await t.call("GET", "/", { headers: basic("alice", `guess${i}`) })).status);
+    for (let i = 0; i < 100; i++)
+      statuses.push((await t.call("GET", "/", { headers: basic("alice", `guess${i}`) })).status);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses[5]).toBe(401); // the sixth is checked, and starts the wait
     expect(statuses.slice(6).every((s) => s === 429)).toBe(true);
@@ -57,6 +64,8 @@ describe("authentication", () => {
       expect((await t.call("GET", "/", { headers: { Host: host } })).status, host).toBe(200);
     }
     const guarded = await serve({ credentials: singleUser("a", "b") });
-    expect((await guarded.call("GET", "/", { headers: { Host: "nas.example", ...basic("a", "b") } })).status).toBe(200);
+    expect(
+      (await guarded.call("GET", "/", { headers: { Host: "nas.example", ...basic("a", "b") } })).status,
+    ).toBe(200);
   });
 });

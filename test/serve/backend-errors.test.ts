@@ -29,7 +29,9 @@ describe("backend errors", () => {
   });
 
   it("busy becomes 503 with Retry-After in whole seconds", async () => {
-    const t = await serve({ backend: failing(new BackendError("busy", "1fichier asks to wait", { retryAfterMs: 29_100 })) });
+    const t = await serve({
+      backend: failing(new BackendError("busy", "1fichier asks to wait", { retryAfterMs: 29_100 })),
+    });
     const r = await t.call("GET", "/x");
     expect(r.status).toBe(503);
     expect(r.headers["retry-after"]).toBe("30");
@@ -40,6 +42,8 @@ describe("backend errors", () => {
     const r = await t.call("GET", "/x");
     expect(r.status).toBe(500);
     expect(r.body).not.toContain("secret internals");
-    expect(t.log.find((e) => e.type === "server-error")).toMatchObject({ message: "secret internals at /home/x" });
+    expect(t.log.find((e) => e.type === "server-error")).toMatchObject({
+      message: "secret internals at /home/x",
+    });
   });
 });

@@ -13,10 +13,14 @@ describe("COPY and MOVE", () => {
   it("moves a file to a percent-encoded destination (absolute path or same-host URL)", async () => {
     const t = await serve();
     await put(t, "/a.txt", "x");
-    expect((await t.call("MOVE", "/a.txt", { headers: { Destination: "/caf%C3%A9%20b.txt" } })).status).toBe(201);
+    expect((await t.call("MOVE", "/a.txt", { headers: { Destination: "/caf%C3%A9%20b.txt" } })).status).toBe(
+      201,
+    );
     expect((await t.call("GET", "/caf%C3%A9%20b.txt")).body).toBe("x");
     const url = `http://127.0.0.1:${t.port}/c.txt`;
-    const r = await t.call("MOVE", "/caf%C3%A9%20b.txt", { headers: { Destination: url, Host: `127.0.0.1:${t.port}` } });
+    const r = await t.call("MOVE", "/caf%C3%A9%20b.txt", {
+      headers: { Destination: url, Host: `127.0.0.1:${t.port}` },
+    });
     expect(r.status).toBe(201);
     expect((await t.call("GET", "/a.txt")).status).toBe(404);
   });
@@ -26,8 +30,12 @@ describe("COPY and MOVE", () => {
     await tree(t);
     expect((await t.call("COPY", "/src/", { headers: { Destination: "/deep/" } })).status).toBe(201);
     expect((await t.call("GET", "/deep/sub/b.txt")).body).toBe("B");
-    expect((await t.call("COPY", "/src/", { headers: { Destination: "/shallow/", Depth: "0" } })).status).toBe(201);
-    expect((await t.call("PROPFIND", "/shallow/", { headers: { Depth: "1" } })).body.match(/<D:response>/g)).toHaveLength(1);
+    expect(
+      (await t.call("COPY", "/src/", { headers: { Destination: "/shallow/", Depth: "0" } })).status,
+    ).toBe(201);
+    expect(
+      (await t.call("PROPFIND", "/shallow/", { headers: { Depth: "1" } })).body.match(/<D:response>/g),
+    ).toHaveLength(1);
     expect((await t.call("GET", "/src/a.txt")).body).toBe("A");
   });
 
@@ -35,10 +43,16 @@ describe("COPY and MOVE", () => {
     const t = await serve();
     await put(t, "/a.txt", "a");
     await put(t, "/b.txt", "b");
-    expect((await t.call("COPY", "/a.txt", { headers: { Destination: "/b.txt", Overwrite: "F" } })).status).toBe(412);
-    expect((await t.call("MOVE", "/a.txt", { headers: { Destination: "/b.txt", Overwrite: "F" } })).status).toBe(412);
+    expect(
+      (await t.call("COPY", "/a.txt", { headers: { Destination: "/b.txt", Overwrite: "F" } })).status,
+    ).toBe(412);
+    expect(
+      (await t.call("MOVE", "/a.txt", { headers: { Destination: "/b.txt", Overwrite: "F" } })).status,
+    ).toBe(412);
     expect((await t.call("GET", "/b.txt")).body).toBe("b");
-    expect((await t.call("MOVE", "/a.txt", { headers: { Destination: "/b.txt", Overwrite: "T" } })).status).toBe(204);
+    expect(
+      (await t.call("MOVE", "/a.txt", { headers: { Destination: "/b.txt", Overwrite: "T" } })).status,
+    ).toBe(204);
     expect((await t.call("GET", "/b.txt")).body).toBe("a");
   });
 
@@ -49,7 +63,9 @@ describe("COPY and MOVE", () => {
     expect((await t.call("MOVE", "/src/", { headers: { Destination: "/src/sub/inner/" } })).status).toBe(403);
     expect((await t.call("COPY", "/src/", { headers: { Destination: "/src/sub/copy/" } })).status).toBe(403);
     expect((await t.call("MOVE", "/", { headers: { Destination: "/x/" } })).status).toBe(403);
-    expect((await t.call("MOVE", "/src/a.txt", { headers: { Destination: "/nope/a.txt" } })).status).toBe(409);
+    expect((await t.call("MOVE", "/src/a.txt", { headers: { Destination: "/nope/a.txt" } })).status).toBe(
+      409,
+    );
     expect((await t.call("GET", "/src/sub/b.txt")).body).toBe("B");
   });
 
@@ -65,7 +81,9 @@ describe("COPY and MOVE", () => {
     const t = await serve();
     await put(t, "/a.txt", "x");
     const host = `127.0.0.1:${t.port}`;
-    const r = await t.call("MOVE", "/a.txt", { headers: { Destination: dest.replace("HOST", host), Host: host } });
+    const r = await t.call("MOVE", "/a.txt", {
+      headers: { Destination: dest.replace("HOST", host), Host: host },
+    });
     expect(r.status).toBe(status);
     expect((await t.call("GET", "/a.txt")).body).toBe("x");
   });
@@ -74,7 +92,9 @@ describe("COPY and MOVE", () => {
     const t = await serve();
     await put(t, "/a.txt", "x");
     expect((await t.call("COPY", "/a.txt")).status).toBe(400);
-    expect((await t.call("COPY", "/a.txt", { headers: { Destination: "/b", Overwrite: "maybe" } })).status).toBe(400);
+    expect(
+      (await t.call("COPY", "/a.txt", { headers: { Destination: "/b", Overwrite: "maybe" } })).status,
+    ).toBe(400);
     expect((await t.call("COPY", "/a.txt", { headers: { Destination: "/b", Depth: "1" } })).status).toBe(400);
     expect((await t.call("MOVE", "/a.txt", { headers: { Destination: "/b", Depth: "0" } })).status).toBe(400);
     expect((await t.call("COPY", "/missing", { headers: { Destination: "/b" } })).status).toBe(404);

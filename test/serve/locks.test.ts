@@ -6,8 +6,16 @@ const lockinfo = (scope: "exclusive" | "shared", owner = "me") =>
   `<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:${scope}/></D:lockscope>` +
   `<D:locktype><D:write/></D:locktype><D:owner><D:href>${owner}</D:href></D:owner></D:lockinfo>`;
 
-async function lock(t: TestServer, path: string, scope: "exclusive" | "shared" = "exclusive", headers: Record<string, string> = {}) {
-  const r = await t.call("LOCK", path, { body: lockinfo(scope), headers: { Timeout: "Second-600", ...headers } });
+async function lock(
+  t: TestServer,
+  path: string,
+  scope: "exclusive" | "shared" = "exclusive",
+  headers: Record<string, string> = {},
+) {
+  const r = await t.call("LOCK", path, {
+    body: lockinfo(scope),
+    headers: { Timeout: "Second-600", ...headers },
+  });
   const token = /<([^>]+)>/.exec(String(r.headers["lock-token"] ?? ""))?.[1];
   return { r, token };
 }
@@ -22,13 +30,21 @@ describe("LOCK and UNLOCK", () => {
     expect(r.body).toContain('<D:owner><href xmlns="DAV:">me</href></D:owner>');
     const refused = await put(t, "/doc.txt", "v2");
     expect(refused.status).toBe(423);
-    expect(refused.body).toContain("<D:lock-token-submitted><D:href>/doc.txt</D:href></D:lock-token-submitted>");
+    expect(refused.body).toContain(
+      "<D:lock-token-submitted><D:href>/doc.txt</D:href></D:lock-token-submitted>",
+    );
     expect((await t.call("DELETE", "/doc.txt")).status).toBe(423);
     expect((await t.call("MOVE", "/doc.txt", { headers: { Destination: "/x.txt" } })).status).toBe(423);
-    expect((await t.call("PUT", "/doc.txt", { body: "v2", headers: { If: `(<${token}>)` } })).status).toBe(204);
+    expect((await t.call("PUT", "/doc.txt", { body: "v2", headers: { If: `(<${token}>)` } })).status).toBe(
+      204,
+    );
     expect((await lock(t, "/doc.txt")).r.status).toBe(423);
-    expect((await t.call("UNLOCK", "/doc.txt", { headers: { "Lock-Token": "<opaquelocktoken:bogus>" } })).status).toBe(409);
-    expect((await t.call("UNLOCK", "/doc.txt", { headers: { "Lock-Token": `<${token}>` } })).status).toBe(204);
+    expect(
+      (await t.call("UNLOCK", "/doc.txt", { headers: { "Lock-Token": "<opaquelocktoken:bogus>" } })).status,
+    ).toBe(409);
+    expect((await t.call("UNLOCK", "/doc.txt", { headers: { "Lock-Token": `<${token}>` } })).status).toBe(
+      204,
+    );
     expect((await put(t, "/doc.txt", "v3")).status).toBe(204);
   });
 
@@ -45,20 +61,31 @@ describe("LOCK and UNLOCK", () => {
     await t.call("MKCOL", "/d/");
     const { token } = await lock(t, "/d/", "exclusive", { Depth: "infinity" });
     expect((await put(t, "/d/new.txt", "x")).status).toBe(423);
-    const withToken = await t.call("PUT", "/d/new.txt", { body: "x", headers: { If: `<http://localhost/d/> (<${token}>)` } });
+    const withToken = await t.call("PUT", "/d/new.txt", {
+      body: "x",
+      headers: { If: `<http://localhost/d/> (<${token}>)` },
+    });
     expect(withToken.status).toBe(201);
-    const refresh = await t.call("LOCK", "/d/new.txt", { headers: { If: `(<${token}>)`, Timeout: "Second-900" } });
+    const refresh = await t.call("LOCK", "/d/new.txt", {
+      headers: { If: `(<${token}>)`, Timeout: "Second-900" },
+    });
     expect(refresh.status).toBe(200);
     expect(refresh.body).toContain("<D:timeout>Second-900</D:timeout>");
-    expect((await t.call("LOCK", "/d/new.txt", { headers: { If: "(<opaquelocktoken:nope>)" } })).status).toBe(412);
+    expect((await t.call("LOCK", "/d/new.txt", { headers: { If: "(<opaquelocktoken:nope>)" } })).status).toBe(
+      412,
+    );
   });
 
   it("evaluates If headers: a stale ETag or an unknown token is 412", async () => {
     const t = await serve();
     await put(t, "/a.txt", "x");
     expect((await t.call("PUT", "/a.txt", { body: "y", headers: { If: '(["nope"])' } })).status).toBe(412);
-    expect((await t.call("PUT", "/a.txt", { body: "y", headers: { If: "(<DAV:no-lock>)" } })).status).toBe(412);
-    expect((await t.call("PUT", "/a.txt", { body: "y", headers: { If: "(Not <DAV:no-lock>)" } })).status).toBe(204);
+    expect((await t.call("PUT", "/a.txt", { body: "y", headers: { If: "(<DAV:no-lock>)" } })).status).toBe(
+      412,
+    );
+    expect(
+      (await t.call("PUT", "/a.txt", { body: "y", headers: { If: "(Not <DAV:no-lock>)" } })).status,
+    ).toBe(204);
     expect((await t.call("PUT", "/a.txt", { body: "y", headers: { If: "garbage" } })).status).toBe(400);
   });
 
@@ -82,7 +109,9 @@ describe("LOCK and UNLOCK", () => {
     await t.call("UNLOCK", "/new.txt", { headers: { "Lock-Token": `<${token}>` } });
     expect((await t.call("GET", "/new.txt")).status).toBe(404);
     const again = await lock(t, "/new2.txt");
-    expect((await t.call("PUT", "/new2.txt", { body: "data", headers: { If: `(<${again.token}>)` } })).status).toBe(201);
+    expect(
+      (await t.call("PUT", "/new2.txt", { body: "data", headers: { If: `(<${again.token}>)` } })).status,
+    ).toBe(201);
     await t.call("UNLOCK", "/new2.txt", { headers: { "Lock-Token": `<${again.token}>` } });
     expect((await t.call("GET", "/new2.txt")).body).toBe("data");
     expect((await lock(t, "/missing/x.txt")).r.status).toBe(409);

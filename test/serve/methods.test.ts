@@ -9,21 +9,38 @@ describe("methods", () => {
     expect(r.status).toBe(200);
     expect(r.headers.dav).toBe("1, 2");
     expect(String(r.headers.allow).split(", ")).toEqual(
-      expect.arrayContaining(["GET", "HEAD", "PROPFIND", "PROPPATCH", "PUT", "MKCOL", "DELETE", "COPY", "MOVE", "LOCK", "UNLOCK"]),
+      expect.arrayContaining([
+        "GET",
+        "HEAD",
+        "PROPFIND",
+        "PROPPATCH",
+        "PUT",
+        "MKCOL",
+        "DELETE",
+        "COPY",
+        "MOVE",
+        "LOCK",
+        "UNLOCK",
+      ]),
     );
   });
 
-  it.each(["PATCH", "POST", "REPORT", "SEARCH", "ACL"])("answers the unknown method %s with 405 and Allow", async (method) => {
-    const t = await serve();
-    const r = await t.call(method, "/");
-    expect(r.status).toBe(405);
-    expect(r.headers.allow).toContain("PROPFIND");
-    expect(r.body).toMatch(/is not supported here/);
-  });
+  it.each(["PATCH", "POST", "REPORT", "SEARCH", "ACL"])(
+    "answers the unknown method %s with 405 and Allow",
+    async (method) => {
+      const t = await serve();
+      const r = await t.call(method, "/");
+      expect(r.status).toBe(405);
+      expect(r.headers.allow).toContain("PROPFIND");
+      expect(r.body).toMatch(/is not supported here/);
+    },
+  );
 
   it("a method Node's HTTP parser does not know is a 400, and the server goes on", async () => {
     const t = await serve();
-    expect((await rawExchange(t.port, "BREW / HTTP/1.1\r\nHost: localhost\r\n\r\n"))).toMatch(/^HTTP\/1\.1 400/);
+    expect(await rawExchange(t.port, "BREW / HTTP/1.1\r\nHost: localhost\r\n\r\n")).toMatch(
+      /^HTTP\/1\.1 400/,
+    );
     expect((await t.call("OPTIONS", "/")).status).toBe(200);
   });
 
@@ -42,7 +59,10 @@ describe("methods", () => {
       ["PROPPATCH", {}],
       ["LOCK", {}],
     ] as const) {
-      const r = await t.call(method, method === "MKCOL" ? "/new/" : "/a.txt", { headers, ...(method === "PUT" ? { body: "y" } : {}) });
+      const r = await t.call(method, method === "MKCOL" ? "/new/" : "/a.txt", {
+        headers,
+        ...(method === "PUT" ? { body: "y" } : {}),
+      });
       expect(r.status, method).toBe(403);
       expect(r.body).toMatch(/read-only/);
     }

@@ -8,7 +8,10 @@ describe("MKCOL", () => {
     expect((await t.call("MKCOL", "/a/")).status).toBe(201);
     expect((await t.call("MKCOL", "/a/")).status).toBe(405);
     expect((await t.call("MKCOL", "/x/y/")).status).toBe(409);
-    const body = await t.call("MKCOL", "/b/", { body: "<x/>", headers: { "Content-Type": "application/xml" } });
+    const body = await t.call("MKCOL", "/b/", {
+      body: "<x/>",
+      headers: { "Content-Type": "application/xml" },
+    });
     expect(body.status).toBe(415);
     await put(t, "/f.txt", "x");
     expect((await t.call("MKCOL", "/f.txt")).status).toBe(405);

@@ -14,7 +14,9 @@ function spyBackend(): { backend: ServeBackend; seen: string[] } {
       const v = Reflect.get(target, prop, receiver);
       if (typeof v !== "function") return v;
       return (...args: unknown[]) => {
-        seen.push(`${String(prop)} ${String(typeof args[0] === "string" ? args[0] : (args[0] as { path: string }).path)}`);
+        seen.push(
+          `${String(prop)} ${String(typeof args[0] === "string" ? args[0] : (args[0] as { path: string }).path)}`,
+        );
         return v.apply(target, args);
       };
     },
@@ -49,12 +51,19 @@ describe("request paths", () => {
 
   it("refuses a raw # and a raw NUL in the request line", async () => {
     const t = await serve();
-    expect(await rawExchange(t.port, "GET /a#b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/);
-    expect(await rawExchange(t.port, "GET /a\u0000b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 400/);
+    expect(
+      await rawExchange(t.port, "GET /a#b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+    ).toMatch(/^HTTP\/1\.1 400/);
+    expect(
+      await rawExchange(t.port, "GET /a\u0000b HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"),
+    ).toMatch(/^HTTP\/1\.1 400/);
   });
 
   it("decodes percent-encoded UTF-8 names", () => {
-    expect(parseRequestPath("/caf%C3%A9/r%C3%A9sum%C3%A9.pdf")).toEqual({ path: "/café/résumé.pdf", slash: false });
+    expect(parseRequestPath("/caf%C3%A9/r%C3%A9sum%C3%A9.pdf")).toEqual({
+      path: "/café/résumé.pdf",
+      slash: false,
+    });
     expect(parseRequestPath("http://host:1/a/b/?x=1")).toEqual({ path: "/a/b", slash: true });
     expect(() => parseRequestPath("relative")).toThrow(BadPathError);
     expect(() => parseRequestPath(`/${"a".repeat(9000)}`)).toThrow(/longer than/);

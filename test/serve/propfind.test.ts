@@ -47,16 +47,23 @@ describe("PROPFIND", () => {
   it("answers named properties, 404 for unknown ones in their own namespace", async () => {
     const t = await serve();
     await put(t, "/a.txt", "hello");
-    const body = propfind('<D:prop><D:getcontentlength/><x:color xmlns:x="urn:example:x"/><nons xmlns=""/></D:prop>');
+    const body = propfind(
+      '<D:prop><D:getcontentlength/><x:color xmlns:x="urn:example:x"/><nons xmlns=""/></D:prop>',
+    );
     const r = await t.call("PROPFIND", "/a.txt", { headers: { Depth: "0" }, body });
     expect(r.body).toContain("<D:getcontentlength>5</D:getcontentlength>");
-    expect(r.body).toMatch(/<color xmlns="urn:example:x"\/><nons xmlns=""\/><\/D:prop><D:status>HTTP\/1.1 404 Not Found/);
+    expect(r.body).toMatch(
+      /<color xmlns="urn:example:x"\/><nons xmlns=""\/><\/D:prop><D:status>HTTP\/1.1 404 Not Found/,
+    );
   });
 
   it("answers propname with names only", async () => {
     const t = await serve();
     await put(t, "/a.txt", "hello");
-    const r = await t.call("PROPFIND", "/a.txt", { headers: { Depth: "0" }, body: propfind("<D:propname/>") });
+    const r = await t.call("PROPFIND", "/a.txt", {
+      headers: { Depth: "0" },
+      body: propfind("<D:propname/>"),
+    });
     expect(r.body).toContain("<D:getcontentlength/>");
     expect(r.body).not.toContain(">5<");
   });
@@ -75,7 +82,10 @@ describe("PROPFIND", () => {
 
   it("refuses an XML body over 1 MiB with 413", async () => {
     const t = await serve();
-    const r = await t.call("PROPFIND", "/", { headers: { Depth: "0" }, body: propfind(`<!--${"x".repeat(1_100_000)}--><D:allprop/>`) });
+    const r = await t.call("PROPFIND", "/", {
+      headers: { Depth: "0" },
+      body: propfind(`<!--${"x".repeat(1_100_000)}--><D:allprop/>`),
+    });
     expect(r.status).toBe(413);
   });
 

@@ -2,8 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { put, serve, type TestServer } from "./support.js";
 
-const update = (inner: string) => `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z">${inner}</D:propertyupdate>`;
-const named = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><Z:color xmlns:Z="urn:z"/></D:prop></D:propfind>';
+const update = (inner: string) =>
+  `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:z">${inner}</D:propertyupdate>`;
+const named =
+  '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><Z:color xmlns:Z="urn:z"/></D:prop></D:propfind>';
 
 async function color(t: TestServer, path: string): Promise<string> {
   const r = await t.call("PROPFIND", path, { headers: { Depth: "0" }, body: named });
@@ -39,7 +41,9 @@ describe("PROPPATCH", () => {
   it("moves properties with MOVE, copies them with COPY and forgets them with DELETE", async () => {
     const t = await serve();
     await put(t, "/a.txt", "x");
-    await t.call("PROPPATCH", "/a.txt", { body: update("<D:set><D:prop><Z:color>blue</Z:color></D:prop></D:set>") });
+    await t.call("PROPPATCH", "/a.txt", {
+      body: update("<D:set><D:prop><Z:color>blue</Z:color></D:prop></D:set>"),
+    });
     await t.call("MOVE", "/a.txt", { headers: { Destination: "/b.txt" } });
     expect(await color(t, "/b.txt")).toContain(">blue<");
     await t.call("COPY", "/b.txt", { headers: { Destination: "/c.txt" } });

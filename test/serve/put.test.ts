@@ -92,15 +92,22 @@ describe("PUT", () => {
     expect((await put(t, "/d", "x")).status).toBe(405);
     expect((await put(t, "/d/", "x")).status).toBe(405);
     expect((await put(t, "/missing/a.txt", "x")).status).toBe(409);
-    const partial = await t.call("PUT", "/p.txt", { body: "x", headers: { "Content-Range": "bytes 0-0/10" } });
+    const partial = await t.call("PUT", "/p.txt", {
+      body: "x",
+      headers: { "Content-Range": "bytes 0-0/10" },
+    });
     expect(partial.status).toBe(400);
   });
 
   it("honours If-None-Match: * (no overwrite) and If-Match", async () => {
     const t = await serve();
     await put(t, "/a.txt", "one");
-    expect((await t.call("PUT", "/a.txt", { body: "two", headers: { "If-None-Match": "*" } })).status).toBe(412);
-    expect((await t.call("PUT", "/a.txt", { body: "two", headers: { "If-Match": '"nope"' } })).status).toBe(412);
+    expect((await t.call("PUT", "/a.txt", { body: "two", headers: { "If-None-Match": "*" } })).status).toBe(
+      412,
+    );
+    expect((await t.call("PUT", "/a.txt", { body: "two", headers: { "If-Match": '"nope"' } })).status).toBe(
+      412,
+    );
     const etag = (await t.call("HEAD", "/a.txt")).headers.etag as string;
     expect((await t.call("PUT", "/a.txt", { body: "two", headers: { "If-Match": etag } })).status).toBe(204);
   });

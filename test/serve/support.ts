@@ -6,7 +6,12 @@ import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { afterEach } from "vitest";
 import { MemoryBackend } from "../../src/serve/memory-backend.js";
-import { type RunningServer, type ServeLogEvent, type ServerOptions, startServer } from "../../src/serve/server.js";
+import {
+  type RunningServer,
+  type ServeLogEvent,
+  type ServerOptions,
+  startServer,
+} from "../../src/serve/server.js";
 
 /** An answer. */
 export interface Reply {
@@ -23,7 +28,11 @@ export interface TestServer {
   port: number;
   url: string;
   log: ServeLogEvent[];
-  call(method: string, path: string, o?: { headers?: Record<string, string>; body?: string | Buffer }): Promise<Reply>;
+  call(
+    method: string,
+    path: string,
+    o?: { headers?: Record<string, string>; body?: string | Buffer },
+  ): Promise<Reply>;
 }
 
 const open: RunningServer[] = [];
@@ -41,7 +50,14 @@ afterEach(async () => {
 export async function serve(options: Partial<ServerOptions> = {}): Promise<TestServer> {
   const backend = (options.backend as MemoryBackend | undefined) ?? new MemoryBackend();
   const log: ServeLogEvent[] = [];
-  const server = await startServer({ flavour: "webdav", ...options, backend, port: 0, host: "127.0.0.1", log: (e) => log.push(e) });
+  const server = await startServer({
+    flavour: "webdav",
+    ...options,
+    backend,
+    port: 0,
+    host: "127.0.0.1",
+    log: (e) => log.push(e),
+  });
   open.push(server);
   return {
     server,
@@ -92,7 +108,11 @@ export function call(
  * @example
  * await rawExchange(port, "GET /%2e%2e/x HTTP/1.1\r\nHost: localhost\r\n\r\n");
  */
-export function rawExchange(port: number, data: string | Buffer, o: { endAfterWrite?: boolean } = {}): Promise<string> {
+export function rawExchange(
+  port: number,
+  data: string | Buffer,
+  o: { endAfterWrite?: boolean } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     let out = "";
