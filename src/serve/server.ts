@@ -88,64 +88,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readOnly: options.readOnly === true,
     flavour: options.flavour,
   };
-  const throttle = new FailureThrottle({ ...options.throttle, now });
-  const active = new Set<AbortController>();
-  const idle = new EventEmitter();
-  let closing = false;
+  const open = new OpenRequests();
   const host = options.host ?? "127.0.0.1";
+  const onRequest = requestHandler(options, state, open, new FailureThrottle({ ...options.throttle, now }));
   const headersTimeout = options.headersTimeoutMs ?? 20_000;
-
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const ac = new AbortController();
-    active.add(ac);
-    const started = performance.now();
-    const ip = req.socket?.remoteAddress ?? "";
-    const ctx: RequestContext = {
-      req,
-      res,
-      state,
-      method: (req.method ?? "GET").toUpperCase(),
-      target: { path: "/", slash: true },
-      signal: ac.signal,
-      bytesSent: 0,
-    };
-    res.on("close", () => {
-      if (!res.writableFinished) ac.abort(new Error("the client went away"));
-      active.delete(ac);
-      if (active.size === 0) idle.emit("idle");
-      options.log?.({
-        type: "request",
-        method: ctx.method,
-        path: logPath(req.url),
-        status: res.statusCode,
-        bytes: ctx.bytesSent,
-        ms: Math.round(performance.now() - started),
-        ip,
-      });
-    });
-    if (closing) res.setHeader("Connection", "close");
-    res.setHeader("X-Content-Type-Options", "nosniff");
-    serve(ctx).catch((e: unknown) => {
-      const http = toHttpError(e, ctx.method);
-      if (http.status === 500) {
-        options.log?.({
-          type: "server-error",
-          method: ctx.method,
-          path: logPath(req.url),
-          message: String((e as Error)?.message ?? e),
-        });
-      }
-      sendError(ctx, http);
-    });
-  };
-
-  const serve = async (ctx: RequestContext): Promise<void> => {
-    checkHost(ctx.req, options.credentials !== undefined, host);
-    if (options.credentials) await authenticate(ctx.req, options.credentials, throttle, options.log);
-    ctx.target = parseRequestPath(ctx.req.url ?? "/");
-    await dispatch(ctx);
-  };
-
   const serverOptions = {
     requestTimeout: 0, // uploads and downloads may take hours; the idle timeout catches a stalled one
     headersTimeout,
@@ -169,28 +115,106 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const address = server.address() as AddressInfo;
   const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `${options.tls ? "https" : "http"}://${shown}:${address.port}/`;
-
   const close = async ({ drainMs = 10_000 } = {}): Promise<{ drained: boolean }> => {
-    closing = true;
+    open.closing = true;
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    let timer: NodeJS.Timeout | undefined;
-    const drained = await Promise.race([
-      active.size === 0
-        ? Promise.resolve(true)
-        : new Promise<boolean>((resolve) => idle.once("idle", () => resolve(true))),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), drainMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!drained) for (const ac of active) ac.abort(new Error("the server is stopping"));
+    const drained = await open.drain(drainMs);
     server.closeAllConnections();
     await stopped;
     await options.backend.close?.();
     return { drained };
   };
   return { url, port: address.port, state, close };
+}
+
+/** The requests being served, so a stop can wait for them (and abort them when the wait is over). */
+class OpenRequests {
+  /** Set once the server stops: answers then close their connection. */
+  closing = false;
+  private readonly active = new Set<AbortController>();
+  private readonly idle = new EventEmitter();
+
+  add(ac: AbortController): void {
+    this.active.add(ac);
+  }
+
+  delete(ac: AbortController): void {
+    this.active.delete(ac);
+    if (this.active.size === 0) this.idle.emit("idle");
+  }
+
+  /** Waits up to `ms` for every request to end; aborts those still open after it. True when none was left. */
+  async drain(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.active.size === 0
+        ? Promise.resolve(true)
+        : new Promise<boolean>((r) => this.idle.once("idle", () => r(true))),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(false), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!drained) for (const ac of this.active) ac.abort(new Error("the server is stopping"));
+    return drained;
+  }
+}
+
+/** The handler of every request: context, log line, the gate, then the method's handler; failures answered. */
+function requestHandler(
+  options: ServerOptions,
+  state: ServeState,
+  open: OpenRequests,
+  throttle: FailureThrottle,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const host = options.host ?? "127.0.0.1";
+  const serve = async (ctx: RequestContext): Promise<void> => {
+    checkHost(ctx.req, options.credentials !== undefined, host);
+    if (options.credentials) await authenticate(ctx.req, options.credentials, throttle, options.log);
+    ctx.target = parseRequestPath(ctx.req.url ?? "/");
+    await dispatch(ctx);
+  };
+  return (req, res) => {
+    const ac = new AbortController();
+    open.add(ac);
+    const started = performance.now();
+    const ip = req.socket?.remoteAddress ?? "";
+    const method = (req.method ?? "GET").toUpperCase();
+    const ctx: RequestContext = {
+      req,
+      res,
+      state,
+      method,
+      target: { path: "/", slash: true },
+      signal: ac.signal,
+      bytesSent: 0,
+    };
+    res.on("close", () => {
+      if (!res.writableFinished) ac.abort(new Error("the client went away"));
+      open.delete(ac);
+      const ms = Math.round(performance.now() - started);
+      options.log?.({
+        type: "request",
+        method,
+        path: logPath(req.url),
+        status: res.statusCode,
+        bytes: ctx.bytesSent,
+        ms,
+        ip,
+      });
+    });
+    if (open.closing) res.setHeader("Connection", "close");
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    serve(ctx).catch((e: unknown) => {
+      const http = toHttpError(e, method);
+      if (http.status === 500) {
+        const message = String((e as Error)?.message ?? e);
+        options.log?.({ type: "server-error", method, path: logPath(req.url), message });
+      }
+      sendError(ctx, http);
+    });
+  };
 }
 
 /** The path of a request for the log: no query string (it could carry anything), at most 300 characters. */

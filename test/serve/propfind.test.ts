@@ -34,7 +34,7 @@ describe("PROPFIND", () => {
 
   it("refuses Depth: infinity (and no Depth) on a folder with 403 and propfind-finite-depth", async () => {
     const t = await serve();
-    for (const headers of [{ Depth: "infinity" }, {}]) {
+    for (const headers of [{ Depth: "infinity" }, {}] as Record<string, string>[]) {
       const r = await t.call("PROPFIND", "/", { headers });
       expect(r.status).toBe(403);
       expect(r.body).toContain("<D:propfind-finite-depth/>");
