@@ -25,15 +25,9 @@ import { formatBytes } from "../output.js";
 import { SUMMARIES } from "../summaries.js";
 
 /** The options of `serve webdav` and `serve http`, as commander hands them over. */
-interface ServeCliOptions {
+interface ServeCliOptions extends Omit<AccessOptions, "apiKeyStdin"> {
   addr: string;
   readOnly?: boolean;
-  user?: string;
-  passwordStdin?: boolean;
-  passwordFile?: string;
-  htpasswd?: string;
-  cert?: string;
-  key?: string;
   maxConnections: number;
 }
 
