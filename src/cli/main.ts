@@ -75,7 +75,9 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 let stoppedBy: StopSignal | undefined;
 const commandName = commandWord(args) ?? "";
 const resumable = ["upload", "download"].includes(commandName);
-const windsDown = resumable || commandName === "emulator";
+const windsDown = resumable || commandName === "emulator" || commandName === "serve";
+// serve drains open transfers for up to 10 s (docs/serve.md) before it ends; the others stop within a second.
+const stopGraceMs = commandName === "serve" ? 12_000 : 3_000;
 
 function interruptedError(): Error {
   return new Error(resumable ? "interrupted: run the same command again to resume" : "interrupted");
@@ -104,7 +106,7 @@ function onSignal(signal: StopSignal): void {
   setTimeout(() => {
     writeError(interruptedError(), code, signal);
     process.exit(code);
-  }, 3_000).unref();
+  }, stopGraceMs).unref();
 }
 const handlers = Object.fromEntries(
   Object.keys(SIGNAL_NUMBERS).map((s) => [s, () => onSignal(s as StopSignal)]),

@@ -36,6 +36,7 @@ export const COMMANDS: CommandEntry[] = [
   { module: "remote", commands: ["remote"] },
   { module: "key", commands: ["key"] },
   { module: "doctor", commands: ["doctor"] },
+  { module: "serve", commands: ["serve"] },
   { module: "emulator", commands: ["emulator"] },
   { module: "demo", commands: ["demo"] },
   { module: "completion", commands: ["completion"] },

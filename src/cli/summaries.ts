@@ -97,6 +97,10 @@ export const SUMMARIES = {
     term: "doctor",
     description: "check configuration, key, connectivity, clock, account and rate-limit state",
   },
+  serve: {
+    term: "serve",
+    description: "serve a folder over WebDAV (a network drive) or HTTP (players, browsers)",
+  },
   emulator: {
     term: "emulator [options]",
     description: "run a local 1fichier emulator (API, uploads, downloads, website, console) until Ctrl-C",
