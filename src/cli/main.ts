@@ -75,7 +75,7 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 let stoppedBy: StopSignal | undefined;
 const commandName = commandWord(args) ?? "";
 const resumable = ["upload", "download"].includes(commandName);
-const windsDown = resumable || commandName === "emulator";
+const windsDown = resumable || commandName === "emulator" || commandName === "gateway";
 
 function interruptedError(): Error {
   return new Error(resumable ? "interrupted: run the same command again to resume" : "interrupted");
@@ -89,7 +89,7 @@ function onSignal(signal: StopSignal): void {
   }
   stoppedBy = signal;
   // A transfer not yet listening (still resolving the key or the folder) has nothing to save: end now.
-  if (!windsDown || (resumable && !cleanStopListening())) {
+  if (!windsDown || (commandName !== "emulator" && !cleanStopListening())) {
     writeError(interruptedError(), code, signal);
     process.exit(code);
   }

@@ -36,6 +36,7 @@ export const COMMANDS: CommandEntry[] = [
   { module: "remote", commands: ["remote"] },
   { module: "key", commands: ["key"] },
   { module: "doctor", commands: ["doctor"] },
+  { module: "gateway", commands: ["gateway"] },
   { module: "emulator", commands: ["emulator"] },
   { module: "demo", commands: ["demo"] },
   { module: "completion", commands: ["completion"] },

@@ -97,6 +97,10 @@ export const SUMMARIES = {
     term: "doctor",
     description: "check configuration, key, connectivity, clock, account and rate-limit state",
   },
+  gateway: {
+    term: "gateway [options]",
+    description: "serve the API to clients holding scoped, revocable tokens; the key stays here",
+  },
   emulator: {
     term: "emulator [options]",
     description: "run a local 1fichier emulator (API, uploads, downloads, website, console) until Ctrl-C",
