@@ -2,7 +2,7 @@
 // gateway runs), a token in the query string, and 11 bad tokens from one address.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAST } from "../integration/client/support.js";
-import { type GatewayHarness, withGateway } from "./support.js";
+import { CANARY, type GatewayHarness, withGateway } from "./support.js";
 
 async function post(url: string, token: string | undefined, body: unknown = {}) {
   const res = await fetch(url, {
@@ -92,6 +92,35 @@ describe("token lifetime", () => {
     });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { message: string }).message).toMatch(/handed to another token #631$/);
+  });
+});
+
+describe("the real key", () => {
+  it("after a rotation on the gateway host, the gateway reads the store again and the clients notice nothing", async () => {
+    let stored = CANARY;
+    let current = CANARY;
+    const h = await withGateway({
+      gateway: {
+        key: {
+          current: () => current,
+          async refresh() {
+            if (stored === current) return false;
+            current = stored;
+            return true;
+          },
+        },
+      },
+    });
+    try {
+      const t = await h.token("t");
+      expect((await h.call("folder/ls.cgi", t)).status).toBe(200);
+      stored = h.emu.admin.regenerateKey(h.email); // what `fichier key rotate` leaves in the store
+      const r = await h.call("file/ls.cgi", t, { folder_id: 0 });
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      expect(current).toBe(stored);
+    } finally {
+      await h.close();
+    }
   });
 });
 

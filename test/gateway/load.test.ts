@@ -90,7 +90,11 @@ describe("load: 10 clients × 20 mixed calls under the real limits", () => {
     const { h, url } = await setUp(600_000);
     try {
       const before = h.emu.admin.stats().floodLocks;
+      const sent = h.emu.admin.stats().requests;
       const answers = await load(h, url);
+      console.log(
+        `load, patient: ${answers.length} calls, ${h.emu.admin.stats().requests - sent} reached the emulator`,
+      );
       expect(answers).toHaveLength(CLIENTS * CALLS);
       expect(answers.filter((a) => !(a.status === 200 && a.ok))).toEqual([]);
       expect(h.emu.admin.stats().floodLocks - before).toBe(0);
@@ -107,6 +111,9 @@ describe("load: 10 clients × 20 mixed calls under the real limits", () => {
       const answers = await load(h, url);
       expect(answers).toHaveLength(CLIENTS * CALLS);
       const refused = answers.filter((a) => a.status === 429);
+      console.log(
+        `load, max-wait 5 s: ${answers.length} calls, ${refused.length} answered 429 with Retry-After`,
+      );
       expect(refused.length).toBeGreaterThan(0);
       for (const a of refused) expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
       expect(answers.filter((a) => a.status !== 429 && !(a.status === 200 && a.ok))).toEqual([]);

@@ -17,6 +17,8 @@ export const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
 
 export interface GatewayHarness {
   emu: TestEmulator;
+  /** The e-mail of the canary account (the one whose key the gateway holds). */
+  email: string;
   gw: RunningGateway;
   dir: string;
   store: TokenStore;
@@ -41,11 +43,8 @@ export async function withGateway(
   o: { emulator?: EmulatorOptions; gateway?: Partial<GatewayOptions>; governor?: GovernorOptions } = {},
 ): Promise<GatewayHarness> {
   const emu = await withEmulator(o.emulator ?? {});
-  emu.admin.createAccount({
-    email: `canary-${randomBytes(3).toString("hex")}@test.local`,
-    offer: 1,
-    apiKey: CANARY,
-  });
+  const email = `canary-${randomBytes(3).toString("hex")}@test.local`;
+  emu.admin.createAccount({ email, offer: 1, apiKey: CANARY });
   const dir = await mkdtemp(join(tmpdir(), "fichier-gateway-"));
   const records: AuditRecord[] = [];
   const warnings: string[] = [];
@@ -62,6 +61,7 @@ export async function withGateway(
   const store = new TokenStore(dir);
   return {
     emu,
+    email,
     gw,
     dir,
     store,
