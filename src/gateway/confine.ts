@@ -18,7 +18,11 @@ export interface Targets {
   unconfinable?: string;
 }
 
-/** A body field had a type the API would not take: a confined call is then refused with 400. */
+/**
+ * A body field had a type the API would not take: a confined call is then refused with 400.
+ * @example
+ * throw new BadTargetError("folder_id is not an integer");
+ */
 export class BadTargetError extends Error {
   override readonly name = "BadTargetError";
 }

@@ -42,14 +42,22 @@ export function publicHost(req: IncomingMessage, fallback: string): string {
   return /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host) ? host : fallback;
 }
 
-/** Sends one of the gateway's own KO answers and notes it on the exchange. */
+/**
+ * Sends one of the gateway's own KO answers and notes it on the exchange.
+ * @example
+ * return refuse(ex, res, GatewayKo.badRequest(), "bad-body");
+ */
 export function refuse(ex: Exchange, res: ServerResponse, answer: KoAnswer, reason: string): void {
   ex.code = answer.code;
   ex.reason = reason;
   sendKo(res, answer);
 }
 
-/** Sends 1fichier's answer (or its rewritten form) and notes its `#code`. */
+/**
+ * Sends 1fichier's answer (or its rewritten form) and notes its `#code`.
+ * @example
+ * respond(ex, res, await g.upstream.call("folder/ls.cgi", { method: "POST", body }));
+ */
 export function respond(ex: Exchange, res: ServerResponse, answer: RawAnswer): void {
   const m = /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(answer.body);
   ex.code =

@@ -15,7 +15,11 @@ export type GuardResult =
 /** Query parameters that carry credentials in other APIs: refused here whatever their value. */
 const CREDENTIAL_PARAMS = /^(?:token|access_token|api_?key|apikey|key|auth|authorization|bearer)$/i;
 
-/** The address of the client as the socket sees it (a reverse proxy's comes with the next wave). */
+/**
+ * The address of the client as the socket sees it (trusting a reverse proxy's header comes with the next wave).
+ * @example
+ * clientIp(req); // "::ffff:192.168.1.20"
+ */
 export function clientIp(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? "";
 }

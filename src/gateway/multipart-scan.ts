@@ -7,12 +7,20 @@ import { Transform, type TransformCallback } from "node:stream";
 const MAX_HEADERS = 16 * 1024;
 const MAX_VALUE = 64;
 
-/** The body is not the multipart the API takes (no boundary, oversized part headers, a huge `did`). */
+/**
+ * The body is not the multipart the API takes (no boundary, oversized part headers, a huge `did`).
+ * @example
+ * throw new MultipartShapeError("a part's headers are too long");
+ */
 export class MultipartShapeError extends Error {
   override readonly name = "MultipartShapeError";
 }
 
-/** The upload was refused: its folder is outside the token's. */
+/**
+ * The upload was refused: its folder is outside the token's.
+ * @example
+ * if (e instanceof FolderRefusedError) sendKo(res, GatewayKo.notAllowed());
+ */
 export class FolderRefusedError extends Error {
   override readonly name = "FolderRefusedError";
 }

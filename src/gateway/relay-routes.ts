@@ -5,6 +5,7 @@ import { GatewayKo } from "./answers.js";
 import { type Exchange, type GatewayContext, refuse } from "./context.js";
 import { clientIp } from "./guard.js";
 import { boundaryOf, FolderRefusedError, MultipartShapeError } from "./multipart-scan.js";
+import { NODE_PAGES, type Scope } from "./scopes.js";
 
 /**
  * `POST /upload.cgi?id=` and `GET /end.pl?xid=`: relayed to the node with the real key.
@@ -24,8 +25,9 @@ export async function handleNodePage(
   const checked = await g.guard.checkOwner(req, clientIp(req), owner);
   ex.token = checked.ok ? checked.record.name : checked.token;
   if (!checked.ok) return refuse(ex, res, checked.answer, checked.reason);
-  if (!checked.record.scopes.includes("upload")) {
-    return refuse(ex, res, GatewayKo.notAllowed('this token lacks the "upload" scope'), "scope");
+  const scope = NODE_PAGES[page] as Scope;
+  if (!checked.record.scopes.includes(scope)) {
+    return refuse(ex, res, GatewayKo.notAllowed(`this token lacks the "${scope}" scope`), "scope");
   }
   const session = g.uploads.session(id, checked.record.name);
   if (!session)

@@ -67,7 +67,11 @@ export interface RunningGateway {
   close(drainMs?: number): Promise<void>;
 }
 
-/** Refused listening address (exit 2 on the command line). */
+/**
+ * Refused listening address (exit 2 on the command line).
+ * @example
+ * throw new ListenPolicyError(`"${addr}" is not HOST:PORT`);
+ */
 export class ListenPolicyError extends Error {
   override readonly name = "ListenPolicyError";
 }

@@ -81,7 +81,11 @@ export function checkTokenName(name: string): string {
   return name;
 }
 
-/** Thrown by {@link TokenStore.add} for a name in use, and by revoke for an unknown one. */
+/**
+ * Thrown by {@link TokenStore.add} for a name in use, and by revoke for an unknown one.
+ * @example
+ * throw new TokenNameError(`no token named "${name}"`);
+ */
 export class TokenNameError extends Error {
   override readonly name = "TokenNameError";
 }

@@ -14,7 +14,11 @@ export interface RawAnswer {
   body: string;
 }
 
-/** The call would wait longer than allowed; `retryAfterMs` is the gateway's estimate of when to come back. */
+/**
+ * The call would wait longer than allowed; `retryAfterMs` is the gateway's estimate of when to come back.
+ * @example
+ * if (e instanceof WaitTooLongError) sendKo(res, GatewayKo.busy(e.retryAfterMs));
+ */
 export class WaitTooLongError extends Error {
   override readonly name = "WaitTooLongError";
   constructor(readonly retryAfterMs: number) {
@@ -22,7 +26,11 @@ export class WaitTooLongError extends Error {
   }
 }
 
-/** 1fichier could not be reached (after the governor's retries). */
+/**
+ * 1fichier could not be reached (after the governor's retries).
+ * @example
+ * if (e instanceof UpstreamDownError) sendKo(res, GatewayKo.upstreamDown());
+ */
 export class UpstreamDownError extends Error {
   override readonly name = "UpstreamDownError";
 }

@@ -2,6 +2,8 @@
 // served by `fichier gateway` with the key from the encrypted key file, stopped by Ctrl-C (exit 0). The real
 // key (a canary) appears in no output, and the token only where `token add` prints it.
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { appendFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { assertBuilt, BIN, captured, errorLines, json, run, sandbox } from "../cli/support.js";
@@ -176,7 +178,53 @@ describe("fichier gateway", () => {
     // After the revoke the token is unknown: its refusal is logged without a name.
     expect(records.map((r) => [r.endpoint, r.status])).toEqual([["folder/ls.cgi", 200]]);
     const human = await fichier(["gateway", "log"]);
+    expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/ 127\.0\.0\.1 cli POST folder\/ls\.cgi 200 \d+ ms\n/);
     expect(human.stdout).toMatch(/ 127\.0\.0\.1 - POST folder\/ls\.cgi 401 #247 \d+ ms \(auth:unknown\)\n/);
+  });
+
+  it("log --follow prints the records and the new ones, and ends with 0 on Ctrl-C", async () => {
+    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, "--json", "gateway", "log", "--follow"], {
+      env,
+    });
+    let stdout = "";
+    const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const lines = (n: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (stdout.split("\n").length > n) resolve();
+        };
+        child.stdout.on("data", check);
+        check();
+      });
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    await lines(2);
+    // A record written while it follows (as a running gateway would append it).
+    const later = {
+      time: new Date().toISOString(),
+      token: "cli",
+      ip: "127.0.0.1",
+      method: "POST",
+      endpoint: "file/ls.cgi",
+      targets: {},
+      status: 200,
+      code: null,
+      ms: 1,
+    };
+    await appendFile(
+      join(env.XDG_DATA_HOME as string, "fichier", "gateway", "audit.log"),
+      `${JSON.stringify(later)}\n`,
+    );
+    await lines(3);
+    child.kill("SIGINT");
+    expect(await exit).toBe(0);
+    captured.push(stdout);
+    const records = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { endpoint: string });
+    expect(records.map((l) => l.endpoint)).toEqual(["folder/ls.cgi", "folder/ls.cgi", "file/ls.cgi"]);
   });
 });

@@ -11,14 +11,6 @@ const rule =
     toml,
   );
 
-function shannon(s: string): number {
-  const counts = new Map<string, number>();
-  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
-  let h = 0;
-  for (const n of counts.values()) h -= (n / s.length) * Math.log2(n / s.length);
-  return h;
-}
-
 const lines = (t: string) => [
   `export FICHIER_API_KEY=${t}`,
   `token: "${t}"`,
@@ -37,7 +29,7 @@ describe("a leaked gateway token", () => {
     }
   });
 
-  it("is captured by the gitleaks rule, above its entropy floor; a placeholder is below it", () => {
+  it("is captured by the gitleaks rule, whose entropy floor a random token clears", () => {
     expect(rule).not.toBeNull();
     expect(rule?.[1]).not.toMatch(/\(\?[=!<]/); // RE2 has no look-arounds
     const regex = new RegExp(rule?.[1] ?? "");
@@ -45,9 +37,9 @@ describe("a leaked gateway token", () => {
     for (let i = 0; i < 20; i++) {
       const { token } = newToken();
       for (const line of lines(token)) expect(regex.exec(line)?.[group], line).toBe(token);
-      expect(shannon(token)).toBeGreaterThan(Number(rule?.[3]));
     }
-    expect(shannon(`fgw_${"x".repeat(28)}`)).toBeLessThan(Number(rule?.[3]));
+    // 28 random characters of 62 carry about 4.5 bits each (test/keys/gitleaks.test.ts measures the key rule's).
+    expect(Number(rule?.[3])).toBeLessThan(4);
     expect(regex.exec(`fgw_${"a".repeat(29)}`)).toBeNull();
   });
 });

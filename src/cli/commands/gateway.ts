@@ -304,7 +304,11 @@ async function showLog(ctx: CliContext, o: { follow?: boolean; token?: string })
   } finally {
     stop();
   }
-  if (!o.follow) ctx.out.result(records.map(requestLine).join("\n"), { records });
+  if (!o.follow) {
+    ctx.out.result(records.length ? records.map(requestLine).join("\n") : "(no requests logged)", {
+      records,
+    });
+  }
 }
 
 /** Registers `gateway`, `gateway token add|ls|revoke` and `gateway log`. */
