@@ -68,7 +68,7 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 });
 
 // Signals. upload, download and the emulator listen for SIGINT themselves and stop cleanly (the transfers keep
-// their journals); main only remembers the signal so the run ends with 128 + its number and one line saying so.
+// their journals), and so does the gateway while it serves or follows its log (it drains); main only remembers the signal so the run ends with 128 + its number and one line saying so.
 // Other commands (cat included: a stream has nothing to save) have nothing to wind down: the line is printed
 // and the run ends at once.
 // (Listeners cannot tell: write-file-atomic's signal-exit listens to every signal without stopping anything.)
@@ -88,7 +88,7 @@ function onSignal(signal: StopSignal): void {
     process.exit(signalExitCode(stoppedBy));
   }
   stoppedBy = signal;
-  // A transfer not yet listening (still resolving the key or the folder) has nothing to save: end now.
+  // A transfer (or gateway) not yet listening (still resolving the key or the folder) has nothing to save: end now.
   if (!windsDown || (commandName !== "emulator" && !cleanStopListening())) {
     writeError(interruptedError(), code, signal);
     process.exit(code);
