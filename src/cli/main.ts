@@ -68,16 +68,18 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 });
 
 // Signals. upload, download and the emulator listen for SIGINT themselves and stop cleanly (the transfers keep
-// their journals); main only remembers the signal so the run ends with 128 + its number and one line saying so.
+// their journals), and so does the gateway while it serves or follows its log (it drains); main only remembers the signal so the run ends with 128 + its number and one line saying so.
 // Other commands (cat included: a stream has nothing to save) have nothing to wind down: the line is printed
 // and the run ends at once.
 // (Listeners cannot tell: write-file-atomic's signal-exit listens to every signal without stopping anything.)
 let stoppedBy: StopSignal | undefined;
 const commandName = commandWord(args) ?? "";
 const resumable = ["upload", "download"].includes(commandName);
-const windsDown = resumable || commandName === "emulator" || commandName === "serve";
-// serve drains open transfers for up to 10 s (docs/serve.md) before it ends; the others stop within a second.
-const stopGraceMs = commandName === "serve" ? 12_000 : 3_000;
+const windsDown =
+  resumable || commandName === "emulator" || commandName === "serve" || commandName === "gateway";
+// serve and gateway drain open requests and transfers for up to 10 s (docs/serve.md, docs/gateway.md) before they
+// end; the others stop within a second.
+const stopGraceMs = commandName === "serve" || commandName === "gateway" ? 12_000 : 3_000;
 
 function interruptedError(): Error {
   return new Error(resumable ? "interrupted: run the same command again to resume" : "interrupted");
@@ -90,8 +92,8 @@ function onSignal(signal: StopSignal): void {
     process.exit(signalExitCode(stoppedBy));
   }
   stoppedBy = signal;
-  // A transfer not yet listening (still resolving the key or the folder) has nothing to save: end now.
-  if (!windsDown || (resumable && !cleanStopListening())) {
+  // A transfer (or gateway) not yet listening (still resolving the key or the folder) has nothing to save: end now.
+  if (!windsDown || (commandName !== "emulator" && !cleanStopListening())) {
     writeError(interruptedError(), code, signal);
     process.exit(code);
   }

