@@ -30,7 +30,8 @@ import {
 } from "./endpoints/web.js";
 import { AuthError } from "./errors.js";
 import { Governor, type GovernorOptions } from "./governor.js";
-import { HttpExchange, MAX_TIMER_MS } from "./http.js";
+import { HttpExchange } from "./http.js";
+import { MAX_TIMER_MS } from "./retry-policy.js";
 import { Transport } from "./transport.js";
 import type { ClientEvent } from "./types.js";
 

@@ -1,7 +1,7 @@
 // Error classes of the client and the pure decision table that maps a failed answer to one of them.
 // Classification is by the `#code` in the KO message first, the HTTP status second, never by status alone
 // (DECISIONS.md "Errors"; spec §1.10, §1.12, §8).
-import { parseRetryAfter } from "./retry-after.js";
+import { MAX_ANNOUNCED_MS, parseRetryAfter } from "./retry-after.js";
 
 /** Fields shared by every fichier error. */
 export interface FichierErrorInit {
@@ -385,7 +385,10 @@ export function classifyFailure(a: FailedAnswer): FichierError {
   if (retryAfterMs !== undefined) base.retryAfterMs = retryAfterMs;
   const what = text ? `${a.endpoint}: ${text}` : `${a.endpoint}: HTTP ${a.httpStatus}`;
   const lockMs = () =>
-    parseRetryAfter(a.retryAfter, a.now) ?? announcedUnlockMs(text) ?? a.defaultLockMs ?? 30_000;
+    Math.min(
+      MAX_ANNOUNCED_MS,
+      parseRetryAfter(a.retryAfter, a.now) ?? announcedUnlockMs(text) ?? a.defaultLockMs ?? 30_000,
+    );
 
   // 1. The #code.
   if (code !== undefined) {
@@ -475,6 +478,6 @@ export function classifyFailure(a: FailedAnswer): FichierError {
  * shouldRetry(new ServerError("x")); // true
  * ```
  */
-export function shouldRetry(e: unknown): boolean {
+export function shouldRetry(e: unknown): e is FichierError {
   return e instanceof FichierError && e.retryable && !(e instanceof AbortedError);
 }

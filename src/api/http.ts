@@ -17,6 +17,7 @@ import {
   ServerError,
   TimeoutError,
 } from "./errors.js";
+import { MAX_TIMER_MS } from "./retry-policy.js";
 
 const MIB = 1024 * 1024;
 
@@ -47,8 +48,6 @@ export const BODY_CAPS = {
 /** Default idle timeout (headers, and between two body chunks) and per-call deadline. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_DEADLINE_MS = 60_000;
-/** The longest delay a Node timer can hold (2^31 − 1 ms, about 24.8 days); longer ones fire at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The dispatcher every request goes through: a `proxy` URL if given, else `HTTPS_PROXY`/`HTTP_PROXY`

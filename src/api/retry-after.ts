@@ -4,8 +4,14 @@
 // the governor's flood-lock maximum) before waiting on it.
 
 /**
- * Parses a `Retry-After` value (delta seconds or HTTP date) into milliseconds from `now`; `undefined` when
- * absent or unreadable. A date in the past is 0.
+ * The longest delay a server's word is taken at: a year. Beyond it the number is junk (and a date that far
+ * cannot even be printed); callers apply their own, much smaller bounds before waiting.
+ */
+export const MAX_ANNOUNCED_MS = 365 * 86_400_000;
+
+/**
+ * Parses a `Retry-After` value (delta seconds or HTTP date) into milliseconds from `now`, at most
+ * {@link MAX_ANNOUNCED_MS}; `undefined` when absent or unreadable. A date in the past is 0.
  * @example
  * ```ts
  * parseRetryAfter("12", Date.now()); // 12000
@@ -16,10 +22,9 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   if (value === null || value === undefined) return undefined;
   const v = value.trim();
   if (/^\d+(\.\d+)?$/.test(v)) {
-    const ms = Math.round(Number(v) * 1000);
-    return Number.isFinite(ms) ? ms : undefined;
+    return Math.min(MAX_ANNOUNCED_MS, Math.round(Number(v) * 1000));
   }
   const t = Date.parse(v);
   if (Number.isNaN(t)) return undefined;
-  return Math.max(0, t - now);
+  return Math.min(MAX_ANNOUNCED_MS, Math.max(0, t - now));
 }

@@ -116,7 +116,7 @@ describe("rotateKey against the emulator", () => {
               apiKey: key,
               apiUrl: "http://127.0.0.1:9/v1",
               what,
-              governor: { shared: false, retries: 0 },
+              governor: { shared: false, retry: { attempts: 1 } },
             }),
       store,
     });
