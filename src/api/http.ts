@@ -117,7 +117,8 @@ export function networkFailure(
     return new TimeoutError(`${endpoint}: no answer in time (${code})`, { endpoint, ...status, cause: e });
   }
   if (err?.name === "AbortError") return new AbortedError(`${endpoint}: aborted`, { endpoint, cause: e });
-  const detail = [code, err?.message].filter(Boolean).join(" ");
+  const message = err?.message ?? "";
+  const detail = code !== "" && message.includes(code) ? message : [code, message].filter(Boolean).join(" ");
   return new NetworkError(`${endpoint}: network failure${detail ? ` (${detail})` : ""}`, {
     endpoint,
     ...status,
