@@ -148,6 +148,16 @@ interface CallRun {
   lastFlood?: FloodError;
 }
 
+/** The fields of a flood error, to restate it with another unlock time. */
+function floodInit(e: FloodError) {
+  return {
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+    ...(e.endpoint !== undefined ? { endpoint: e.endpoint } : {}),
+    cause: e,
+  };
+}
+
 /** Stable cache key of a call. */
 function cacheKeyOf(endpoint: string, body: Record<string, unknown> | undefined): string {
   const keys = Object.keys(body ?? {}).sort();
@@ -480,12 +490,14 @@ export class Governor {
   /** Decides what follows a failed attempt: throws it, or returns once the next attempt may be made. */
   private async afterFailure(call: GovernedCall, run: CallRun, e: unknown): Promise<void> {
     if (e instanceof FloodError) {
-      await this.noteFlood(e, call.endpoint);
+      const until = await this.noteFlood(e, call.endpoint);
       run.floods++;
-      run.lastFlood = e;
+      // A distrusted unlock time (beyond the longest lock) is not repeated to the user: ours is.
+      run.lastFlood =
+        until >= e.unlockAt ? e : new FloodError(e.message, { ...floodInit(e), unlockAt: until });
       // A flood answer means the call was refused, not done: re-sending it after the lock is safe even
       // for non-idempotent calls. The pause itself happens in acquire(), shared with every call of the key.
-      if (run.floods > this.floodRetries) throw e;
+      if (run.floods > this.floodRetries) throw run.lastFlood;
       return;
     }
     run.failures++;
