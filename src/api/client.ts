@@ -129,6 +129,29 @@ function checkDuration(name: string, value: number | undefined): void {
   }
 }
 
+/** The client's governor: a shared one, a new one from its options, or none (`governor: false`). */
+function governorOf(options: ClientOptions): Governor | undefined {
+  if (options.governor instanceof Governor) return options.governor;
+  return options.governor === false ? undefined : new Governor(options.governor ?? {}, options.apiKey);
+}
+
+/** The client's one HTTP exchange, from its options. */
+function exchangeOf(options: ClientOptions, apiUrl: string, now: () => number): HttpExchange {
+  checkDuration("timeoutMs", options.timeoutMs);
+  checkDuration("deadlineMs", options.deadlineMs);
+  return new HttpExchange({
+    apiUrl,
+    apiKey: options.apiKey,
+    now,
+    ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
+  });
+}
+
 /**
  * Creates a 1fichier client. All methods are async and return camelCase results; names are encoded for
  * 1fichier on the way out and decoded on the way in.
@@ -148,27 +171,12 @@ export function createClient(options: ClientOptions): FichierClient {
   const webUrl = (
     options.webUrl ?? (apiUrl === DEFAULT_API_URL ? DEFAULT_WEB_URL : parsedApi.origin)
   ).replace(/\/+$/, "");
-  checkDuration("timeoutMs", options.timeoutMs);
-  checkDuration("deadlineMs", options.deadlineMs);
-  let governor: Governor | undefined;
-  if (options.governor instanceof Governor) governor = options.governor;
-  else if (options.governor !== false) governor = new Governor(options.governor ?? {}, options.apiKey);
+  const governor = governorOf(options);
   let offEvents: (() => void) | undefined;
   if (governor && options.onEvent) offEvents = governor.on(options.onEvent);
   // One clock for the governor's waits and the lock ends read from answers (a test's virtual clock, or real time).
-  const clockOf = governor;
-  const now = clockOf ? () => clockOf.now() : () => Date.now();
-  const http = new HttpExchange({
-    apiUrl,
-    apiKey: options.apiKey,
-    now,
-    ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
-    ...(options.proxy ? { proxy: options.proxy } : {}),
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-    ...(options.trace ? { trace: options.trace } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
-  });
+  const now = governor ? () => governor.now() : () => Date.now();
+  const http = exchangeOf(options, apiUrl, now);
   const transport = new Transport(http);
 
   const combine = (own?: AbortSignal): AbortSignal | undefined => {

@@ -253,9 +253,10 @@ export function failedAnswer(a: Answer, now: number): FailedAnswer {
   const obj = jsonObject(a);
   const retryAfter = firstHeader(a.headers["retry-after"]);
   let body: Partial<FailedAnswer>;
-  if (obj) body = typeof obj.message === "string" ? { message: obj.message } : {};
+  // A server's text goes into error messages: one that echoes the key (or a password) must not carry it on.
+  if (obj) body = typeof obj.message === "string" ? { message: redact(obj.message) } : {};
   else if (a.binary) body = { bodyText: binaryDescription(a) };
-  else body = { bodyText: a.text, html: looksLikeHtml(a.contentType, a.text) };
+  else body = { bodyText: redact(a.text), html: looksLikeHtml(a.contentType, a.text) };
   return {
     endpoint: a.endpoint,
     httpStatus: a.status,

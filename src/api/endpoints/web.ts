@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { ClientContext } from "../context.js";
 import { parseWith } from "../context.js";
 import { InvalidUrlError } from "../errors.js";
-import { type Answer, BODY_CAPS } from "../http.js";
+import { type Answer, BODY_CAPS, type StreamRequest } from "../http.js";
 import { parseCheckLinks, sharedFolderSchema } from "../schemas.js";
 import type { LinkState, SharedFile } from "../types.js";
 import { normaliseFileUrl, parseShareUrl } from "../urls.js";
@@ -35,25 +35,17 @@ export interface LinksApi {
 
 export interface HttpApi {
   /**
-   * A raw HTTP request through the client's proxy-aware dispatcher, for transfers (token URLs, Range).
-   * Not paced by the governor; the caller consumes or discards `body`.
+   * A raw HTTP request through the client's one HTTP exchange, for transfers (token URLs, Range): the
+   * proxy-aware dispatcher and the user agent, no body cap, no deadline, never the API key. Not paced by
+   * the governor; the caller consumes or discards `body`. Options: `method`, `headers`, `body`, `signal`,
+   * `headersTimeout` (default the client's `timeoutMs`), `bodyTimeout` (default 120 000 ms).
    * @example
    * ```ts
    * const res = await client.http.request(tokenUrl, { headers: { range: "bytes=100-" } });
    * for await (const chunk of res.body) out.write(chunk);
    * ```
    */
-  request(
-    url: string,
-    opts?: {
-      method?: Dispatcher.HttpMethod;
-      headers?: Record<string, string>;
-      body?: Dispatcher.DispatchOptions["body"];
-      signal?: AbortSignal;
-      headersTimeout?: number;
-      bodyTimeout?: number;
-    },
-  ): Promise<Dispatcher.ResponseData>;
+  request(url: string, opts?: StreamRequest): Promise<Dispatcher.ResponseData>;
 }
 
 /** A website read (spec §7.22): the one exchange, the page cap, any status over 399 an error. */

@@ -134,6 +134,19 @@ describe("binary junk", () => {
   });
 });
 
+describe("a server echoing the key", () => {
+  it("gets it masked in the error message (the key is registered with the one redactor)", async () => {
+    server = await scriptedServer((req, res) => {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({ status: "KO", message: `Not authenticated: ${req.headers.authorization} #247` }),
+      );
+    });
+    const e = await failure(clientOf(server).remote.list());
+    expect(e.message).toBe(`remote/ls.cgi: Not authenticated: Bearer ****${KEY.slice(-4)} #247`);
+  });
+});
+
 describe("where the key goes", () => {
   const file = () => [{ name: "a.txt", ...bytes("hello") }];
 

@@ -15,23 +15,10 @@ import {
   ServerError,
   TimeoutError,
 } from "../../../src/api/errors.js";
-import { type Clock, Governor, type GovernorOptions, systemClock } from "../../../src/api/governor.js";
+import { Governor, type GovernorOptions, systemClock } from "../../../src/api/governor.js";
 import { MAX_TIMER_MS } from "../../../src/api/retry-policy.js";
 import type { ClientEvent } from "../../../src/api/types.js";
-
-function fakeClock(start = Date.UTC(2026, 0, 5, 9)): Clock & { t: number; sleeps: number[] } {
-  const c = {
-    t: start,
-    sleeps: [] as number[],
-    now: () => c.t,
-    sleep: async (ms: number, signal?: AbortSignal) => {
-      if (signal?.aborted) throw new AbortedError();
-      c.sleeps.push(ms);
-      c.t += ms;
-    },
-  };
-  return c;
-}
+import { fakeClock } from "./fake-clock.js";
 
 function make(opts: GovernorOptions = {}, apiKey?: string) {
   const clock = fakeClock();

@@ -13,24 +13,10 @@ import {
   NotFoundError,
   ServerError,
 } from "../../../src/api/errors.js";
-import { type Clock, Governor } from "../../../src/api/governor.js";
+import { Governor } from "../../../src/api/governor.js";
 import { API_RETRY, retryDelayMs } from "../../../src/api/retry-policy.js";
 import type { ClientEvent } from "../../../src/api/types.js";
-
-/** A clock whose sleeps advance time instantly and are recorded. */
-function fakeClock(start = 1_000_000): Clock & { t: number; sleeps: number[] } {
-  const c = {
-    t: start,
-    sleeps: [] as number[],
-    now: () => c.t,
-    sleep: async (ms: number, signal?: AbortSignal) => {
-      if (signal?.aborted) throw new AbortedError();
-      c.sleeps.push(ms);
-      c.t += ms;
-    },
-  };
-  return c;
-}
+import { fakeClock } from "./fake-clock.js";
 
 const IV = { userInfoMs: 300_000, folderListMs: 30_000, allFilesListMs: 3_600_000 };
 
