@@ -220,18 +220,17 @@ function firstHeader(v: string | string[] | undefined): string {
   return (Array.isArray(v) ? v[0] : v) ?? "";
 }
 
-/** Not text: a content encoding (gzip, br: fichier never asks for one), a NUL byte, or invalid UTF-8. */
-function isBinary(bytes: Buffer, headers: IncomingHttpHeaders, truncated: boolean): boolean {
+/**
+ * Not text: a content encoding (gzip, br: fichier never asks for one), a NUL byte, or more than a tenth of
+ * undecodable or control characters (a page in Latin-1 with a few accents is still text).
+ */
+function isBinary(bytes: Buffer, text: string, headers: IncomingHttpHeaders): boolean {
   const encoding = firstHeader(headers["content-encoding"]).trim().toLowerCase();
   if (encoding !== "" && encoding !== "identity") return true;
   if (bytes.includes(0)) return true;
-  try {
-    // `stream` tolerates a character cut at the end of a truncated body.
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: truncated });
-    return false;
-  } catch {
-    return true;
-  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: counting control characters is the point
+  const junk = text.match(/[\ufffd\u0001-\u0008\u000b\u000c\u000e-\u001f\u007f]/g)?.length ?? 0;
+  return junk > text.length / 10;
 }
 
 /** "412 bytes of binary data (application/gzip, gzip)": what an error line shows instead of the bytes. */
@@ -498,8 +497,9 @@ export class HttpExchange {
     const { bytes, over } = await readCapped(res.body, cap.bytes);
     if (success && over) throw overCap(req.endpoint, res.statusCode, cap);
     const contentType = firstHeader(res.headers["content-type"]);
-    const binary = isBinary(bytes, res.headers, over);
-    const text = binary ? "" : bytes.toString("utf8");
+    const decoded = bytes.toString("utf8");
+    const binary = isBinary(bytes, decoded, res.headers);
+    const text = binary ? "" : decoded;
     let json: unknown;
     let parsed = false;
     if (!binary && !looksLikeHtml(contentType, text)) {

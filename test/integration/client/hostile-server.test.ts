@@ -134,6 +134,32 @@ describe("binary junk", () => {
   });
 });
 
+describe("binary or not", () => {
+  it("random bytes without any Content-Encoding are binary too", async () => {
+    const junk = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), randomBytes(600)]);
+    server = await scriptedServer((_req, res) => {
+      res.writeHead(502, { "content-type": "text/html" });
+      res.end(junk);
+    });
+    const e = await failure(clientOf(server).remote.list());
+    expect(e.message).toBe(`remote/ls.cgi: ${junk.length} bytes of binary data (text/html)`);
+  });
+
+  it("a Latin-1 maintenance page with a few accents is still read as text", async () => {
+    const page = Buffer.from(
+      "<html><body>Nos services sont en maintenance. Our services are in maintenance. Please come back after 20 minutes. Désolé.</body></html>",
+      "latin1",
+    );
+    server = await scriptedServer((_req, res) => {
+      res.writeHead(503, { "content-type": "text/html" });
+      res.end(page);
+    });
+    const e = await failure(clientOf(server).remote.list());
+    expect(e).toBeInstanceOf(ServerError);
+    expect(e.hint).toBe("1fichier is in maintenance or failing: try again in 20 minutes.");
+  });
+});
+
 describe("a server echoing the key", () => {
   it("gets it masked in the error message (the key is registered with the one redactor)", async () => {
     server = await scriptedServer((req, res) => {
