@@ -397,7 +397,6 @@ export class HttpExchange {
       this.traceAnswer(req, answer, started);
       return answer;
     } catch (e) {
-      if (e instanceof ServerError) throw e;
       throw networkFailure(e, req.endpoint, { ...failure, httpStatus: res.statusCode });
     }
   }
