@@ -40,7 +40,7 @@ async function overhead() {
       rows.push([label, calls, round((seconds * 1000) / calls)]);
     };
     await measure("client, no governor", createClient({ apiKey: key, apiUrl, governor: false }));
-    const unpaced = { rate: 1e9, burst: 1e9, retries: 0 };
+    const unpaced = { rate: 1e9, burst: 1e9, retry: { attempts: 1 } };
     await measure(
       "client + governor (memory)",
       createClient({ apiKey: key, apiUrl, governor: { ...unpaced, shared: false } }),

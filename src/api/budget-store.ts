@@ -7,7 +7,7 @@ import envPaths from "env-paths";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
-import { type BudgetState, initialBudget } from "./budget.js";
+import { type BudgetState, implausible, initialBudget } from "./budget.js";
 
 /** Reads, changes and writes the budget atomically with respect to other users of the same key. */
 export interface BudgetStore {
@@ -79,7 +79,8 @@ type StateFile = z.infer<typeof stateSchema>;
 
 /**
  * A store shared by every process using the same key: `<dir>/governor-<fingerprint>.json`, locked with
- * proper-lockfile and written with write-file-atomic. A corrupted file is reset with a warning.
+ * proper-lockfile and written with write-file-atomic. A corrupted file, or one holding impossible values
+ * (see `implausible`), is reset with a warning.
  *
  * @example
  * ```ts
@@ -90,6 +91,7 @@ export class FileBudgetStore implements BudgetStore {
   readonly location: string;
   private readonly dir: string;
   private readonly burst: number;
+  private readonly maxLockMs: number;
   private readonly now: () => number;
   private readonly warn: (message: string) => void;
   private ready: Promise<void> | undefined;
@@ -103,12 +105,15 @@ export class FileBudgetStore implements BudgetStore {
     dir: string;
     fingerprint: string;
     burst: number;
+    /** The longest flood lock the governor records; a longer one in the file is distrusted. Default 1 h. */
+    maxLockMs?: number;
     now?: () => number;
     warn?: (message: string) => void;
   }) {
     this.dir = opts.dir;
     this.location = join(opts.dir, `governor-${opts.fingerprint}.json`);
     this.burst = opts.burst;
+    this.maxLockMs = opts.maxLockMs ?? 3_600_000;
     this.now = opts.now ?? Date.now;
     this.warn = opts.warn ?? (() => {});
   }
@@ -139,12 +144,12 @@ export class FileBudgetStore implements BudgetStore {
         return this.inMemory(fn);
       }
       try {
-        const current = await this.read();
+        const { file: current, reset } = await this.read();
         const out = fn(current);
         this.last = out.file ?? current;
-        if (out.file) {
-          await writeFileAtomic(this.location, JSON.stringify(out.file), { mode: 0o600, fsync: false });
-        }
+        // A reset file is written back at once, so its warning is given once, not on every read.
+        const next = out.file ?? (reset ? current : undefined);
+        if (next) await writeFileAtomic(this.location, JSON.stringify(next), { mode: 0o600, fsync: false });
         return out.result;
       } finally {
         await release();
@@ -161,20 +166,27 @@ export class FileBudgetStore implements BudgetStore {
     return out.result;
   }
 
-  private async read(): Promise<StateFile> {
+  private async read(): Promise<{ file: StateFile; reset: boolean }> {
     let text: string;
     try {
       text = await readFile(this.location, "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return this.fresh();
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { file: this.fresh(), reset: false };
       throw e;
     }
+    let file: StateFile;
     try {
-      return stateSchema.parse(JSON.parse(text));
+      file = stateSchema.parse(JSON.parse(text));
     } catch {
       this.warn(`governor state file ${this.location} was corrupted; it was reset`);
-      return this.fresh();
+      return { file: this.fresh(), reset: true };
     }
+    // Written by a broken or hostile hand, it could hold a lock for ten years or a bucket owing 1e15 calls:
+    // every call would wait for ever (or spin on an overflowing timer). Distrust it once, and start afresh.
+    const why = implausible(file.budget, this.now(), this.maxLockMs);
+    if (why === undefined) return { file, reset: false };
+    this.warn(`governor state file ${this.location} held impossible values (${why}); it was reset`);
+    return { file: this.fresh(), reset: true };
   }
 
   private fresh(): StateFile {

@@ -30,12 +30,25 @@ export interface SpacingRule {
   label: string;
 }
 
+/** What a call was given when it went: its token and its spacing stamp, so they can be given back. */
+export interface Grant {
+  /** The spacing rule stamped, if any, with the stamp and the one it replaced. */
+  ruleKey?: string;
+  stamp: number;
+  previous?: number;
+}
+
 export interface Decision {
   /** 0: go now (the state was updated to record the call); otherwise wait this long and ask again. */
   waitMs: number;
   reason: string;
   state: BudgetState;
+  /** Set when the call may go. */
+  grant?: Grant;
 }
+
+/** The wait reason of a flood lock (the other reasons are the rate limit and the spacing rules' labels). */
+export const FLOOD_LOCK = "flood lock";
 
 /** A fresh bucket (full). */
 export function initialBudget(now: number, burst: number): BudgetState {
@@ -57,7 +70,7 @@ export function decide(state: BudgetState, now: number, bucket: BucketConfig, ru
   const tokens = Math.min(bucket.burst, state.tokens + (elapsed / 1000) * bucket.rate);
   const refreshed: BudgetState = { ...state, tokens, updatedAt: Math.max(now, state.updatedAt) };
   if (state.lockedUntil > now) {
-    return { waitMs: state.lockedUntil - now, reason: "flood lock", state: refreshed };
+    return { waitMs: state.lockedUntil - now, reason: FLOOD_LOCK, state: refreshed };
   }
   if (rule) {
     const last = state.rules[rule.key];
@@ -69,7 +82,71 @@ export function decide(state: BudgetState, now: number, bucket: BucketConfig, ru
     return { waitMs: Math.ceil(((1 - tokens) / bucket.rate) * 1000), reason: "rate limit", state: refreshed };
   }
   const rules = rule ? { ...state.rules, [rule.key]: now } : state.rules;
-  return { waitMs: 0, reason: "", state: { ...refreshed, tokens: tokens - 1, rules } };
+  const previous = rule ? state.rules[rule.key] : undefined;
+  const grant: Grant = {
+    stamp: now,
+    ...(rule ? { ruleKey: rule.key } : {}),
+    ...(previous !== undefined ? { previous } : {}),
+  };
+  return { waitMs: 0, reason: "", state: { ...refreshed, tokens: tokens - 1, rules }, grant };
+}
+
+/**
+ * Gives back what a call was granted: its spacing stamp (when no later call replaced it), and its token
+ * when `token` is true. Pure. A call that never reached the server spent neither; a key the server refused
+ * spent no per-key spacing (the server cannot count calls of a key it does not know).
+ *
+ * @example
+ * ```ts
+ * const d = decide(initialBudget(0, 3), 0, { rate: 1, burst: 3 }, rule);
+ * const back = refund(d.state, d.grant!, { burst: 3 }, true); // as if the call never went
+ * ```
+ */
+export function refund(
+  state: BudgetState,
+  grant: Grant,
+  bucket: { burst: number },
+  token: boolean,
+): BudgetState {
+  const rules = { ...state.rules };
+  if (grant.ruleKey !== undefined && rules[grant.ruleKey] === grant.stamp) {
+    if (grant.previous === undefined) delete rules[grant.ruleKey];
+    else rules[grant.ruleKey] = grant.previous;
+  }
+  const tokens = token ? Math.min(bucket.burst, state.tokens + 1) : state.tokens;
+  return { ...state, rules, tokens };
+}
+
+/** The clock difference between processes of one machine that a state file may show: none, so one minute. */
+const FUTURE_SLACK_MS = 60_000;
+
+/**
+ * Why a budget read from the shared file cannot be right, or undefined when it can. Impossible values (a
+ * negative bucket, dates in the future, a lock longer than the longest one fichier records) would make
+ * every later call wait for ever, or spin on a timer that overflows: such a file is distrusted and reset.
+ *
+ * @example
+ * ```ts
+ * implausible({ ...initialBudget(0, 3), tokens: -1e15 }, 0, 3_600_000); // "-1000000000000000 tokens in the bucket"
+ * ```
+ */
+export function implausible(state: BudgetState, now: number, maxLockMs: number): string | undefined {
+  const numbers = [state.tokens, state.updatedAt, state.lockedUntil, state.lockCount, state.lastLockAt];
+  if (!numbers.every(Number.isFinite)) return "a value that is not a finite number";
+  if (state.tokens < 0) return `${state.tokens} tokens in the bucket`;
+  if (!Number.isInteger(state.lockCount) || state.lockCount < 0) return `a lock count of ${state.lockCount}`;
+  const future = now + FUTURE_SLACK_MS;
+  if (state.lockedUntil > future + maxLockMs) {
+    return `a lock ${Math.round((state.lockedUntil - now) / 60_000)} min long, longer than the ${Math.round(maxLockMs / 60_000)} min a flood lock lasts at most`;
+  }
+  for (const [what, at] of [
+    ["last update", state.updatedAt],
+    ["last lock", state.lastLockAt],
+    ...Object.entries(state.rules).map(([k, v]) => [`"${k}" call`, v] as const),
+  ] as const) {
+    if (!Number.isFinite(at) || at > future) return `a ${what} dated in the future (${at})`;
+  }
+  return undefined;
 }
 
 export interface LockConfig {
@@ -105,26 +182,6 @@ export function recordFlood(state: BudgetState, now: number, unlockAt: number, c
   const rules: Record<string, number> = {};
   for (const [k, v] of Object.entries(state.rules)) if (now - v < 86_400_000) rules[k] = v;
   return { ...state, lockedUntil, lockCount, lastLockAt: now, tokens: 0, updatedAt: now, rules };
-}
-
-/**
- * Exponential backoff with jitter for transient errors: `base * 2^(attempt-1)`, capped, then scaled by a
- * random factor in [0.5, 1). A server's Retry-After wins when it is longer.
- *
- * @example
- * ```ts
- * backoffMs(1, { baseMs: 1000, maxMs: 30_000 }, () => 0.5); // 750
- * ```
- */
-export function backoffMs(
-  attempt: number,
-  cfg: { baseMs: number; maxMs: number },
-  random: () => number,
-  retryAfterMs?: number,
-): number {
-  const exp = Math.min(cfg.maxMs, cfg.baseMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = Math.round(exp * (0.5 + random() / 2));
-  return retryAfterMs !== undefined ? Math.max(jittered, retryAfterMs) : jittered;
 }
 
 /** Folder id of a listing body, for the per-folder spacing rule. */

@@ -1,5 +1,5 @@
 // createClient: the typed 1fichier client. Endpoint groups describe requests; the governor paces and
-// retries them; the transport speaks HTTP through a proxy-aware dispatcher.
+// retries them; the transport decodes API calls; every byte goes through the one HTTP exchange (http.ts).
 import type { Dispatcher } from "undici";
 import type { CallOptions, ClientContext } from "./context.js";
 import { parseWith } from "./context.js";
@@ -30,7 +30,9 @@ import {
 } from "./endpoints/web.js";
 import { AuthError } from "./errors.js";
 import { Governor, type GovernorOptions } from "./governor.js";
-import { createDispatcher, Transport } from "./transport.js";
+import { HttpExchange } from "./http.js";
+import { MAX_TIMER_MS } from "./retry-policy.js";
+import { Transport } from "./transport.js";
 import type { ClientEvent } from "./types.js";
 
 export type { FilesApi } from "./endpoints/files.js";
@@ -55,6 +57,7 @@ export interface ClientOptions {
    * default, else the origin of `apiUrl` (so the emulator needs no extra option).
    */
   webUrl?: string;
+  /** Default `fichier/<version>`. */
   userAgent?: string;
   /** Pacing options, a shared Governor instance, or `false` for none (tests of the raw layer only). */
   governor?: GovernorOptions | Governor | false;
@@ -66,9 +69,14 @@ export interface ClientOptions {
   onEvent?: (e: ClientEvent) => void;
   /** HTTP trace for --debug, already redacted (no key, no passwords, no token URLs). */
   trace?: (line: string) => void;
-  /** Per-attempt timeout of API calls; default 60 000 ms. */
+  /** Idle timeout of every request: headers, and between two body chunks; default 60 000 ms. */
   timeoutMs?: number;
-  /** Custom undici dispatcher (advanced; replaces the proxy logic). */
+  /**
+   * Overall deadline of one API call or website read, headers and body together (an answer trickling in
+   * byte by byte ends here); default 60 000 ms, 0 for none. Transfers are not bound by it.
+   */
+  deadlineMs?: number;
+  /** Custom undici dispatcher (advanced; replaces the proxy logic; `close()` leaves it open). */
   dispatcher?: Dispatcher;
 }
 
@@ -113,6 +121,37 @@ function checkKey(apiKey: string): void {
   }
 }
 
+/** A duration option must fit a Node timer: a larger one would fire at once. */
+function checkDuration(name: string, value: number | undefined): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+    throw new RangeError(`${name} must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, not ${value}`);
+  }
+}
+
+/** The client's governor: a shared one, a new one from its options, or none (`governor: false`). */
+function governorOf(options: ClientOptions): Governor | undefined {
+  if (options.governor instanceof Governor) return options.governor;
+  return options.governor === false ? undefined : new Governor(options.governor ?? {}, options.apiKey);
+}
+
+/** The client's one HTTP exchange, from its options. */
+function exchangeOf(options: ClientOptions, apiUrl: string, now: () => number): HttpExchange {
+  checkDuration("timeoutMs", options.timeoutMs);
+  checkDuration("deadlineMs", options.deadlineMs);
+  return new HttpExchange({
+    apiUrl,
+    apiKey: options.apiKey,
+    now,
+    ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
+  });
+}
+
 /**
  * Creates a 1fichier client. All methods are async and return camelCase results; names are encoded for
  * 1fichier on the way out and decoded on the way in.
@@ -132,26 +171,13 @@ export function createClient(options: ClientOptions): FichierClient {
   const webUrl = (
     options.webUrl ?? (apiUrl === DEFAULT_API_URL ? DEFAULT_WEB_URL : parsedApi.origin)
   ).replace(/\/+$/, "");
-  const userAgent = options.userAgent ?? "fichier/0.1.0";
-  const ownDispatcher = options.dispatcher === undefined;
-  const dispatcher = options.dispatcher ?? createDispatcher(options.proxy ? { proxy: options.proxy } : {});
-  let governor: Governor | undefined;
-  if (options.governor instanceof Governor) governor = options.governor;
-  else if (options.governor !== false) governor = new Governor(options.governor ?? {}, options.apiKey);
+  const governor = governorOf(options);
   let offEvents: (() => void) | undefined;
   if (governor && options.onEvent) offEvents = governor.on(options.onEvent);
   // One clock for the governor's waits and the lock ends read from answers (a test's virtual clock, or real time).
-  const clockOf = governor;
-  const now = clockOf ? () => clockOf.now() : () => Date.now();
-  const transport = new Transport({
-    apiUrl,
-    apiKey: options.apiKey,
-    userAgent,
-    dispatcher,
-    now,
-    ...(options.trace ? { trace: options.trace } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-  });
+  const now = governor ? () => governor.now() : () => Date.now();
+  const http = exchangeOf(options, apiUrl, now);
+  const transport = new Transport(http);
 
   const combine = (own?: AbortSignal): AbortSignal | undefined => {
     if (own && options.signal) return AbortSignal.any([own, options.signal]);
@@ -167,6 +193,7 @@ export function createClient(options: ClientOptions): FichierClient {
           ...(signal ? { signal } : {}),
           ...(opts.method ? { method: opts.method } : {}),
           ...(opts.auth !== undefined ? { auth: opts.auth } : {}),
+          ...(opts.tokenFields ? { tokenFields: opts.tokenFields } : {}),
         });
       const raw = governor
         ? await governor.run(
@@ -184,16 +211,12 @@ export function createClient(options: ClientOptions): FichierClient {
         : parseWith(schema, await send(), endpoint);
       return raw;
     },
-    transport,
+    http,
     governor,
-    dispatcher,
     apiUrl,
     webUrl,
     scheme: parsedApi.protocol,
-    userAgent,
-    apiKey: options.apiKey,
     now,
-    trace: options.trace,
     signal: combine,
     mutated(
       kind: "files" | "folders" | "folder-created",
@@ -206,7 +229,7 @@ export function createClient(options: ClientOptions): FichierClient {
         paths?.learn(folder.parentId, { id: folder.id, name: folder.name, createDate: "", password: false });
       }
     },
-  } as ClientContext;
+  };
 
   const folders = foldersApi(ctx);
   paths = pathsApi(folders);
@@ -228,7 +251,7 @@ export function createClient(options: ClientOptions): FichierClient {
     webUrl,
     async close() {
       offEvents?.();
-      if (ownDispatcher) await dispatcher.close();
+      await http.close();
     },
   };
 }

@@ -1,9 +1,8 @@
 // What every endpoint group receives from createClient: one way to make a paced, typed API call.
-import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import { FichierError } from "./errors.js";
 import type { Governor } from "./governor.js";
-import type { Transport } from "./transport.js";
+import type { HttpExchange } from "./http.js";
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -14,6 +13,8 @@ export interface CallOptions {
   idempotent?: boolean;
   method?: "GET" | "POST";
   auth?: boolean;
+  /** Answer fields holding a token URL, hidden in the --debug trace (`download/get_token.cgi`'s `url`). */
+  tokenFields?: readonly string[];
 }
 
 /** Shared by the endpoint groups; built once per client. */
@@ -25,17 +26,14 @@ export interface ClientContext {
     schema: S,
     opts?: CallOptions,
   ): Promise<z.output<S>>;
-  transport: Transport;
+  /** The one HTTP exchange: website reads, the upload node, raw transfers. */
+  http: HttpExchange;
   governor: Governor | undefined;
-  dispatcher: Dispatcher;
   apiUrl: string;
   webUrl: string;
   /** `https:` or `http:`, from apiUrl; the upload node scheme follows it (DECISIONS.md "Transfers"). */
   scheme: string;
-  userAgent: string;
-  apiKey: string;
   now: () => number;
-  trace: ((line: string) => void) | undefined;
   /** Combines the client-wide signal with a call's own. */
   signal(own?: AbortSignal): AbortSignal | undefined;
   /**

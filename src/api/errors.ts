@@ -1,6 +1,7 @@
 // Error classes of the client and the pure decision table that maps a failed answer to one of them.
 // Classification is by the `#code` in the KO message first, the HTTP status second, never by status alone
 // (DECISIONS.md "Errors"; spec §1.10, §1.12, §8).
+import { MAX_ANNOUNCED_MS, parseRetryAfter } from "./retry-after.js";
 
 /** Fields shared by every fichier error. */
 export interface FichierErrorInit {
@@ -19,7 +20,8 @@ export interface FichierErrorInit {
 
 /**
  * Base class of every error the client throws. `hint` is one sentence naming the fix; neither the message
- * nor the hint ever contains the API key.
+ * nor the hint ever contains the API key. Each subclass states its defaults once, as the static
+ * `defaultRetryable` and `defaultHint`; an `init` value wins over them.
  *
  * @example
  * ```ts
@@ -28,6 +30,11 @@ export interface FichierErrorInit {
  * ```
  */
 export class FichierError extends Error {
+  /** Whether an error of this class is worth another attempt when `init.retryable` says nothing. */
+  static defaultRetryable = false;
+  /** The fix named when `init.hint` says nothing. */
+  static defaultHint = "See the message above; run again with --debug for the HTTP trace.";
+
   override name = "FichierError";
   readonly code?: number;
   readonly httpStatus?: number;
@@ -38,17 +45,14 @@ export class FichierError extends Error {
 
   constructor(message: string, init: FichierErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    const defaults = new.target as typeof FichierError;
     if (init.code !== undefined) this.code = init.code;
     if (init.httpStatus !== undefined) this.httpStatus = init.httpStatus;
     if (init.endpoint !== undefined) this.endpoint = init.endpoint;
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
-    this.retryable = init.retryable ?? false;
-    this.hint = init.hint ?? "See the message above; run again with --debug for the HTTP trace.";
+    this.retryable = init.retryable ?? defaults.defaultRetryable;
+    this.hint = init.hint ?? defaults.defaultHint;
   }
-}
-
-function withDefaults(init: FichierErrorInit, retryable: boolean, hint: string): FichierErrorInit {
-  return { ...init, retryable: init.retryable ?? retryable, hint: init.hint ?? hint };
 }
 
 /**
@@ -59,17 +63,9 @@ function withDefaults(init: FichierErrorInit, retryable: boolean, hint: string):
  * ```
  */
 export class AuthError extends FichierError {
+  static override defaultHint =
+    "Regenerate the API key at https://1fichier.com/console/params.pl (Parameters), then run `fichier key set`.";
   override name = "AuthError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(
-        init,
-        false,
-        "Regenerate the API key at https://1fichier.com/console/params.pl (Parameters), then run `fichier key set`.",
-      ),
-    );
-  }
 }
 
 /**
@@ -80,39 +76,26 @@ export class AuthError extends FichierError {
  * ```
  */
 export class EntitlementError extends FichierError {
+  static override defaultHint =
+    "This needs a Premium or Access offer (or CDN credits / GOLD from a VPN or datacenter IP): see https://1fichier.com/network.html.";
   override name = "EntitlementError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(
-        init,
-        false,
-        "This needs a Premium or Access offer (or CDN credits / GOLD from a VPN or datacenter IP): see https://1fichier.com/network.html.",
-      ),
-    );
-  }
 }
 
 /**
  * 1fichier's flood protection locked the key or IP (`#374`, `#412`, `#38`, "User/IP Locked").
- * `unlockAt` is when calls may resume (ms since epoch).
+ * `unlockAt` is when calls may resume (ms since epoch); the default hint names it.
  * @example
  * ```ts
  * if (e instanceof FloodError) console.error(`locked until ${new Date(e.unlockAt).toISOString()}`);
  * ```
  */
 export class FloodError extends FichierError {
+  static override defaultRetryable = true;
   override name = "FloodError";
   readonly unlockAt: number;
   constructor(message: string, init: FichierErrorInit & { unlockAt: number }) {
-    super(
-      message,
-      withDefaults(
-        init,
-        true,
-        `Wait until ${new Date(init.unlockAt).toISOString()} before calling again, and run fewer commands at once with this key.`,
-      ),
-    );
+    const hint = `Wait until ${new Date(init.unlockAt).toISOString()} before calling again, and run fewer commands at once with this key.`;
+    super(message, { ...init, hint: init.hint ?? hint });
     this.unlockAt = init.unlockAt;
   }
 }
@@ -125,17 +108,9 @@ export class FloodError extends FichierError {
  * ```
  */
 export class AccountLockedError extends FichierError {
+  static override defaultHint =
+    "The account is locked: stop using it from several IPs at once, wait a few minutes, and contact 1fichier support if it persists.";
   override name = "AccountLockedError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(
-        init,
-        false,
-        "The account is locked: stop using it from several IPs at once, wait a few minutes, and contact 1fichier support if it persists.",
-      ),
-    );
-  }
 }
 
 /**
@@ -146,17 +121,9 @@ export class AccountLockedError extends FichierError {
  * ```
  */
 export class NotFoundError extends FichierError {
+  static override defaultHint =
+    "Check the URL or folder id with `fichier ls`; a https://1fichier.com/dir/abc123 URL is a share hash, not a folder id.";
   override name = "NotFoundError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(
-        init,
-        false,
-        "Check the URL or folder id with `fichier ls`; a https://1fichier.com/dir/abc123 URL is a share hash, not a folder id.",
-      ),
-    );
-  }
 }
 
 /**
@@ -167,17 +134,9 @@ export class NotFoundError extends FichierError {
  * ```
  */
 export class NotAllowedError extends FichierError {
+  static override defaultHint =
+    "The file is private, restricted or password-protected: pass the right password (--password) or use the owner's key.";
   override name = "NotAllowedError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(
-        init,
-        false,
-        "The file is private, restricted or password-protected: pass the right password (--password) or use the owner's key.",
-      ),
-    );
-  }
 }
 
 /**
@@ -188,13 +147,8 @@ export class NotAllowedError extends FichierError {
  * ```
  */
 export class InvalidNameError extends FichierError {
+  static override defaultHint = "Rename it: at most 250 characters, and not empty, `.` or `..`.";
   override name = "InvalidNameError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(init, false, "Rename it: at most 250 characters, and not empty, `.` or `..`."),
-    );
-  }
 }
 
 /**
@@ -205,10 +159,8 @@ export class InvalidNameError extends FichierError {
  * ```
  */
 export class InvalidUrlError extends FichierError {
+  static override defaultHint = "Give a URL like https://1fichier.com/?abcdefghij0123456789.";
   override name = "InvalidUrlError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(message, withDefaults(init, false, "Give a URL like https://1fichier.com/?abcdefghij0123456789."));
-  }
 }
 
 /**
@@ -220,13 +172,8 @@ export class InvalidUrlError extends FichierError {
  * ```
  */
 export class ConflictError extends FichierError {
+  static override defaultHint = "Check the current state with `fichier ls` and adjust the request.";
   override name = "ConflictError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(init, false, "Check the current state with `fichier ls` and adjust the request."),
-    );
-  }
 }
 
 /**
@@ -237,27 +184,22 @@ export class ConflictError extends FichierError {
  * ```
  */
 export class BadRequestError extends FichierError {
+  static override defaultHint = "This is probably a fichier bug: report it with the output of --debug.";
   override name = "BadRequestError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(init, false, "This is probably a fichier bug: report it with the output of --debug."),
-    );
-  }
 }
 
 /**
- * 1fichier had trouble (HTTP 5xx, maintenance page, `#42` "Error on request").
+ * 1fichier had trouble (HTTP 5xx, maintenance page, `#42` "Error on request"), or sent an answer fichier
+ * refuses to read (over its size cap; an upload node outside 1fichier).
  * @example
  * ```ts
  * if (e instanceof ServerError) console.error("try later:", e.hint);
  * ```
  */
 export class ServerError extends FichierError {
+  static override defaultRetryable = true;
+  static override defaultHint = "1fichier is having trouble: try again in a few minutes.";
   override name = "ServerError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(message, withDefaults(init, true, "1fichier is having trouble: try again in a few minutes."));
-  }
 }
 
 /**
@@ -269,13 +211,9 @@ export class ServerError extends FichierError {
  * ```
  */
 export class HtmlResponseError extends FichierError {
+  static override defaultRetryable = true;
+  static override defaultHint = "1fichier answered a web page instead of JSON: wait a little and try again.";
   override name = "HtmlResponseError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(init, true, "1fichier answered a web page instead of JSON: wait a little and try again."),
-    );
-  }
 }
 
 /**
@@ -286,31 +224,24 @@ export class HtmlResponseError extends FichierError {
  * ```
  */
 export class NetworkError extends FichierError {
+  static override defaultRetryable = true;
+  static override defaultHint =
+    "Check the network connection and the proxy settings (the HTTPS_PROXY, HTTP_PROXY and NO_PROXY environment variables, or the library's proxy option).";
   override name = "NetworkError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(
-      message,
-      withDefaults(
-        init,
-        true,
-        "Check the network connection and the proxy settings (the HTTPS_PROXY, HTTP_PROXY and NO_PROXY environment variables, or the library's proxy option).",
-      ),
-    );
-  }
 }
 
 /**
- * No answer in time.
+ * No answer in time: no headers within the idle timeout, a body that stalled, or an answer not complete
+ * within the per-call deadline.
  * @example
  * ```ts
  * if (e instanceof TimeoutError) console.error(e.hint);
  * ```
  */
 export class TimeoutError extends FichierError {
+  static override defaultRetryable = true;
+  static override defaultHint = "1fichier did not answer in time: try again later.";
   override name = "TimeoutError";
-  constructor(message: string, init: FichierErrorInit = {}) {
-    super(message, withDefaults(init, true, "1fichier did not answer in time: try again later."));
-  }
 }
 
 /**
@@ -322,9 +253,10 @@ export class TimeoutError extends FichierError {
  * ```
  */
 export class AbortedError extends FichierError {
+  static override defaultHint = "The operation was cancelled.";
   override name = "AbortedError";
   constructor(message = "Operation aborted", init: FichierErrorInit = {}) {
-    super(message, withDefaults(init, false, "The operation was cancelled."));
+    super(message, init);
   }
 }
 
@@ -396,22 +328,6 @@ export function extractCode(text: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/**
- * Parses a `Retry-After` value (delta seconds or HTTP date) into milliseconds from `now`.
- * @example
- * ```ts
- * parseRetryAfter("12", Date.now()); // 12000
- * ```
- */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) return undefined;
-  return Math.max(0, t - now);
-}
-
 /** Unlock delay announced in a text such as "Will be unlocked within 1h." or "... in 5 minutes". */
 function announcedUnlockMs(text: string): number | undefined {
   const m = /unlocked\s+(?:within|in)\s+(\d+)\s*(h|hours?|m|min|minutes?|s|sec|seconds?)\b/i.exec(text);
@@ -469,7 +385,10 @@ export function classifyFailure(a: FailedAnswer): FichierError {
   if (retryAfterMs !== undefined) base.retryAfterMs = retryAfterMs;
   const what = text ? `${a.endpoint}: ${text}` : `${a.endpoint}: HTTP ${a.httpStatus}`;
   const lockMs = () =>
-    parseRetryAfter(a.retryAfter, a.now) ?? announcedUnlockMs(text) ?? a.defaultLockMs ?? 30_000;
+    Math.min(
+      MAX_ANNOUNCED_MS,
+      parseRetryAfter(a.retryAfter, a.now) ?? announcedUnlockMs(text) ?? a.defaultLockMs ?? 30_000,
+    );
 
   // 1. The #code.
   if (code !== undefined) {
@@ -559,6 +478,6 @@ export function classifyFailure(a: FailedAnswer): FichierError {
  * shouldRetry(new ServerError("x")); // true
  * ```
  */
-export function shouldRetry(e: unknown): boolean {
+export function shouldRetry(e: unknown): e is FichierError {
   return e instanceof FichierError && e.retryable && !(e instanceof AbortedError);
 }

@@ -2,11 +2,14 @@
 // Endpoint code only describes requests; this layer decides when they go and whether they go again.
 import {
   type BudgetState,
-  backoffMs,
+  type Decision,
   decide,
+  FLOOD_LOCK,
+  type Grant,
   type LockConfig,
   type RuleIntervals,
   recordFlood,
+  refund,
   ruleFor,
   type SpacingRule,
 } from "./budget.js";
@@ -17,7 +20,8 @@ import {
   keyFingerprint,
   MemoryBudgetStore,
 } from "./budget-store.js";
-import { AbortedError, FichierError, FloodError, shouldRetry } from "./errors.js";
+import { AbortedError, AuthError, FloodError, NetworkError, TimeoutError } from "./errors.js";
+import { API_RETRY, MAX_TIMER_MS, nextRetry, type RetryPolicy, retryPolicy } from "./retry-policy.js";
 import type { ClientEvent } from "./types.js";
 
 /** Time source and sleep, injectable so tests run on a fake clock. */
@@ -28,7 +32,8 @@ export interface Clock {
 }
 
 /**
- * The real clock: `Date.now` and an abortable timer.
+ * The real clock: `Date.now` and an abortable timer, the one sleep of fichier. A delay is clamped to what a
+ * Node timer holds (2^31 − 1 ms): a longer one would fire after 1 ms and turn every wait into a busy loop.
  * @example
  * ```ts
  * await systemClock.sleep(1000, AbortSignal.timeout(500)); // rejects with AbortedError after 0.5 s
@@ -48,7 +53,7 @@ export const systemClock: Clock = {
           signal?.removeEventListener("abort", onAbort);
           resolve();
         },
-        Math.max(0, ms),
+        Number.isNaN(ms) ? 0 : Math.min(MAX_TIMER_MS, Math.max(0, ms)),
       );
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
@@ -70,18 +75,22 @@ export interface GovernorOptions {
   floodLockMs?: number;
   /** Longest pause; default 3 600 000. */
   maxFloodLockMs?: number;
-  /** Retries of a transient failure (not counting flood pauses); default 4. */
-  retries?: number;
-  /** Flood pauses a single call sits through before giving up with the FloodError; default 3. */
-  floodRetries?: number;
-  /** Backoff base and cap for transient errors; defaults 1 000 and 30 000. */
-  backoffMs?: number;
-  maxBackoffMs?: number;
   /**
-   * A transient error whose Retry-After asks for longer than this is not retried but thrown (a maintenance
-   * page says "come back after 20 minutes"); default 60 000.
+   * How transient failures are tried again: fields replacing those of `API_RETRY` (5 attempts, 1 s doubling
+   * to 30 s, half jitter, a Retry-After up to 60 s waited for). docs/client.md "Retries".
    */
-  maxRetryWaitMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /**
+   * Flood pauses a single call sits through before giving up with the FloodError; default 3. 0 fails at
+   * once, even on a lock saved by an earlier call or process.
+   */
+  floodRetries?: number;
+  /**
+   * The longest wait the governor sits through (a flood lock, a spacing rule, the bucket): a longer one ends
+   * the call at once with a FloodError naming when calls may resume. Default 3 600 000, the longest flood
+   * lock fichier records (`maxFloodLockMs`). The CLI's `--max-wait`.
+   */
+  maxWaitMs?: number;
   /**
    * Share the budget with other processes using the same key through a locked state file (default true).
    * The file lives in `stateDir`, else `FICHIER_STATE_DIR`, else the user's cache dir.
@@ -127,6 +136,28 @@ export interface GovernorSnapshot {
   store: string;
 }
 
+/** The retry state of one governed call. */
+interface CallRun {
+  /** Failed attempts other than flood answers. */
+  failures: number;
+  /** Flood answers received. */
+  floods: number;
+  /** Flood pauses sat through, and the lock end of the last one counted. */
+  pauses: number;
+  pausedUntil: number;
+  lastFlood?: FloodError;
+}
+
+/** The fields of a flood error, to restate it with another unlock time. */
+function floodInit(e: FloodError) {
+  return {
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    ...(e.httpStatus !== undefined ? { httpStatus: e.httpStatus } : {}),
+    ...(e.endpoint !== undefined ? { endpoint: e.endpoint } : {}),
+    cause: e,
+  };
+}
+
 /** Stable cache key of a call. */
 function cacheKeyOf(endpoint: string, body: Record<string, unknown> | undefined): string {
   const keys = Object.keys(body ?? {}).sort();
@@ -149,11 +180,10 @@ export class Governor {
   private readonly bucket: { rate: number; burst: number };
   private readonly intervals: RuleIntervals;
   private readonly lockCfg: LockConfig;
-  private readonly retries: number;
+  private readonly retry: RetryPolicy;
   private readonly floodRetries: number;
-  private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly maxWaitMs: number;
   private readonly threshold: number;
-  private readonly maxRetryWaitMs: number;
   private readonly listeners = new Set<(e: ClientEvent) => void>();
   private readonly cache = new Map<string, { at: number; value: unknown; ruleKey: string }>();
   private readonly inflight = new Map<string, Promise<unknown>>();
@@ -179,11 +209,11 @@ export class Governor {
       quietMs: 600_000,
       marginMs: 250,
     };
-    this.retries = options.retries ?? 4;
+    this.retry = retryPolicy(API_RETRY, options.retry);
     this.floodRetries = options.floodRetries ?? 3;
-    this.backoff = { baseMs: options.backoffMs ?? 1000, maxMs: options.maxBackoffMs ?? 30_000 };
+    this.maxWaitMs = options.maxWaitMs ?? 3_600_000;
+    if (!(this.maxWaitMs >= 0)) throw new RangeError(`maxWaitMs must be 0 or more, not ${options.maxWaitMs}`);
     this.threshold = options.eventThresholdMs ?? 1000;
-    this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
     if (options.onEvent) this.listeners.add(options.onEvent);
     const warn = (message: string) => this.emit({ type: "warning", message });
     if (options.store) this.store = options.store;
@@ -192,6 +222,7 @@ export class Governor {
         dir: defaultStateDir(options.stateDir),
         fingerprint: keyFingerprint(apiKey),
         burst: this.bucket.burst,
+        maxLockMs: this.lockCfg.maxMs,
         now: () => this.clock.now(),
         warn,
       });
@@ -280,8 +311,12 @@ export class Governor {
     await this.clock.sleep(ms, signal);
   }
 
-  /** Waits until the budget lets this call go, and spends one token. */
-  private async acquire(call: GovernedCall): Promise<void> {
+  /**
+   * Waits until the budget lets this call go, spends one token and stamps the call's spacing rule; returns
+   * what it was granted, to give back if the call never reaches the server. A wait longer than `maxWaitMs`,
+   * or one flood pause more than `floodRetries`, ends the call instead.
+   */
+  private async acquire(call: GovernedCall, run: CallRun): Promise<Grant> {
     const rule = ruleFor(call.endpoint, call.body, this.intervals);
     for (;;) {
       if (call.signal?.aborted) throw new AbortedError();
@@ -291,9 +326,54 @@ export class Governor {
         return { state: r.state, result: r };
       });
       this.last = d.state;
-      if (d.waitMs <= 0) return;
+      if (d.grant) return d.grant;
+      this.refuseWait(call, run, d, now);
       await this.sleep(d.waitMs, d.reason, call.endpoint, call.signal);
     }
+  }
+
+  /** Throws instead of waiting when the wait is longer than allowed, or is one flood pause too many. */
+  private refuseWait(call: GovernedCall, run: CallRun, d: Decision, now: number): void {
+    const unlockAt = now + d.waitMs;
+    if (d.reason === FLOOD_LOCK && d.state.lockedUntil !== run.pausedUntil) {
+      run.pausedUntil = d.state.lockedUntil;
+      run.pauses++;
+      if (run.pauses > this.floodRetries) {
+        throw (
+          run.lastFlood ??
+          new FloodError(`${call.endpoint}: calls with this key are paused by a flood lock`, {
+            endpoint: call.endpoint,
+            unlockAt,
+          })
+        );
+      }
+    }
+    if (d.waitMs > this.maxWaitMs) {
+      const s = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+      throw new FloodError(
+        `${call.endpoint}: the ${d.reason} asks for a ${s(d.waitMs)} wait, longer than the ${s(this.maxWaitMs)} allowed`,
+        {
+          endpoint: call.endpoint,
+          unlockAt,
+          hint: `Run it again after ${new Date(unlockAt).toISOString()}, or allow a longer wait (--max-wait, or the maxWaitMs option).`,
+        },
+      );
+    }
+  }
+
+  /**
+   * After a failure: gives back the token and spacing stamp of a call that never reached the server (no
+   * answer at all), and the spacing stamp of a call whose key was refused (the server counts no calls for
+   * a key it does not know). Either way the next attempt waits for the retry policy's backoff only.
+   */
+  private async giveBack(grant: Grant | undefined, e: unknown): Promise<void> {
+    if (!grant) return;
+    const unanswered = (e instanceof NetworkError || e instanceof TimeoutError) && e.httpStatus === undefined;
+    if (!unanswered && !(e instanceof AuthError)) return;
+    this.last = await this.store.transact((s) => {
+      const next = refund(s, grant, this.bucket, unanswered);
+      return { state: next, result: next };
+    });
   }
 
   private async noteFlood(e: FloodError, endpoint: string): Promise<number> {
@@ -316,7 +396,7 @@ export class Governor {
       return until;
     }
     const state = await this.store.transact((s) => {
-      const next = recordFlood(s, now, e.unlockAt, this.lockCfg);
+      const next = recordFlood(s, now, this.trustedUnlock(e, now), this.lockCfg);
       return { state: next, result: next };
     });
     this.last = state;
@@ -331,10 +411,25 @@ export class Governor {
   }
 
   /**
+   * The server's unlock time, unless it is past the longest lock fichier records (1 h by default): then it
+   * is distrusted (a `Retry-After: 3000000` is junk, not a 34-day lock) and our own pause applies.
+   */
+  private trustedUnlock(e: FloodError, now: number): number {
+    if (e.unlockAt - now <= this.lockCfg.maxMs) return e.unlockAt;
+    const hours = Math.round((e.unlockAt - now) / 3_600_000);
+    this.emit({
+      type: "warning",
+      message: `${e.endpoint ?? "1fichier"} asked for a ${hours} h pause, longer than a flood lock lasts (${Math.round(this.lockCfg.maxMs / 60_000)} min): using fichier's own pause instead`,
+    });
+    return now;
+  }
+
+  /**
    * Runs `fn` under the budget: waits for the bucket, the endpoint's spacing rule and any flood lock;
-   * serves cached answers for user info and listings; retries transient failures with backoff and jitter;
+   * serves cached answers for user info and listings; retries transient failures as the retry policy says;
    * pauses every call on a flood answer. Auth, entitlement, permission, not-found and invalid-name errors
-   * are never retried, nor is a non-idempotent call.
+   * are never retried, nor is a non-idempotent call. A call that never reached the server spends no rate
+   * limit: its retries wait for the backoff only.
    *
    * @example
    * ```ts
@@ -377,43 +472,49 @@ export class Governor {
     rule: SpacingRule | undefined,
     key: string | undefined,
   ): Promise<T> {
-    let attempt = 0;
-    let floods = 0;
+    const run: CallRun = { failures: 0, floods: 0, pauses: 0, pausedUntil: 0 };
     for (;;) {
-      attempt++;
-      if (!call.unpaced || floods > 0) await this.acquire(call);
+      const grant = !call.unpaced || run.floods > 0 ? await this.acquire(call, run) : undefined;
       this.stats.calls++;
       try {
-        const value = await fn(attempt);
+        const value = await fn(run.failures + 1);
         if (key && rule) await this.remember(key, rule.key, value);
         return value;
       } catch (e) {
-        if (e instanceof FloodError) {
-          await this.noteFlood(e, call.endpoint);
-          floods++;
-          // A flood answer means the call was refused, not done: re-sending it after the lock is safe even
-          // for non-idempotent calls.
-          if (floods > this.floodRetries) throw e;
-          // The pause itself happens in acquire(), shared with every other call of this key.
-          attempt--;
-          continue;
-        }
-        if (!(e instanceof FichierError) || !shouldRetry(e) || call.idempotent === false) throw e;
-        if (attempt > this.retries) throw e;
-        if (e.retryAfterMs !== undefined && e.retryAfterMs > this.maxRetryWaitMs) throw e;
-        const ms = backoffMs(attempt, this.backoff, this.random, e.retryAfterMs);
-        this.stats.retries++;
-        this.emit({
-          type: "retry",
-          attempt,
-          ms,
-          endpoint: call.endpoint,
-          error: e.name,
-          message: `retrying ${call.endpoint} in ${Math.ceil(ms / 1000)} s (attempt ${attempt + 1}): ${e.message}`,
-        });
-        await this.clock.sleep(ms, call.signal);
+        await this.giveBack(grant, e);
+        await this.afterFailure(call, run, e);
       }
     }
+  }
+
+  /** Decides what follows a failed attempt: throws it, or returns once the next attempt may be made. */
+  private async afterFailure(call: GovernedCall, run: CallRun, e: unknown): Promise<void> {
+    if (e instanceof FloodError) {
+      const until = await this.noteFlood(e, call.endpoint);
+      run.floods++;
+      // A distrusted unlock time (beyond the longest lock) is not repeated to the user: ours is.
+      run.lastFlood =
+        until >= e.unlockAt ? e : new FloodError(e.message, { ...floodInit(e), unlockAt: until });
+      // A flood answer means the call was refused, not done: re-sending it after the lock is safe even
+      // for non-idempotent calls. The pause itself happens in acquire(), shared with every call of the key.
+      if (run.floods > this.floodRetries) throw run.lastFlood;
+      return;
+    }
+    run.failures++;
+    if (call.idempotent === false) throw e;
+    const ms = nextRetry(this.retry, e, run.failures, this.random);
+    if (ms === undefined || ms > this.maxWaitMs) throw e;
+    this.stats.retries++;
+    const err = e as Error;
+    this.emit({
+      type: "retry",
+      attempt: run.failures,
+      ms,
+      endpoint: call.endpoint,
+      error: err.name,
+      message: `retrying ${call.endpoint} in ${Math.ceil(ms / 1000)} s (attempt ${run.failures + 1}): ${err.message}`,
+    });
+    await this.clock.sleep(ms, call.signal);
   }
 
   private async cached(key: string, intervalMs: number, ruleKey: string) {

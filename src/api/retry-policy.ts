@@ -2,7 +2,7 @@
 // Every layer that sends something again (the governor for API calls, download ranges, upload POSTs, end.pl
 // and remote-upload polls) takes a RetryPolicy and asks `retryDelayMs` here; none keeps timings of its own.
 // Which failures are worth another attempt is decided once, by `classifyFailure` (errors.ts `retryable`).
-import { AbortedError, FichierError, FloodError } from "./errors.js";
+import { FloodError, shouldRetry } from "./errors.js";
 
 /**
  * How a failed operation is tried again (documented once, in docs/client.md "Retries").
@@ -25,6 +25,12 @@ export interface RetryPolicy {
    */
   maxRetryAfterMs: number;
 }
+
+/**
+ * The longest delay a Node timer holds (2^31 − 1 ms, about 24.8 days): a longer one fires after 1 ms, so
+ * every sleep and timer is clamped to it (the governor's `Clock.sleep` is the one sleep).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** API calls through the governor: 5 attempts, 1 s doubling to 30 s, half jitter; Retry-After up to 60 s. */
 export const API_RETRY: RetryPolicy = {
@@ -133,8 +139,7 @@ export function nextRetry(
   failures: number,
   random: () => number = Math.random,
 ): number | undefined {
-  if (!(error instanceof FichierError) || !error.retryable) return undefined;
-  if (error instanceof AbortedError || error instanceof FloodError) return undefined;
+  if (!shouldRetry(error) || error instanceof FloodError) return undefined;
   if (failures >= policy.attempts) return undefined;
   if (error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs) return undefined;
   return retryDelayMs(policy, failures, random, error.retryAfterMs);

@@ -343,8 +343,8 @@ export function createContext(program: Command, io: ContextIO): CliContext {
 
 /**
  * Governor settings a script may tighten through the environment: `FICHIER_RETRIES` (transient failures
- * retried, default 4) and `FICHIER_FLOOD_RETRIES` (flood pauses sat through before failing with exit 6,
- * default 3; 0 fails at the first flood answer, with the unlock time).
+ * retried, default 4: the retry policy's `attempts` is one more) and `FICHIER_FLOOD_RETRIES` (flood pauses
+ * sat through before failing with exit 6, default 3; 0 fails at once, even on a saved lock, with the unlock time).
  *
  * @example
  * governorOptions({ FICHIER_FLOOD_RETRIES: "0" }); // { floodRetries: 0 }
@@ -355,7 +355,7 @@ export function governorOptions(env: NodeJS.ProcessEnv): GovernorOptions {
     v !== undefined && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined;
   const retries = int(env.FICHIER_RETRIES);
   const flood = int(env.FICHIER_FLOOD_RETRIES);
-  if (retries !== undefined) o.retries = retries;
+  if (retries !== undefined) o.retry = { attempts: retries + 1 };
   if (flood !== undefined) o.floodRetries = flood;
   return o;
 }

@@ -122,7 +122,6 @@ export function exitCodeFor(e: unknown): ExitCodeValue {
 interface ErrorLike {
   message?: unknown;
   hint?: unknown;
-  fix?: unknown;
   code?: unknown;
   unlockAt?: unknown;
   cause?: unknown;
@@ -171,10 +170,8 @@ function errorParts(e: unknown): ErrorParts {
     message = message.slice(0, trailing.index);
     code ??= Number(trailing[1]);
   }
-  // The client's errors name the fix in `hint`, the key library's in `fix`.
-  const rawFix = (
-    typeof err.hint === "string" ? err.hint : typeof err.fix === "string" ? err.fix : ""
-  ).trim();
+  // Every fichier error names its fix in `hint`.
+  const rawFix = (typeof err.hint === "string" ? err.hint : "").trim();
   const parts: ErrorParts = {
     message: sentence(message),
     fix: rawFix === "" ? "" : sentence(rawFix.charAt(0).toUpperCase() + rawFix.slice(1)),

@@ -43,9 +43,7 @@ function writeError(e: unknown, exit: number, signal?: StopSignal): void {
 /** Last resort for an error nothing caught: still one redacted line, and the exit code its class calls for. */
 function crash(e: unknown): never {
   const err = typeof e === "object" && e !== null ? e : new Error(String(e));
-  const hasFix =
-    typeof (err as { hint?: unknown }).hint === "string" ||
-    typeof (err as { fix?: unknown }).fix === "string";
+  const hasFix = typeof (err as { hint?: unknown }).hint === "string";
   const code = exitCodeFor(err);
   writeError(
     hasFix

@@ -1,6 +1,7 @@
 // The online check of a key: one governed `user/info.cgi` call (spec §7.18) through the client, with the
 // cheat-sheet answers for the three ways it fails: invalid key, premium required, rate-limited.
 import { createClient } from "../api/client.js";
+import { AccountLockedError, AuthError, EntitlementError, FloodError } from "../api/errors.js";
 import type { GovernorOptions } from "../api/governor.js";
 import { KeyError } from "./errors.js";
 
@@ -9,11 +10,15 @@ export interface AccountInfo {
   email: string;
   offer: number;
   subscriptionEnd: string | null;
+  /** Set when the answer is the key's shared, at most 5-minute-old one rather than a new call. */
+  cached?: true;
 }
 
 /** The part of the client the key commands use (`createClient` from src/api/client.ts). */
 export interface InfoClient {
   user: { info(options?: { fresh?: boolean }): Promise<AccountInfo> };
+  /** Tells whether the answer came from the shared cache (governor `cache` events). */
+  governor?: { on(listener: (e: { type: string; endpoint?: string }) => void): () => void } | undefined;
   close?(): Promise<void>;
 }
 
@@ -32,8 +37,7 @@ export type ClientFactory = (options: {
  * @example
  * const client = await defaultClientFactory({ apiKey, apiUrl });
  */
-export const defaultClientFactory: ClientFactory = (options) =>
-  createClient({ userAgent: "fichier-cli/key", ...options });
+export const defaultClientFactory: ClientFactory = (options) => createClient(options);
 
 /** Offer names (spec §6, §7.18: 0 free, 1 Premium, 2 Access, 3 GOLD). */
 export const OFFER_NAMES: Record<number, string> = { 0: "Free", 1: "Premium", 2: "Access", 3: "GOLD" };
@@ -77,33 +81,20 @@ export class PremiumRequiredError extends KeyError {
 export class KeyCheckRateLimitedError extends KeyError {
   override name = "KeyCheckRateLimitedError";
   readonly unlockAt?: number;
-  constructor(message: string, fix: string, unlockAt: number | undefined, cause: unknown) {
-    super(message, fix, 6, { cause });
+  constructor(message: string, hint: string, unlockAt: number | undefined, cause: unknown) {
+    super(message, hint, 6, { cause });
     if (unlockAt !== undefined) this.unlockAt = unlockAt;
   }
 }
 
-function classOf(e: unknown): string[] {
-  const names: string[] = [];
-  for (let p = e; p && typeof p === "object"; p = Object.getPrototypeOf(p)) {
-    const n = (p as { constructor?: { name?: string } }).constructor?.name;
-    if (n) names.push(n);
-  }
-  const own = (e as { name?: unknown } | null)?.name;
-  if (typeof own === "string") names.push(own);
-  return names;
-}
-
 /**
  * Turns a client error from the online check into the cheat-sheet answer; other errors pass through.
- * Classified by class name so this module does not depend on the client (the CLI maps codes the same way).
  *
  * @example
  * try { await client.user.info({ fresh: true }) } catch (e) { throw cheatSheet(e, "the key") }
  */
 export function cheatSheet(e: unknown, what = "the API key"): unknown {
-  const names = classOf(e);
-  if (names.includes("AuthError")) {
+  if (e instanceof AuthError) {
     return new InvalidKeyError(
       `1fichier refused ${what} (invalid, regenerated or revoked)`,
       "regenerate it at https://1fichier.com/console/params.pl (Parameters, Get my API key) and run `fichier key set`",
@@ -111,7 +102,7 @@ export function cheatSheet(e: unknown, what = "the API key"): unknown {
       { cause: e },
     );
   }
-  if (names.includes("EntitlementError")) {
+  if (e instanceof EntitlementError) {
     return new PremiumRequiredError(
       `${what} works, but the account is not a customer: the API needs a Premium or Access offer`,
       "subscribe at https://1fichier.com/ (Premium or Access), or use the key of an account that has one",
@@ -119,9 +110,8 @@ export function cheatSheet(e: unknown, what = "the API key"): unknown {
       { cause: e },
     );
   }
-  if (names.includes("FloodError") || names.includes("AccountLockedError")) {
-    const unlockAt = (e as { unlockAt?: unknown }).unlockAt;
-    const at = typeof unlockAt === "number" && Number.isFinite(unlockAt) ? unlockAt : undefined;
+  if (e instanceof FloodError || e instanceof AccountLockedError) {
+    const at = e instanceof FloodError && Number.isFinite(e.unlockAt) ? e.unlockAt : undefined;
     const when = at ? `retry after ${new Date(at).toISOString()}` : "retry in a few minutes";
     return new KeyCheckRateLimitedError(
       "1fichier's flood protection is blocking this key or IP, so the key could not be checked",
@@ -135,6 +125,10 @@ export function cheatSheet(e: unknown, what = "the API key"): unknown {
 
 /**
  * Checks a key online with one governed `user/info.cgi` call and returns the account it belongs to.
+ * `user/info.cgi` allows one call per 5 minutes per key (spec §2.1), so an answer the key got in the last 5
+ * minutes (by `key set`, `about`, another process: the governor's cache, shared per key fingerprint) is
+ * reused unless `fresh`, which waits for the next allowed call. The governor's state is per key: a new key
+ * is never behind another key's spacing.
  * Throws {@link InvalidKeyError}, {@link PremiumRequiredError} or {@link KeyCheckRateLimitedError}; network
  * and server errors pass through as the client threw them.
  *
@@ -149,6 +143,8 @@ export async function checkKeyOnline(options: {
   onEvent?: (e: unknown) => void;
   trace?: (line: string) => void;
   what?: string;
+  /** A new call even if the key has a recent answer (`key rotate`: is the old key refused now?). */
+  fresh?: boolean;
 }): Promise<AccountInfo> {
   const factory = options.factory ?? defaultClientFactory;
   const client = await factory({
@@ -158,12 +154,22 @@ export async function checkKeyOnline(options: {
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.trace ? { trace: options.trace } : {}),
   });
+  let cached = false;
+  const off = client.governor?.on((e) => {
+    if (e.type === "cache" && e.endpoint === "user/info.cgi") cached = true;
+  });
   try {
-    const info = await client.user.info({ fresh: true });
-    return { email: info.email, offer: Number(info.offer), subscriptionEnd: info.subscriptionEnd ?? null };
+    const info = await client.user.info({ fresh: options.fresh === true });
+    return {
+      email: info.email,
+      offer: Number(info.offer),
+      subscriptionEnd: info.subscriptionEnd ?? null,
+      ...(cached ? { cached: true as const } : {}),
+    };
   } catch (e) {
     throw cheatSheet(e, options.what);
   } finally {
+    off?.();
     await client.close?.().catch(() => undefined);
   }
 }

@@ -1,19 +1,20 @@
-// Errors of the key lifecycle. Each carries the one-line cause (message), the fix, and the exit code the CLI
+// Errors of the key lifecycle. Each carries the one-line cause (message), the fix (`hint`, the word every
+// fichier error uses), and the exit code the CLI
 // maps it to (src/cli/exit-codes.ts: 1 other, 2 usage, 4 invalid/missing key). No message ever contains a key.
 
 /**
- * Base class of every key-lifecycle error: `message` is the cause, `fix` what to do, `exitCode` the CLI code.
+ * Base class of every key-lifecycle error: `message` is the cause, `hint` what to do, `exitCode` the CLI code.
  *
  * @example
- * try { await resolveApiKey({ warn }) } catch (e) { if (e instanceof KeyError) console.error(e.message, e.fix) }
+ * try { await resolveApiKey({ warn }) } catch (e) { if (e instanceof KeyError) console.error(e.message, e.hint) }
  */
 export class KeyError extends Error {
   override name = "KeyError";
-  readonly fix: string;
+  readonly hint: string;
   readonly exitCode: number;
-  constructor(message: string, fix: string, exitCode = 4, options?: { cause?: unknown }) {
+  constructor(message: string, hint: string, exitCode = 4, options?: { cause?: unknown }) {
     super(message, options);
-    this.fix = fix;
+    this.hint = hint;
     this.exitCode = exitCode;
   }
 }

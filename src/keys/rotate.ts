@@ -59,8 +59,11 @@ export interface RotateDeps {
   oldSource: KeySource | "emulator";
   /** Reads the new key (hidden prompt, or stdin when it is not a terminal). */
   readNewKey: () => Promise<string>;
-  /** The online check (one governed user/info.cgi call); throws InvalidKeyError for a refused key. */
-  check: (key: string, what: string) => Promise<AccountInfo>;
+  /**
+   * The online check (one governed user/info.cgi call); throws InvalidKeyError for a refused key. `fresh`:
+   * a new call, not the key's answer of the last 5 minutes (the old key was working a moment ago).
+   */
+  check: (key: string, what: string, opts?: { fresh?: boolean }) => Promise<AccountInfo>;
   /** Stores the new key (replacing the old one in its store) and records the date. */
   store: (key: string) => Promise<StoredKey>;
 }
@@ -90,7 +93,7 @@ export async function rotateKey(deps: RotateDeps): Promise<RotateResult> {
   let oldKeyProblem: string | undefined;
   let oldAccount: AccountInfo | undefined;
   try {
-    oldAccount = await deps.check(deps.oldKey, "the old key");
+    oldAccount = await deps.check(deps.oldKey, "the old key", { fresh: true });
     oldKeyRefused = false;
   } catch (e) {
     if (e instanceof InvalidKeyError) oldKeyRefused = true;

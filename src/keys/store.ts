@@ -32,58 +32,91 @@ export interface StoredKey {
   keychainProblem?: string;
 }
 
+/** Where a key will go, decided before anything is spent on it (an online check, a prompt for the key). */
+export interface StorePlan {
+  store: StoreKind;
+  /** The passphrase of the encrypted file, for the file store. */
+  passphrase?: string;
+  /** Why the keychain was not used, when it was not. */
+  keychainProblem?: string;
+}
+
 /**
- * Stores a key for a profile and records the store and the date in the metadata. Replacing a key in another
- * store removes it from there, so exactly one store holds a profile's key.
+ * Decides where a key will be stored: the keychain if its probe works (or `--store keychain`, whose failed
+ * probe is the answer), else the encrypted file if a passphrase is available, else a refusal naming the
+ * choices. Never plaintext. `key set` asks this before checking the key online, so a key that cannot be
+ * stored costs no call.
  *
  * @example
- * await storeKey({ profile: "default", key, passphrase: async () => process.env.FICHIER_PASSPHRASE ?? null });
+ * const plan = await planStore({ profile: "default", passphrase: async () => process.env.FICHIER_PASSPHRASE ?? null });
  */
-export async function storeKey(options: StoreOptions): Promise<StoredKey> {
-  const env = options.env ?? process.env;
-  const dir = configDir(env);
-  const keychain = options.keychain ?? osKeychain(env);
-  const storedAt = (options.now ?? new Date()).toISOString();
-  let store = options.store;
+export async function planStore(
+  options: Pick<StoreOptions, "store" | "env" | "keychain" | "passphrase">,
+): Promise<StorePlan> {
+  const keychain = options.keychain ?? osKeychain(options.env ?? process.env);
   let keychainProblem: string | undefined;
-
-  if (store === undefined) {
+  if (options.store !== "file") {
     try {
       await keychain.probe();
-      store = "keychain";
+      return { store: "keychain" };
     } catch (e) {
+      // With --store keychain, a failure is the answer (KeychainError names the fix); no silent fallback.
+      if (options.store === "keychain") throw e;
       keychainProblem = e instanceof KeychainError ? e.detail : (e as Error).message;
     }
   }
-  if (store === "keychain") {
-    // With --store keychain, a failure is the answer (KeychainError names the fix); no silent fallback.
+  const passphrase = await options.passphrase();
+  if (passphrase === null || passphrase === "") throw new NoSecureStoreError(keychainProblem ?? "not chosen");
+  return { store: "file", passphrase, ...(keychainProblem ? { keychainProblem } : {}) };
+}
+
+/**
+ * Writes a key where {@link planStore} decided, removes it from the other store (exactly one store holds a
+ * profile's key), and records the store and the date in the metadata.
+ *
+ * @example
+ * const stored = await writeKey(await planStore(options), options);
+ */
+export async function writeKey(
+  plan: StorePlan,
+  options: Omit<StoreOptions, "store" | "passphrase">,
+): Promise<StoredKey> {
+  const dir = configDir(options.env ?? process.env);
+  const keychain = options.keychain ?? osKeychain(options.env ?? process.env);
+  const storedAt = (options.now ?? new Date()).toISOString();
+  const path = keyFilePath(dir, options.profile);
+  if (plan.store === "keychain") {
     await keychain.set(options.profile, options.key);
-    await removeKeyFile(keyFilePath(dir, options.profile));
+    await removeKeyFile(path);
   } else {
-    const passphrase = await options.passphrase();
-    if (passphrase === null || passphrase === "") {
-      throw new NoSecureStoreError(keychainProblem ?? "not chosen");
-    }
-    const path = keyFilePath(dir, options.profile);
-    await writeKeyFile(path, options.key, passphrase, options.profile, options.scrypt);
+    await writeKeyFile(path, options.key, plan.passphrase ?? "", options.profile, options.scrypt);
     // The previous key may sit in the keychain; an unusable keychain has nothing to delete.
     await keychain.delete(options.profile).catch(() => false);
-    store = "file";
   }
   await updateMeta(dir, (meta) => {
     const rotationDays = options.rotationDays ?? meta.profiles[options.profile]?.rotationDays;
     meta.profiles[options.profile] = {
-      store: store as StoreKind,
+      store: plan.store,
       storedAt,
       ...(rotationDays !== undefined ? { rotationDays } : {}),
     };
   });
   return {
-    store,
+    store: plan.store,
     storedAt,
-    ...(store === "file" ? { path: keyFilePath(dir, options.profile) } : {}),
-    ...(keychainProblem ? { keychainProblem } : {}),
+    ...(plan.store === "file" ? { path } : {}),
+    ...(plan.keychainProblem ? { keychainProblem: plan.keychainProblem } : {}),
   };
+}
+
+/**
+ * Stores a key for a profile: {@link planStore} then {@link writeKey}.
+ *
+ * @example
+ * await storeKey({ profile: "default", key, passphrase: async () => process.env.FICHIER_PASSPHRASE ?? null });
+ */
+export async function storeKey(options: StoreOptions): Promise<StoredKey> {
+  return writeKey(await planStore(options), options);
 }
 
 /** What {@link forgetKey} removed. */

@@ -45,9 +45,7 @@ beforeAll(async () => {
     governor: {
       rate: 100,
       burst: 100,
-      backoffMs: 50,
-      maxBackoffMs: 1_000,
-      retries: 8,
+      retry: { attempts: 9, baseMs: 50, maxMs: 1_000 },
       floodRetries: 8,
       floodLockMs: 1_000,
       shared: false,

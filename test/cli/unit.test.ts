@@ -246,7 +246,7 @@ describe("option parsers", () => {
   it("governor knobs from the environment", () => {
     expect(governorOptions({})).toEqual({});
     expect(governorOptions({ FICHIER_RETRIES: "0", FICHIER_FLOOD_RETRIES: "2" })).toEqual({
-      retries: 0,
+      retry: { attempts: 1 },
       floodRetries: 2,
     });
     expect(governorOptions({ FICHIER_RETRIES: "lots" })).toEqual({});

@@ -22,7 +22,7 @@ describe("cheatSheet", () => {
     const e = cheatSheet(new AuthError("Not authenticated #247", { code: 247, httpStatus: 401 }));
     expect(e).toBeInstanceOf(InvalidKeyError);
     expect((e as KeyError).exitCode).toBe(4);
-    expect((e as KeyError).fix).toMatch(
+    expect((e as KeyError).hint).toMatch(
       /console\/params\.pl \(Parameters, Get my API key\).*fichier key set/,
     );
   });
@@ -40,7 +40,7 @@ describe("cheatSheet", () => {
     expect(e).toBeInstanceOf(KeyCheckRateLimitedError);
     expect((e as KeyCheckRateLimitedError).unlockAt).toBe(unlockAt);
     expect((e as KeyError).exitCode).toBe(6);
-    expect((e as KeyError).fix).toMatch(/^retry after 2026-05-01T10:00:00\.000Z/);
+    expect((e as KeyError).hint).toMatch(/^retry after 2026-05-01T10:00:00\.000Z/);
   });
 
   it("lets other errors through unchanged", () => {
@@ -116,7 +116,7 @@ describe("rotateKey against the emulator", () => {
               apiKey: key,
               apiUrl: "http://127.0.0.1:9/v1",
               what,
-              governor: { shared: false, retries: 0 },
+              governor: { shared: false, retry: { attempts: 1 } },
             }),
       store,
     });

@@ -22,6 +22,12 @@ function randomKey(): string {
 }
 const CANARY = randomKey();
 const masked = (k: string) => `****${k.slice(-4)}`;
+/** The closing error line of a run (the last `fichier: ` line on stderr). */
+const errorLine = (r: { stderr: string }) =>
+  r.stderr
+    .split("\n")
+    .filter((l) => l.startsWith("fichier: "))
+    .at(-1) ?? "";
 
 interface Run {
   code: number | null;
@@ -216,6 +222,71 @@ describe("fichier key set / status / check / forget", () => {
     const after = await run(["key", "status"], { env: { FICHIER_PASSPHRASE: "pass-phrase-1" } });
     expect(after.code, after.stderr).toBe(4);
     expect(after.stderr).toMatch(/no 1fichier API key found for profile "default"/);
+  });
+});
+
+describe("key set and key check cost no needless wait (issue 14 §1, issue 15)", () => {
+  /** One governor state folder shared by a sequence of runs, as on a user's machine. */
+  const sharedState = () => join(root, "state", `shared-${randomBytes(4).toString("hex")}`);
+  const NO_SERVER = "http://127.0.0.1:1/v1";
+
+  it("where the key will be stored is checked before any call: nowhere to store it fails at once", async () => {
+    const r = await run(["--profile", "nowhere", "key", "set"], {
+      input: CANARY,
+      env: { FICHIER_API_URL: NO_SERVER },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^fichier: no secure place to store the key/);
+    expect(r.stderr).not.toMatch(/retrying|waiting|network failure/);
+  });
+
+  it("set --no-check stores the key without a call", async () => {
+    const env = { FICHIER_API_URL: NO_SERVER, FICHIER_PASSPHRASE: "p-nocheck", FICHIER_PROFILE: "nocheck" };
+    const r = await run(["--json", "key", "set", "--no-check"], { input: CANARY, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ profile: "nocheck", checked: false, account: null });
+    expect(existsSync(join(config, "keys", "nocheck.enc"))).toBe(true);
+  });
+
+  it("set with no server ends with exit 7 naming the cause, paced by the backoff only", async () => {
+    const env = { FICHIER_API_URL: NO_SERVER, FICHIER_PASSPHRASE: "p-down", FICHIER_PROFILE: "down" };
+    const r = await run(["key", "set"], { input: CANARY, env });
+    expect(r.code, r.stderr).toBe(7);
+    expect(errorLine(r)).toMatch(
+      /^fichier: user\/info\.cgi: network failure \(connect ECONNREFUSED 127\.0\.0\.1:1\)/,
+    );
+    // Retried by the backoff (1, 2, 4, 8 s at most), never "waiting 300 s" for the account-info spacing.
+    expect(r.stderr).not.toMatch(/waiting/);
+    expect(r.stderr.match(/^fichier: retrying user\/info\.cgi in [1-8] s/gm)).toHaveLength(4);
+    expect(existsSync(join(config, "keys", "down.enc"))).toBe(false);
+  });
+
+  it("check right after set reuses set's answer instead of waiting 5 minutes for user/info.cgi", async () => {
+    const env = { FICHIER_PASSPHRASE: "p-reuse", FICHIER_PROFILE: "reuse", FICHIER_STATE_DIR: sharedState() };
+    const set = await run(["key", "set"], { input: CANARY, env });
+    expect(set.code, set.stderr).toBe(0);
+    const check = await run(["key", "check"], { env });
+    expect(check.code, check.stderr).toBe(0);
+    expect(check.stdout).toContain(`works: ${email}, Premium (1fichier's answer of the last 5 minutes)`);
+    expect(check.stderr).not.toMatch(/waiting/);
+  });
+
+  it("a new key is checked under its own budget, not behind the old key's user/info.cgi stamp", async () => {
+    const env = { FICHIER_PASSPHRASE: "p-new", FICHIER_PROFILE: "newkey", FICHIER_STATE_DIR: sharedState() };
+    const old = await run(["key", "check"], { env: { ...env, FICHIER_API_KEY: emu.free.apiKey } });
+    expect(old.code, old.stderr).toBe(0);
+    const set = await run(["key", "set"], { input: CANARY, env });
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stderr).not.toMatch(/waiting/);
+  });
+
+  it("a wrong key exits 4 at once, and so does a second try (a refused key spends no spacing)", async () => {
+    const env = { FICHIER_API_KEY: randomKey(), FICHIER_STATE_DIR: sharedState() };
+    for (const args of [["key", "check"], ["key", "check"], ["ls"], ["ls"]]) {
+      const r = await run(args, { env });
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.stderr).not.toMatch(/waiting|retrying/);
+    }
   });
 });
 

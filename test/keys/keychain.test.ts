@@ -75,7 +75,7 @@ describe("keychain store without a keychain", () => {
     const kc = osKeychain({ FICHIER_KEYCHAIN: "off" });
     const error = await kc.probe().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KeychainError);
-    expect((error as KeychainError).fix).toMatch(/--store file/);
+    expect((error as KeychainError).hint).toMatch(/--store file/);
     await expect(kc.set("x", KEY)).rejects.toBeInstanceOf(KeychainError);
   });
 });

@@ -202,7 +202,7 @@ describe("resolveApiKey: .env", () => {
     const error = await resolveApiKey(base()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsafeDotenvError);
     expect((error as UnsafeDotenvError).message).toMatch(/tracked by git/);
-    expect((error as UnsafeDotenvError).fix).toMatch(/git rm --cached \.env/);
+    expect((error as UnsafeDotenvError).hint).toMatch(/git rm --cached \.env/);
     expect((error as Error).message).not.toContain(K.dotenv);
   });
 
@@ -234,7 +234,7 @@ describe("resolveApiKey: errors", () => {
       "--api-key-stdin",
       "FICHIER_PASSPHRASE",
     ]) {
-      expect(e.fix).toContain(choice);
+      expect(e.hint).toContain(choice);
     }
   });
 

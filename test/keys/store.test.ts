@@ -101,7 +101,7 @@ describe("storeKey: choosing the store", () => {
       passphrase: async () => null,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoSecureStoreError);
-    expect((error as NoSecureStoreError).fix).toMatch(/FICHIER_PASSPHRASE.*Secret Service.*FICHIER_API_KEY/);
+    expect((error as NoSecureStoreError).hint).toMatch(/FICHIER_PASSPHRASE.*Secret Service.*FICHIER_API_KEY/);
     await expect(stat(keyFilePath(root, "default"))).rejects.toThrow();
     await expect(stat(join(root, "keys.json"))).rejects.toThrow();
   });

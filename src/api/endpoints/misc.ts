@@ -173,7 +173,11 @@ export function downloadApi(ctx: ClientContext): DownloadApi {
       if (opts.noSsl !== undefined) body.no_ssl = opts.noSsl ? 1 : 0;
       if (opts.password !== undefined) body.pass = opts.password;
       const issued = ctx.now();
-      const r = await ctx.call("download/get_token.cgi", body, tokenSchema, sig(opts));
+      // The token URL is a bearer of its own: the --debug trace shows its origin only.
+      const r = await ctx.call("download/get_token.cgi", body, tokenSchema, {
+        tokenFields: ["url"],
+        ...sig(opts),
+      });
       return { url: r.url, expiresAt: issued + TOKEN_TTL_MS };
     },
   };

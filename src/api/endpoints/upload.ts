@@ -1,13 +1,12 @@
 // Upload flow (spec §7.2–§7.4, §9.1): get a node, POST the multipart body once, then read end.pl.
 import { Readable } from "node:stream";
-import { type Dispatcher, request } from "undici";
 import type { ClientContext } from "../context.js";
 import { parseWith } from "../context.js";
-import { classifyFailure, FichierError, HtmlResponseError } from "../errors.js";
+import { FichierError, HtmlResponseError } from "../errors.js";
+import { type Answer, BODY_CAPS, jsonObject } from "../http.js";
 import { planMultipart } from "../multipart.js";
 import { encodeName } from "../names.js";
 import { uploadResultSchema, uploadServerSchema } from "../schemas.js";
-import { looksLikeHtml, networkFailure } from "../transport.js";
 import type { UploadFile, UploadLink, UploadServer } from "../types.js";
 import { domainId } from "../urls.js";
 
@@ -58,15 +57,22 @@ export interface UploadApi {
   }): Promise<{ incoming: boolean; links: UploadLink[] }>;
 }
 
-async function drain(body: Dispatcher.ResponseData["body"], limit = 256 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    const b = c as Buffer;
-    if (size < limit) chunks.push(b);
-    size += b.length;
+/**
+ * planMultipart refuses a body that differs from its declared size (the file changed meanwhile): that is
+ * the user's file, not the network, and sending again would not help.
+ */
+function changedWhileSent(e: unknown, endpoint: string): FichierError | undefined {
+  let range: unknown = e;
+  for (let i = 0; i < 4 && range && !(range instanceof RangeError); i++) {
+    range = (range as { cause?: unknown }).cause;
   }
-  return Buffer.concat(chunks).toString("utf8");
+  if (!(range instanceof RangeError)) return undefined;
+  return new FichierError(`${endpoint}: ${range.message}`, {
+    endpoint,
+    retryable: false,
+    hint: "The file changed while it was being sent: upload it again once it is stable.",
+    cause: e,
+  });
 }
 
 export function uploadApi(ctx: ClientContext): UploadApi {
@@ -91,127 +97,72 @@ export function uploadApi(ctx: ClientContext): UploadApi {
       );
       const url = nodeUrl(opts.server, `/upload.cgi?id=${encodeURIComponent(opts.server.id)}`);
       const signal = ctx.signal(opts.signal);
-      ctx.trace?.(`> POST ${url} multipart ${plan.contentLength} bytes, ${opts.files.length} file(s)`);
-      let res: Dispatcher.ResponseData;
+      let answer: Answer;
       try {
-        res = await request(url, {
+        answer = await ctx.http.exchange({
+          endpoint,
+          url,
           method: "POST",
-          dispatcher: ctx.dispatcher,
-          headers: {
-            authorization: `Bearer ${ctx.apiKey}`,
-            "content-type": plan.contentType,
-            "content-length": String(plan.contentLength),
-            "user-agent": ctx.userAgent,
+          headers: { "content-type": plan.contentType, "content-length": String(plan.contentLength) },
+          stream: {
+            body: Readable.from(plan.body(), { objectMode: false }),
+            shown: `multipart ${plan.contentLength} bytes, ${opts.files.length} file(s)`,
           },
-          body: Readable.from(plan.body(), { objectMode: false }),
-          signal,
+          // spec §7.3: the key ties the files to the account; the exchange sends it to 1fichier nodes only.
+          auth: true,
+          cap: BODY_CAPS.error,
+          ...(signal ? { signal } : {}),
           // Large uploads: the node answers only after the whole body arrived.
+          deadlineMs: 0,
           headersTimeout: 0,
           bodyTimeout: 0,
         });
       } catch (e) {
-        if (e instanceof FichierError) throw e;
-        // planMultipart refuses a body that differs from its declared size (the file changed meanwhile).
-        const range = e instanceof RangeError ? e : (e as { cause?: unknown })?.cause;
-        if (range instanceof RangeError) {
-          throw new FichierError(`${endpoint}: ${range.message}`, {
-            endpoint,
-            retryable: false,
-            hint: "The file changed while it was being sent: upload it again once it is stable.",
-            cause: e,
-          });
-        }
-        throw networkFailure(e, endpoint, signal);
+        throw changedWhileSent(e, endpoint) ?? e;
       } finally {
         ctx.mutated("files");
       }
-      const location = res.headers.location;
-      const text = await drain(res.body).catch(() => "");
-      ctx.trace?.(`< ${res.statusCode} ${endpoint} location=${String(location ?? "")}`);
-      if (res.statusCode >= 300 && res.statusCode < 400 && location) {
+      const location = answer.headers.location;
+      if (answer.status >= 300 && answer.status < 400 && location) {
         return { location: Array.isArray(location) ? (location[0] ?? "") : location };
       }
-      let message: string | undefined;
-      try {
-        const j = JSON.parse(text) as { message?: unknown };
-        if (typeof j.message === "string") message = j.message;
-      } catch {
-        message = undefined;
-      }
-      const err = classifyFailure({
-        endpoint,
-        httpStatus: res.statusCode,
-        ...(message !== undefined
-          ? { message }
-          : { bodyText: text, html: looksLikeHtml(String(res.headers["content-type"] ?? ""), text) }),
-        now: ctx.now(),
-      });
       // A 2xx without the redirect is not a success we can use (spec §7.3).
-      throw err;
+      throw ctx.http.failure(answer);
     },
 
     async finish(opts) {
       const endpoint = "end.pl";
       const url = nodeUrl(opts.server, `/end.pl?xid=${encodeURIComponent(opts.server.id)}`);
       const signal = ctx.signal(opts.signal);
-      ctx.trace?.(`> GET ${url} (JSON: 1)`);
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await request(url, {
-          method: "GET",
-          dispatcher: ctx.dispatcher,
-          // spec §7.4: the format is chosen by the `JSON: 1` request header.
-          headers: { json: "1", authorization: `Bearer ${ctx.apiKey}`, "user-agent": ctx.userAgent },
-          signal,
-          headersTimeout: 60_000,
-          bodyTimeout: 60_000,
-        });
-      } catch (e) {
-        throw networkFailure(e, endpoint, signal);
-      }
-      const text = await drain(res.body, 8 * 1024 * 1024);
-      const ct = String(res.headers["content-type"] ?? "");
-      // Removal links (anonymous uploads) are secrets: the trace shows the shape only.
-      ctx.trace?.(
-        `< ${res.statusCode} ${endpoint} ${looksLikeHtml(ct, text) ? "HTML" : `${text.length} bytes of JSON`}`,
-      );
-      let json: unknown;
-      if (!looksLikeHtml(ct, text)) {
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-      }
-      if (json === undefined) {
-        if (res.statusCode >= 500)
-          throw classifyFailure({
-            endpoint,
-            httpStatus: res.statusCode,
-            bodyText: text,
-            html: true,
-            now: ctx.now(),
-          });
+      const answer = await ctx.http.exchange({
+        endpoint,
+        url,
+        method: "GET",
+        // spec §7.4: the format is chosen by the `JSON: 1` request header.
+        headers: { json: "1" },
+        auth: true,
+        cap: BODY_CAPS.uploadResult,
+        // Removal links (anonymous uploads) are secrets: the trace shows the answer's size and kind only.
+        traceAnswer: "size",
+        ...(signal ? { signal } : {}),
+      });
+      const obj = jsonObject(answer);
+      if (!obj) {
+        if (answer.status >= 500) throw ctx.http.failure(answer);
         // spec §7.4 (rclone #4382, #7971): HTML with JSON: 1 means not processed yet, or unknown xid.
         throw new HtmlResponseError(
           `${endpoint}: the upload result is not available yet (web page instead of JSON)`,
           {
             endpoint,
-            httpStatus: res.statusCode,
+            httpStatus: answer.status,
             hint: "The upload may still be processing: poll again in a few seconds; after 2 hours the result is gone.",
           },
         );
       }
-      const obj = json as { status?: unknown; message?: unknown };
-      if (res.statusCode >= 400 || (typeof obj.status === "string" && obj.status.toUpperCase() === "KO")) {
-        throw classifyFailure({
-          endpoint,
-          httpStatus: res.statusCode,
-          ...(typeof obj.message === "string" ? { message: obj.message } : {}),
-          now: ctx.now(),
-        });
+      if (answer.status >= 400 || (typeof obj.status === "string" && obj.status.toUpperCase() === "KO")) {
+        throw ctx.http.failure(answer);
       }
-      return parseWith(uploadResultSchema, json, endpoint);
+      return parseWith(uploadResultSchema, obj, endpoint);
     },
   };
 }

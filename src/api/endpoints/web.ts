@@ -1,12 +1,11 @@
 // Website reads the API lacks (spec §7.22): public share listings and check_links.pl; plus raw HTTP for
-// transfers through the same proxy-aware dispatcher.
-import { type Dispatcher, request } from "undici";
-import { redact } from "../../redact.js";
+// transfers. All of it through the client's one HTTP exchange (http.ts).
+import type { Dispatcher } from "undici";
 import type { ClientContext } from "../context.js";
 import { parseWith } from "../context.js";
-import { classifyFailure, InvalidUrlError } from "../errors.js";
+import { InvalidUrlError } from "../errors.js";
+import { type Answer, BODY_CAPS, type StreamRequest } from "../http.js";
 import { parseCheckLinks, sharedFolderSchema } from "../schemas.js";
-import { looksLikeHtml, networkFailure } from "../transport.js";
 import type { LinkState, SharedFile } from "../types.js";
 import { normaliseFileUrl, parseShareUrl } from "../urls.js";
 
@@ -36,84 +35,41 @@ export interface LinksApi {
 
 export interface HttpApi {
   /**
-   * A raw HTTP request through the client's proxy-aware dispatcher, for transfers (token URLs, Range).
-   * Not paced by the governor; the caller consumes or discards `body`.
+   * A raw HTTP request through the client's one HTTP exchange, for transfers (token URLs, Range): the
+   * proxy-aware dispatcher and the user agent, no body cap, no deadline, never the API key. Not paced by
+   * the governor; the caller consumes or discards `body`. Options: `method`, `headers`, `body`, `signal`,
+   * `headersTimeout` (default the client's `timeoutMs`), `bodyTimeout` (default 120 000 ms).
    * @example
    * ```ts
    * const res = await client.http.request(tokenUrl, { headers: { range: "bytes=100-" } });
    * for await (const chunk of res.body) out.write(chunk);
    * ```
    */
-  request(
-    url: string,
-    opts?: {
-      method?: Dispatcher.HttpMethod;
-      headers?: Record<string, string>;
-      body?: Dispatcher.DispatchOptions["body"];
-      signal?: AbortSignal;
-      headersTimeout?: number;
-      bodyTimeout?: number;
-    },
-  ): Promise<Dispatcher.ResponseData>;
+  request(url: string, opts?: StreamRequest): Promise<Dispatcher.ResponseData>;
 }
 
-/** Hides the path of a URL (download tokens are secrets) for traces. */
-function hidePath(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}/[token]`;
-  } catch {
-    return "[url]";
-  }
-}
-
+/** A website read (spec §7.22): the one exchange, the page cap, any status over 399 an error. */
 async function webCall(
   ctx: ClientContext,
   endpoint: string,
   url: string,
   init: { method: "GET" | "POST"; form?: string },
   signal?: AbortSignal,
-): Promise<{ status: number; text: string; contentType: string }> {
+): Promise<Answer> {
   const s = ctx.signal(signal);
   const run = async () => {
-    ctx.trace?.(redact(`> ${init.method} ${url}${init.form ? ` ${init.form}` : ""}`));
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, {
-        method: init.method,
-        dispatcher: ctx.dispatcher,
-        headers: {
-          "user-agent": ctx.userAgent,
-          // spec §7.22: rclone sends this content type for the share listing.
-          "content-type": "application/x-www-form-urlencoded",
-        },
-        ...(init.form !== undefined ? { body: init.form } : {}),
-        signal: s,
-        headersTimeout: 60_000,
-        bodyTimeout: 60_000,
-      });
-    } catch (e) {
-      throw networkFailure(e, endpoint, s);
-    }
-    const text = await res.body.text();
-    ctx.trace?.(`< ${res.statusCode} ${endpoint} ${text.length > 200 ? `${text.slice(0, 200)}...` : text}`);
-    const contentType = String(res.headers["content-type"] ?? "");
-    if (res.statusCode >= 400) {
-      let message: string | undefined;
-      try {
-        const j = JSON.parse(text) as { message?: unknown };
-        if (typeof j.message === "string") message = j.message;
-      } catch {
-        message = undefined;
-      }
-      throw classifyFailure({
-        endpoint,
-        httpStatus: res.statusCode,
-        ...(message !== undefined ? { message } : { bodyText: text, html: looksLikeHtml(contentType, text) }),
-        now: ctx.now(),
-      });
-    }
-    return { status: res.statusCode, text, contentType };
+    const answer = await ctx.http.exchange({
+      endpoint,
+      url,
+      method: init.method,
+      // spec §7.22: rclone sends this content type for the share listing, even on a GET.
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      ...(init.form !== undefined ? { form: init.form } : {}),
+      cap: BODY_CAPS.page,
+      ...(s ? { signal: s } : {}),
+    });
+    if (answer.status >= 400) throw ctx.http.failure(answer);
+    return answer;
   };
   // Website calls share the key's budget: they come from the same IP and 1fichier locks IPs too.
   return ctx.governor ? ctx.governor.run({ endpoint, ...(s ? { signal: s } : {}) }, run) : run();
@@ -140,28 +96,9 @@ export function sharesApi(ctx: ClientContext): SharesApi {
               { method: "POST", form: `json=1&pass=${encodeURIComponent(opts.password)}` },
               opts.signal,
             );
-      let json: unknown;
-      try {
-        json = JSON.parse(r.text);
-      } catch {
-        throw classifyFailure({
-          endpoint,
-          httpStatus: r.status,
-          bodyText: r.text,
-          html: looksLikeHtml(r.contentType, r.text),
-          now: ctx.now(),
-        });
-      }
-      if (!Array.isArray(json)) {
-        const message = (json as { message?: unknown })?.message;
-        throw classifyFailure({
-          endpoint,
-          httpStatus: r.status,
-          ...(typeof message === "string" ? { message } : { bodyText: r.text }),
-          now: ctx.now(),
-        });
-      }
-      return parseWith(sharedFolderSchema, json, endpoint);
+      // Not a JSON list: a KO object, an HTML page or junk, classified like any failed answer.
+      if (!r.parsed || !Array.isArray(r.json)) throw ctx.http.failure(r);
+      return parseWith(sharedFolderSchema, r.json, endpoint);
     },
   };
 }
@@ -192,23 +129,7 @@ export function httpApi(ctx: ClientContext): HttpApi {
   return {
     async request(url, opts = {}) {
       const s = ctx.signal(opts.signal);
-      const method = opts.method ?? "GET";
-      ctx.trace?.(`> ${method} ${hidePath(url)}${opts.headers?.range ? ` range=${opts.headers.range}` : ""}`);
-      try {
-        const res = await request(url, {
-          method,
-          dispatcher: ctx.dispatcher,
-          headers: { "user-agent": ctx.userAgent, ...(opts.headers ?? {}) },
-          ...(opts.body !== undefined ? { body: opts.body } : {}),
-          signal: s,
-          headersTimeout: opts.headersTimeout ?? 60_000,
-          bodyTimeout: opts.bodyTimeout ?? 120_000,
-        });
-        ctx.trace?.(`< ${res.statusCode} ${hidePath(url)}`);
-        return res;
-      } catch (e) {
-        throw networkFailure(e, "download", s);
-      }
+      return ctx.http.stream(url, { ...opts, ...(s ? { signal: s } : {}) });
     },
   };
 }

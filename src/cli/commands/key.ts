@@ -20,7 +20,7 @@ import {
   scanWorkingTree,
 } from "../../keys/scan.js";
 import { buildStatus, formatStatus } from "../../keys/status.js";
-import { forgetKey, storeKey } from "../../keys/store.js";
+import { forgetKey, planStore, storeKey, writeKey } from "../../keys/store.js";
 import { maskKey, registerSecret } from "../../redact.js";
 import { type CliContext, governorOptions, reportClientEvent } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -47,12 +47,18 @@ function clientHooks(ctx: CliContext) {
   };
 }
 
-async function check(ctx: CliContext, apiKey: string, what?: string): Promise<AccountInfo> {
+async function check(
+  ctx: CliContext,
+  apiKey: string,
+  what?: string,
+  opts: { fresh?: boolean } = {},
+): Promise<AccountInfo> {
   return checkKeyOnline({
     apiKey,
     apiUrl: await ctx.apiUrl(),
     ...clientHooks(ctx),
     ...(what ? { what } : {}),
+    ...(opts.fresh ? { fresh: true } : {}),
   });
 }
 
@@ -97,20 +103,35 @@ function describeStore(store: StoreKind, path?: string): string {
   return store === "keychain" ? "the OS keychain" : `the encrypted file ${path ?? ""}`.trim();
 }
 
-/** `key set`. */
-async function setAction(ctx: CliContext, opts: { store?: StoreKind; rotationDays?: number }): Promise<void> {
+/** Options of `key set`. */
+interface SetOptions {
+  store?: StoreKind;
+  rotationDays?: number;
+  /** false with `--no-check`: store without the online check. */
+  check: boolean;
+}
+
+/**
+ * `key set`: the format offline, then where the key will be stored (so a key that cannot be stored costs no
+ * call, and no spacing), then the online check (the new key's own budget; skipped with --no-check), then
+ * the store. The check's answer stays in the key's shared cache, so `key check` right after reuses it.
+ */
+async function setAction(ctx: CliContext, opts: SetOptions): Promise<void> {
   const profile = profileOf(ctx);
   const key = checkKeyFormat(
     await readKey(ctx, "1fichier API key (not echoed): "),
     ctx.stdin.isTTY ? "the prompt" : "stdin",
   );
-  const account = await check(ctx, key);
-  const stored = await storeKey({
-    profile,
-    key,
+  const plan = await planStore({
     env: ctx.env,
     passphrase: newPassphrase(ctx),
     ...(opts.store ? { store: opts.store } : {}),
+  });
+  const account = opts.check ? await check(ctx, key) : null;
+  const stored = await writeKey(plan, {
+    profile,
+    key,
+    env: ctx.env,
     ...(opts.rotationDays ? { rotationDays: opts.rotationDays } : {}),
   });
   if (stored.keychainProblem && !opts.store) {
@@ -131,10 +152,13 @@ async function setAction(ctx: CliContext, opts: { store?: StoreKind; rotationDay
     ...(stored.path ? { path: stored.path } : {}),
     storedAt: stored.storedAt,
     key: maskKey(key),
-    account: { email: account.email, offer: account.offer, offerName: offerName(account.offer) },
+    checked: account !== null,
+    account: account && { email: account.email, offer: account.offer, offerName: offerName(account.offer) },
   };
+  const whose = account ? ` of ${account.email} (${offerName(account.offer)})` : "";
+  const where = `for profile "${profile}" in ${describeStore(stored.store, stored.path)}`;
   ctx.out.result(
-    `Stored the key ${maskKey(key)} of ${account.email} (${offerName(account.offer)}) for profile "${profile}" in ${describeStore(stored.store, stored.path)}.`,
+    `Stored the key ${maskKey(key)}${whose} ${where}.${account ? "" : " It was not checked online: run `fichier key check`."}`,
     json,
   );
 }
@@ -181,8 +205,10 @@ async function checkAction(ctx: CliContext): Promise<void> {
   if (account.offer === 0) {
     ctx.out.warn("the account is Free: most API calls (downloads, remote uploads) need Premium or Access");
   }
+  // user/info.cgi allows one call per 5 minutes per key: an answer of the last 5 minutes is the freshest.
+  const when = account.cached ? " (1fichier's answer of the last 5 minutes)" : "";
   ctx.out.result(
-    `The key ${maskKey(resolved.key)} (from ${resolved.source}) works: ${account.email}, ${offerName(account.offer)}.`,
+    `The key ${maskKey(resolved.key)} (from ${resolved.source}) works: ${account.email}, ${offerName(account.offer)}${when}.`,
     {
       ok: true,
       profile: resolved.profile,
@@ -211,7 +237,7 @@ async function rotateAction(ctx: CliContext, opts: { store?: StoreKind }): Promi
     oldKey: old.key,
     oldSource: old.source,
     readNewKey: () => readKey(ctx, "New API key (not echoed): "),
-    check: (key, what) => check(ctx, key, what),
+    check: (key, what, checkOpts) => check(ctx, key, what, checkOpts),
     store: (key) =>
       storeKey({
         profile,
@@ -359,7 +385,8 @@ export function register(program: Command, ctx: CliContext): void {
     .description("store a key (read from stdin or a hidden prompt) after checking it offline and online")
     .addOption(storeOption())
     .option("--rotation-days <days>", "rotation period recorded for this profile (default 90)", parseDays)
-    .action((opts: { store?: StoreKind; rotationDays?: number }) => setAction(ctx, opts));
+    .option("--no-check", "store the key without checking it online (run `fichier key check` later)")
+    .action((opts: SetOptions) => setAction(ctx, opts));
 
   key
     .command("status")
@@ -378,7 +405,9 @@ export function register(program: Command, ctx: CliContext): void {
 
   key
     .command("check")
-    .description("check the key online (one user/info.cgi call): invalid, premium required, rate-limited")
+    .description(
+      "check the key online (one user/info.cgi call, or its answer of the last 5 minutes): invalid, premium required, rate-limited",
+    )
     .action(() => checkAction(ctx));
 
   key

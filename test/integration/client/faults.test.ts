@@ -25,7 +25,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retries: 8 },
+      governor: { ...FAST, retry: { attempts: 9 } },
       onEvent: (e) => events.push(e),
     });
     emu.admin.setFaults("500=0.3,seed=7");
@@ -44,7 +44,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retries: 8 },
+      governor: { ...FAST, retry: { attempts: 9 } },
     });
     emu.admin.setFaults("503=1,seed=3");
     const before = count("remote/ls");
@@ -61,7 +61,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retries: 8 },
+      governor: { ...FAST, retry: { attempts: 9 } },
     });
     const server = await client.upload.getServer();
     const before = count("upload.cgi");

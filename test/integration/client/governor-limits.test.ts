@@ -105,12 +105,14 @@ describe("mixed workload under real limits (virtual clock)", () => {
   });
 });
 
-describe("an injected flood lock (clock 20 times faster than real time)", () => {
+describe("an injected flood lock (clock 4 times faster than real time)", () => {
   // The emulator and the governor share one clock: the emulator refuses (#374) any request that arrives
   // before the lock's end on that clock, so "no request during the lock" shows as exactly one refusal and
   // seven requests in all; nothing here reads the wall clock. The clock moves on its own (the calls are
-  // concurrent), 20 times faster, so the 2 s lock lasts 0.1 s.
-  const clock = scaledClock(20);
+  // concurrent), 4 times faster, so the 2 s lock lasts 0.5 s. Faster (it was 20 times) made a loaded
+  // machine's delays of a few real milliseconds look like seconds, bunching the calls after the lock
+  // into a second refusal by the emulator's own bucket; a burst of 1 spaces them evenly for the same reason.
+  const clock = scaledClock(4);
   let emu: TestEmulator;
   beforeAll(async () => {
     emu = await withEmulator({ limits: "real", lockSeconds: 2, now: clock.now });
@@ -124,7 +126,7 @@ describe("an injected flood lock (clock 20 times faster than real time)", () => 
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { shared: false, rate: 2, burst: 3, floodLockMs: 2000, clock },
+      governor: { shared: false, rate: 2, burst: 1, floodLockMs: 2000, clock },
       onEvent: (e) => events.push(e),
     });
     await client.remote.list();

@@ -118,7 +118,7 @@ describe("proxies", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retries: 0 },
+      governor: { ...FAST, retry: { attempts: 1 } },
       proxy: "http://127.0.0.1:9",
     });
     const e = await client.remote.list().catch((x) => x);

@@ -12,8 +12,7 @@ export const FAST: GovernorOptions = {
   userInfoIntervalMs: 0,
   folderListIntervalMs: 0,
   allFilesListIntervalMs: 0,
-  backoffMs: 10,
-  maxBackoffMs: 50,
+  retry: { baseMs: 10, maxMs: 50 },
 };
 
 /**

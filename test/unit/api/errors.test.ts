@@ -14,10 +14,10 @@ import {
   isFichierError,
   NotAllowedError,
   NotFoundError,
-  parseRetryAfter,
   ServerError,
   shouldRetry,
 } from "../../../src/api/errors.js";
+import { parseRetryAfter } from "../../../src/api/retry-after.js";
 
 const NOW = 1_700_000_000_000;
 const ko = (

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffMs, decide, initialBudget, recordFlood, ruleFor } from "../../../src/api/budget.js";
+import { decide, initialBudget, recordFlood, ruleFor } from "../../../src/api/budget.js";
 import { FileBudgetStore, keyFingerprint, MemoryBudgetStore } from "../../../src/api/budget-store.js";
 import {
   AbortedError,
@@ -13,23 +13,10 @@ import {
   NotFoundError,
   ServerError,
 } from "../../../src/api/errors.js";
-import { type Clock, Governor } from "../../../src/api/governor.js";
+import { Governor } from "../../../src/api/governor.js";
+import { API_RETRY, retryDelayMs } from "../../../src/api/retry-policy.js";
 import type { ClientEvent } from "../../../src/api/types.js";
-
-/** A clock whose sleeps advance time instantly and are recorded. */
-function fakeClock(start = 1_000_000): Clock & { t: number; sleeps: number[] } {
-  const c = {
-    t: start,
-    sleeps: [] as number[],
-    now: () => c.t,
-    sleep: async (ms: number, signal?: AbortSignal) => {
-      if (signal?.aborted) throw new AbortedError();
-      c.sleeps.push(ms);
-      c.t += ms;
-    },
-  };
-  return c;
-}
+import { fakeClock } from "./fake-clock.js";
 
 const IV = { userInfoMs: 300_000, folderListMs: 30_000, allFilesListMs: 3_600_000 };
 
@@ -82,13 +69,12 @@ describe("budget (pure)", () => {
     expect(q.lockCount).toBe(1);
   });
 
-  it("backoff grows exponentially with jitter and honours Retry-After", () => {
-    const cfg = { baseMs: 1000, maxMs: 30_000 };
-    expect(backoffMs(1, cfg, () => 0)).toBe(500);
-    expect(backoffMs(1, cfg, () => 0.999_999)).toBeLessThanOrEqual(1000);
-    expect(backoffMs(3, cfg, () => 0)).toBe(2000);
-    expect(backoffMs(20, cfg, () => 0)).toBe(15_000);
-    expect(backoffMs(1, cfg, () => 0, 9000)).toBe(9000);
+  it("backoff (API_RETRY) grows exponentially with jitter and honours Retry-After", () => {
+    expect(retryDelayMs(API_RETRY, 1, () => 0)).toBe(500);
+    expect(retryDelayMs(API_RETRY, 1, () => 0.999_999)).toBeLessThanOrEqual(1000);
+    expect(retryDelayMs(API_RETRY, 3, () => 0)).toBe(2000);
+    expect(retryDelayMs(API_RETRY, 20, () => 0)).toBe(15_000);
+    expect(retryDelayMs(API_RETRY, 1, () => 0, 9000)).toBe(9000);
   });
 });
 
@@ -144,7 +130,7 @@ describe("Governor", () => {
   });
 
   it("retries transient errors with backoff, then gives up", async () => {
-    const { g, clock, events } = make({ retries: 2 });
+    const { g, clock, events } = make({ retry: { attempts: 3 } });
     let n = 0;
     await expect(
       g.run({ endpoint: "file/info.cgi" }, async () => {
