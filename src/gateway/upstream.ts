@@ -5,7 +5,7 @@
 import type { FichierClient } from "../api/client.js";
 import { AbortedError, AuthError, classifyFailure, type FichierError, FloodError } from "../api/errors.js";
 import type { Clock, Governor } from "../api/governor.js";
-import { looksLikeHtml } from "../api/transport.js";
+import { looksLikeHtml } from "../api/http.js";
 
 /** An API answer as the client will get it: status, the headers worth passing on, the body text. */
 export interface RawAnswer {
