@@ -6,17 +6,18 @@ import { execFileSync } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { downloadFile } from "../../../src/transfer/download.js";
+import { readDownloadJournal } from "../../../src/transfer/download-journal.js";
+import { DownloadRefusedError, LocalFileError } from "../../../src/transfer/errors.js";
 import {
-  downloadFile,
   ensureFolder,
   fitLocalName,
   MAX_LOCAL_NAME_BYTES,
   uniqueLocalName,
-} from "../../../src/transfer/download.js";
-import { readDownloadJournal } from "../../../src/transfer/download-journal.js";
-import { DownloadRefusedError, LocalFileError } from "../../../src/transfer/errors.js";
+} from "../../../src/transfer/local-names.js";
 import type { TransferEvent } from "../../../src/transfer/progress.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
+import { workingFilesFor } from "../../../src/transfer/working-files.js";
 import { isRoot, tmpfsMounts } from "../../helpers/tmpfs.js";
 import { harness, randomFile, type TransferHarness } from "./support.js";
 
@@ -90,10 +91,11 @@ describe("local names that fit the file system", () => {
         },
       }).catch((e) => e);
       expect(first).toBeInstanceOf(Error);
-      const files = await readdir(dir);
+      const work = workingFilesFor(join(dir, "x")).dir;
+      const files = await readdir(work);
       const part = files.find((f) => f.endsWith(".part"));
       expect(part, files.join(", ")).toBeDefined();
-      const journal = await readDownloadJournal(join(dir, `${part}.json`));
+      const journal = await readDownloadJournal(join(work, `${part}.json`));
       expect(journal.state).toBe("ok");
 
       const r = await downloadFile(h.client, { url: up.url, dir, onWarning: (m) => warnings.push(m) });
@@ -144,12 +146,13 @@ describe("local file-system trouble", () => {
     expect(filled).toBe(true);
     expect(err).toBeInstanceOf(LocalFileError);
     expect(err.errno).toBe("ENOSPC");
-    expect(err.message).toBe(`disk full writing ${join(disk, "payload.bin.part")}`);
+    const work = workingFilesFor(join(disk, "payload.bin"));
+    expect(err.message).toBe(`disk full writing ${work.part}`);
     expect(err.hint).toMatch(/free some space or choose another folder with -o/);
     expect(events.filter((e) => e.type === "retry")).toEqual([]);
     expect(warnings.filter((w) => /could not write/.test(w)).length).toBeLessThanOrEqual(1);
-    expect((await stat(join(disk, "payload.bin.part"))).isFile()).toBe(true);
-    expect((await readDownloadJournal(join(disk, "payload.bin.part.json"))).state).toBe("ok");
+    expect((await stat(work.part)).isFile()).toBe(true);
+    expect((await readDownloadJournal(work.journal)).state).toBe("ok");
 
     // Space freed: the same call resumes and finishes.
     await rm(join(disk, "filler"));
@@ -222,7 +225,7 @@ describe("retry events", () => {
         url,
         dir: join(h.tmp, "retries"),
         connections: 1,
-        maxAttempts: 3,
+        attempts: 3,
         onProgress: (e) => {
           events.push(e);
           if (!stop && e.type === "retry" && e.attempt >= 2) {
