@@ -167,7 +167,6 @@ export async function downloadFolder(
   options: DownloadManyOptions = {},
 ): Promise<DownloadManyResult> {
   const result: DownloadManyResult = { downloaded: [], failed: [] };
-  const warn = options.onWarning ?? (() => {});
   // Disk full or read-only: every next file would fail the same way, so the walk stops.
   let diskFailed = false;
   const walk = async (id: number, localDir: string, top: boolean) => {
@@ -184,25 +183,10 @@ export async function downloadFolder(
       if (isDiskWide(e)) diskFailed = true;
       return;
     }
-    const taken = new Set<string>();
-    for (const item of listing.items ?? []) {
-      if (options.signal?.aborted) throw new AbortedError();
-      const path = join(here, uniqueLocalName(item.filename, taken, warn));
-      try {
-        result.downloaded.push(
-          await downloadFile(client, {
-            ...options,
-            url: item.url,
-            path,
-            known: { filename: item.filename, size: item.size, checksum: item.checksum },
-          }),
-        );
-      } catch (e) {
-        if (e instanceof AbortedError) throw e;
-        result.failed.push({ file: path, error: e });
-        if (isDiskWide(e)) diskFailed = true;
-        if (diskFailed) return;
-      }
+    const files = (listing.items ?? []).map((item) => ({ ...item, checksum: async () => item.checksum }));
+    if (!(await downloadEach(client, options, files, here, result))) {
+      diskFailed = true;
+      return;
     }
     for (const sub of listing.subFolders) {
       await walk(sub.id, join(here, localFolderName(sub.name)), false);
@@ -247,31 +231,47 @@ export async function downloadShare(
       `${share} lists no files: a public share listing holds only the files directly in the shared folder, not its sub-folders; share each sub-folder, or download the folder by path or id with its owner's key`,
     );
   }
-  const dir = options.dir ?? ".";
+  // Files of another account have no checksum this key may read: checked by size only.
+  const checksum = (url: string) => async () =>
+    (await client.files.info({ url }).catch(() => undefined))?.checksum;
+  const listed = files.map((f) => ({ ...f, checksum: checksum(f.url) }));
+  await downloadEach(client, options, listed, options.dir ?? ".", result);
+  return result;
+}
+
+/** A file of a remote listing, with its Whirlpool when it can be had. */
+interface Listed {
+  url: string;
+  filename: string;
+  size: number;
+  checksum: () => Promise<string | undefined>;
+}
+
+/**
+ * Downloads the files of one remote listing into `dir`, one after another, under unique local names; a
+ * failing file is listed and the next one goes on. False when the disk failed in a way every next file
+ * would repeat (full, read-only): the caller stops.
+ */
+async function downloadEach(
+  client: TransferClient,
+  options: DownloadManyOptions,
+  files: Listed[],
+  dir: string,
+  result: DownloadManyResult,
+): Promise<boolean> {
   const taken = new Set<string>();
   for (const f of files) {
     if (options.signal?.aborted) throw new AbortedError();
-    const path = join(dir, uniqueLocalName(f.filename, taken, warn));
+    const path = join(dir, uniqueLocalName(f.filename, taken, options.onWarning ?? (() => {})));
     try {
-      let checksum: string | undefined;
-      try {
-        checksum = (await client.files.info({ url: f.url })).checksum;
-      } catch {
-        checksum = undefined;
-      }
-      result.downloaded.push(
-        await downloadFile(client, {
-          ...options,
-          url: f.url,
-          path,
-          known: { filename: f.filename, size: f.size, ...(checksum ? { checksum } : {}) },
-        }),
-      );
+      const checksum = await f.checksum();
+      const known = { filename: f.filename, size: f.size, ...(checksum ? { checksum } : {}) };
+      result.downloaded.push(await downloadFile(client, { ...options, url: f.url, path, known }));
     } catch (e) {
       if (e instanceof AbortedError) throw e;
       result.failed.push({ file: path, error: e });
-      if (isDiskWide(e)) break;
+      if (isDiskWide(e)) return false;
     }
   }
-  return result;
+  return true;
 }

@@ -188,40 +188,43 @@ describe("downloadFile under trouble", () => {
 
 describe("a download link that answers 403", () => {
   const linkRequests = () => h.em.admin.stats().byEndpoint.dl ?? 0;
+  /** Runs `fn` while every token URL answers 403; the number of requests the links got. */
+  async function forbidden(fn: () => Promise<void>): Promise<number> {
+    const before = linkRequests();
+    h.em.admin.setFaults("forbid=1");
+    try {
+      await fn();
+    } finally {
+      h.em.admin.setFaults("");
+    }
+    return linkRequests() - before;
+  }
 
   it("ends downloadFile at once: NotAllowedError, no retry, one request to the link", async () => {
     const events: TransferEvent[] = [];
-    const before = linkRequests();
-    h.em.admin.setFaults("forbid=1");
-    try {
-      const err = await downloadFile(h.client, {
+    let err: unknown;
+    const requests = await forbidden(async () => {
+      const dir = join(h.tmp, "forbidden");
+      err = await downloadFile(h.client, {
         url,
-        dir: join(h.tmp, "forbidden"),
+        dir,
         connections: 1,
         onProgress: (e) => events.push(e),
       }).catch((e) => e);
-      expect(err).toBeInstanceOf(NotAllowedError);
-      expect(err.message).toBe("movie.bin: the download link was refused (HTTP 403)");
-      expect(events.filter((e) => e.type === "retry")).toEqual([]);
-      expect(linkRequests() - before).toBe(1);
-    } finally {
-      h.em.admin.setFaults("");
-    }
+    });
+    expect(err).toBeInstanceOf(NotAllowedError);
+    expect((err as Error).message).toBe("movie.bin: the download link was refused (HTTP 403)");
+    expect(events.filter((e) => e.type === "retry")).toEqual([]);
+    expect(requests).toBe(1);
   });
 
   it("ends streamFile (cat, play) at once, as it ends a download", async () => {
-    const before = linkRequests();
-    h.em.admin.setFaults("forbid=1");
-    try {
-      const read = async () => {
-        for await (const _ of streamFile(h.client, { url })) {
-          // nothing arrives
-        }
-      };
-      await expect(read()).rejects.toBeInstanceOf(NotAllowedError);
-      expect(linkRequests() - before).toBe(1);
-    } finally {
-      h.em.admin.setFaults("");
-    }
+    const read = async () => {
+      for await (const _ of streamFile(h.client, { url })) {
+        // nothing arrives
+      }
+    };
+    const requests = await forbidden(() => expect(read()).rejects.toBeInstanceOf(NotAllowedError));
+    expect(requests).toBe(1);
   });
 });
