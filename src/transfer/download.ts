@@ -13,6 +13,7 @@ import { DownloadSession } from "./download-session.js";
 import { LocalFileError, toLocalFileError } from "./errors.js";
 import { ensureFolder, localFolderName, uniqueLocalName } from "./local-names.js";
 import type { ProgressListener } from "./progress.js";
+import { coveredBytes } from "./segments.js";
 import { claimWorkingFiles } from "./working-files.js";
 
 export { DEFAULT_CONNECTIONS, MAX_CONNECTIONS } from "./download-session.js";
@@ -112,9 +113,9 @@ async function downloadOne(client: TransferClient, options: DownloadFileOptions)
       { url: plan.url, size: plan.size, checksum: plan.expected },
       warn,
     );
+    await checkRoom(plan, coveredBytes(completed));
     const session = await DownloadSession.open(client, plan, completed, options);
     try {
-      await checkRoom(plan, session.resumedBytes);
       await session.fetch();
       const whirlpool = await finalizeDownload(session);
       const { resumedBytes, fetchedBytes } = session;
