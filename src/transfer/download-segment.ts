@@ -76,10 +76,12 @@ export async function runSegment(sink: SegmentSink, seg: Segment): Promise<void>
         bodyAt = at;
         bodyBytes = 0;
       },
-      onRetry: (reason, attempt) => {
-        // Waiting to retry: nothing arrives, so an idle connection should take over what is left.
+      onRetry: async (reason, attempt) => {
+        // Waiting to retry: nothing arrives, so an idle connection should take over what is left; the bytes
+        // received before the drop are stored now (journal, hash frontier), not after the pause.
         seg.rate = 0;
         sink.onRetry(reason, attempt);
+        await flush();
       },
     },
     seg.cursor,

@@ -30,8 +30,11 @@ export interface RangeFetch {
   policy: RetryPolicy;
   /** An answer's headers arrived `latencyMs` after the request went out, at `at` (performance.now()). */
   onAnswer?: (latencyMs: number, at: number) => void;
-  /** An attempt ended short and another follows (`attempt` counts from 1 for this range). */
-  onRetry?: (reason: string, attempt: number) => void;
+  /**
+   * An attempt ended short and another follows after a pause (`attempt` counts from 1 for this range);
+   * awaited, so the reader can store what it holds meanwhile.
+   */
+  onRetry?: (reason: string, attempt: number) => void | Promise<void>;
 }
 
 /** How one request ended. */
@@ -68,7 +71,7 @@ export async function* fetchRange(o: RangeFetch, start: number, end: () => numbe
         hint: NETWORK_HINT,
       });
     }
-    o.onRetry?.(attempt.reason, ++retries);
+    await o.onRetry?.(attempt.reason, ++retries);
     await pause(retryDelayMs(o.policy, Math.max(1, failures)), o.signal);
   }
 }
