@@ -14,7 +14,7 @@ import { ChecksumMismatchError, DownloadRefusedError, toLocalFileError } from ".
  * @throws ChecksumMismatchError, DownloadRefusedError (a file appeared at the final path meanwhile),
  *   the flush's file-system error
  * @example
- * await session.fetch();
+ * await session.fetchMissing();
  * const whirlpool = await finalizeDownload(session);
  */
 export async function finalizeDownload(session: DownloadSession): Promise<string> {

@@ -31,12 +31,12 @@ export const MAX_CONNECTIONS = 30;
 export const DEFAULT_CONNECTIONS = 4;
 
 /**
- * One download's fetching state. `open`, then `fetch` (every missing byte, or an error), then the caller
+ * One download's fetching state. `open`, then `fetchMissing` (every missing byte, or an error), then the caller
  * finalizes (download-finalize.ts); `close` in every case.
  *
  * @example
  * const s = await DownloadSession.open(client, plan, completed, options);
- * try { await s.fetch(); await finalizeDownload(s); } finally { await s.close(); }
+ * try { await s.fetchMissing(); await finalizeDownload(s); } finally { await s.close(); }
  */
 export class DownloadSession {
   fetchedBytes = 0;
@@ -134,7 +134,7 @@ export class DownloadSession {
    *
    * @throws AbortedError (the journal saved for a resume), the first connection's error, LocalFileError
    */
-  async fetch(): Promise<void> {
+  async fetchMissing(): Promise<void> {
     const { plan, options } = this;
     options.onProgress?.({
       type: "start",

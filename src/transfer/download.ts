@@ -116,7 +116,7 @@ async function downloadOne(client: TransferClient, options: DownloadFileOptions)
     await checkRoom(plan, coveredBytes(completed));
     const session = await DownloadSession.open(client, plan, completed, options);
     try {
-      await session.fetch();
+      await session.fetchMissing();
       const whirlpool = await finalizeDownload(session);
       const { resumedBytes, fetchedBytes } = session;
       const verified = session.hasherReady !== undefined;
