@@ -57,7 +57,7 @@ export type {
   DownloadManyResult,
   DownloadResult,
 } from "./transfer/download.js";
-export { downloadFile, downloadFolder, downloadShare, streamFile } from "./transfer/download.js";
+export { downloadFile, downloadFolder, downloadShare } from "./transfer/download.js";
 export {
   ChecksumMismatchError,
   DownloadRefusedError,
@@ -65,12 +65,11 @@ export {
   UploadRefusedError,
 } from "./transfer/errors.js";
 export type { ProgressListener, TransferEvent } from "./transfer/progress.js";
-export type {
-  UploadFileOptions,
-  UploadResult,
-  UploadTreeOptions,
-  UploadTreeResult,
-} from "./transfer/upload.js";
-export { checkUploadable, uploadFile, uploadTree } from "./transfer/upload.js";
+export { type StreamFileOptions, streamFile } from "./transfer/stream.js";
+export type { UploadFileOptions, UploadResult } from "./transfer/upload.js";
+export { uploadFile } from "./transfer/upload.js";
+export { checkUploadable } from "./transfer/upload-check.js";
 export { openUploadJournal, UploadJournal } from "./transfer/upload-journal.js";
+export type { UploadTreeOptions, UploadTreeResult } from "./transfer/upload-tree.js";
+export { uploadTree } from "./transfer/upload-tree.js";
 export { VERSION } from "./version.js";

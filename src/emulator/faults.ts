@@ -10,6 +10,7 @@ export const FAULT_KINDS = [
   "slow",
   "flood",
   "expire",
+  "forbid",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 

@@ -1,5 +1,5 @@
 /** Persistent state: better-sqlite3 (WAL) metadata, file contents under `<data>/blobs/`. */
-import { mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { ids } from "./ids.js";
@@ -11,6 +11,22 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * Makes the database file (created empty when missing) and any -wal/-shm beside it readable by the owner
+ * only, and returns its path. SQLite creates its -wal and -shm files with the database file's mode.
+ */
+function ownerOnlyDatabase(path: string): string {
+  closeSync(openSync(path, "a", 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      // -wal and -shm exist only while a database is open
+    }
+  }
+  return path;
 }
 
 /** An account row. */
@@ -147,13 +163,15 @@ export class Store {
   readonly tmpDir: string;
 
   constructor(readonly dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
+    // The database holds every account's key in plaintext (test keys only, docs/emulator.md): the folder
+    // and the database files are the owner's alone.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     this.blobDir = join(dataDir, "blobs");
-    mkdirSync(this.blobDir, { recursive: true });
+    mkdirSync(this.blobDir, { recursive: true, mode: 0o700 });
     // Each process writes uploads in progress under tmp/<pid>, so emulators sharing a data folder (several
     // `fichier --emulator` runs at once) never remove each other's files. Leftovers of dead processes go.
     const tmpRoot = join(dataDir, "tmp");
-    mkdirSync(tmpRoot, { recursive: true });
+    mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
     let othersAlive = false;
     for (const name of readdirSync(tmpRoot)) {
       if (name === String(process.pid)) continue;
@@ -161,8 +179,8 @@ export class Store {
       else rmSync(join(tmpRoot, name), { recursive: true, force: true });
     }
     this.tmpDir = join(tmpRoot, String(process.pid));
-    mkdirSync(this.tmpDir, { recursive: true });
-    this.db = new Database(join(dataDir, "fichier-emulator.sqlite"));
+    mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+    this.db = new Database(ownerOnlyDatabase(join(dataDir, "fichier-emulator.sqlite")));
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");

@@ -1,6 +1,5 @@
 // The part of the client (src/api/client.ts) the transfer layer uses, as a structural type: transfers only
 // need these calls, and tests or other callers may pass anything with this shape.
-import type { Dispatcher } from "undici";
 import type {
   FileInfo,
   FileItem,
@@ -48,11 +47,29 @@ export interface TransferClient {
   paths: {
     resolveFolder(pathOrId: string, options?: { create?: boolean }): Promise<number>;
   };
-  /** Raw HTTP through the client's proxy-aware dispatcher (token URLs, Range requests). */
-  http?: {
+  /**
+   * Raw HTTP through the client's one HTTP exchange (proxy, TLS, user agent): token URLs, Range requests.
+   * Required: transfers have no connection pool of their own.
+   */
+  http: {
     request(
       url: string,
-      options: { method?: string; headers?: Record<string, string>; signal?: AbortSignal },
-    ): Promise<Dispatcher.ResponseData>;
+      options: { method?: "GET"; headers?: Record<string, string>; signal?: AbortSignal },
+    ): Promise<HttpAnswer>;
+  };
+}
+
+/**
+ * The part of an HTTP answer a transfer reads (undici's `Dispatcher.ResponseData` has this shape): the
+ * transfer layer names no HTTP library, the client's one exchange (src/api) does.
+ */
+export interface HttpAnswer {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Uint8Array> & {
+    /** Reads and discards up to `limit` bytes, so the connection can be reused. */
+    dump(options?: { limit?: number }): Promise<void>;
+    destroy(): void;
+    readonly destroyed: boolean;
   };
 }

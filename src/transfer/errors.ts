@@ -48,14 +48,31 @@ export class ChecksumMismatchError extends FichierError {
 export class UploadRefusedError extends FichierError {
   override name = "UploadRefusedError";
   readonly path: string;
-  constructor(message: string, details: { path: string; hint?: string }) {
+  /** Why, as a word a program can test: `empty`, `special` (not a regular file), `dangling` (a link to nothing)... */
+  readonly reason: UploadRefusal;
+  constructor(message: string, details: { path: string; hint?: string; reason?: UploadRefusal }) {
     super(message, {
       retryable: false,
       hint: details.hint ?? "Leave this file out, or fix it, and run the command again.",
     });
     this.path = details.path;
+    this.reason = details.reason ?? "other";
   }
 }
+
+/**
+ * Why a local file cannot be uploaded. Inside a folder tree, `empty`, `special` and `dangling` entries are
+ * skipped with a warning (a tree holding one must not fail every run); named on the command line, they are
+ * errors.
+ */
+export type UploadRefusal =
+  | "empty"
+  | "special"
+  | "dangling"
+  | "unreadable"
+  | "too-large"
+  | "bad-name"
+  | "other";
 
 /**
  * A download would overwrite an existing file, or does not fit on the disk.

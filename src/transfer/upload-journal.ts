@@ -4,13 +4,12 @@
 // the file instead of uploading a duplicate (1fichier allows duplicate names, spec §5).
 // The account is identified by a hash of its API key, never the key itself.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import envPaths from "env-paths";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
-import { AbortedError } from "../api/errors.js";
+import { holdClaim } from "./claim.js";
 import { StateFolderError } from "./errors.js";
 
 /** Where an upload stands. */
@@ -221,69 +220,12 @@ export class UploadJournal {
       .update(`${file.localPath}\0${file.folderId}\0${file.remoteName}`)
       .digest("hex")
       .slice(0, 24);
-    const target = `${this.path}.${id}`;
-    const lockDir = `${target}.lock`;
-    // Beside the lock folder, not in it: proper-lockfile removes a stale lock folder with rmdir, which an
-    // extra file inside would make fail.
-    const owner = `${target}.owner`;
-    const lockOptions = { realpath: false, stale: 30_000, update: 5_000 } as const;
-    let waited = false;
-    for (;;) {
-      if (options.signal?.aborted) throw new AbortedError("upload interrupted: run the same command again");
-      try {
-        const release = await lockfile.lock(target, {
-          ...lockOptions,
-          lockfilePath: lockDir,
-          // A lock found compromised (the event loop stalled past `stale`) must not crash the upload: the
-          // journal still prevents most duplicates, and the upload itself is sound.
-          onCompromised: () => {},
-        });
-        // Who holds it, so that a rerun after a crash (kill -9) takes it over at once instead of waiting
-        // out the 30 s of staleness.
-        await writeFile(owner, `${process.pid} ${hostname()}`, { mode: 0o600 }).catch(() => {});
-        return async () => {
-          // The owner file first: once released, it could be the next holder's.
-          await rm(owner, { force: true }).catch(() => {});
-          await release().catch(() => {});
-        };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw asStateFolderError(e, folder);
-      }
-      if (await this.takeOverDead(target, lockDir, owner)) continue;
-      if (!waited) {
-        waited = true;
-        options.onWait?.();
-      }
-      await sleepUnlessAborted(500, options.signal);
-    }
-  }
-
-  /**
-   * Removes a claim whose owner is a dead process of this machine. Two reruns may find the same dead claim:
-   * the removal runs under a second, short lock and checks the owner again there, so that one cannot remove
-   * the claim the other has just taken (it removed the dead owner's file along with the lock).
-   */
-  private async takeOverDead(target: string, lockDir: string, owner: string): Promise<boolean> {
-    if (!(await heldByDeadProcess(owner))) return false;
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(target, {
-        realpath: false,
-        lockfilePath: `${target}.takeover`,
-        stale: 10_000,
-        retries: { retries: 20, minTimeout: 20, maxTimeout: 200 },
-      });
-    } catch {
-      return false;
-    }
-    try {
-      if (!(await heldByDeadProcess(owner))) return false;
-      await rm(lockDir, { recursive: true, force: true });
-      await rm(owner, { force: true });
-      return true;
-    } finally {
-      await release().catch(() => {});
-    }
+    const claim = await holdClaim(`${this.path}.${id}`, {
+      ...options,
+      interrupted: "upload interrupted: run the same command again",
+      failure: (e) => asStateFolderError(e, folder),
+    });
+    return claim.release;
   }
 
   private update(fn: (entries: UploadJournalEntry[]) => UploadJournalEntry[]): Promise<void> {
@@ -311,33 +253,6 @@ export class UploadJournal {
     const p = this.chain.then(run, run);
     this.chain = p.catch(() => {});
     return p;
-  }
-}
-
-/** Waits `ms`, or less when `signal` aborts; leaves no listener behind. */
-function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** True when a claim's owner file names a process of this machine that no longer runs. */
-async function heldByDeadProcess(owner: string): Promise<boolean> {
-  const text = await readFile(owner, "utf8").catch(() => "");
-  const m = /^(\d+) (.+)$/.exec(text.trim());
-  if (!m || m[2] !== hostname()) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch (e) {
-    // EPERM: alive, another user's. ESRCH: gone.
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
   }
 }
 

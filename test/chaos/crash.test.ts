@@ -16,6 +16,7 @@ import { createClient, type FichierClient } from "../../src/api/client.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { readDownloadJournal } from "../../src/transfer/download-journal.js";
 import { type ByteRange, coveredBytes, normalizeRanges } from "../../src/transfer/segments.js";
+import { workingFilesFor } from "../../src/transfer/working-files.js";
 import { envInt, listTree, prng, randomFile, SOAK, sha256File, table } from "./support.js";
 
 const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
@@ -207,7 +208,7 @@ describe(`crash: ${KILLS} SIGKILLs during uploads and downloads, each followed b
         expect(await sha256File(join(out, file.name))).toBe(file.sha);
         continue;
       }
-      const journal = await readDownloadJournal(join(out, `${file.name}.part.json`));
+      const journal = await readDownloadJournal(workingFilesFor(join(out, file.name)).journal);
       const done = journal.state === "ok" ? normalizeRanges(journal.journal.completed) : [];
       tally.killedMidDownload++;
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkRangeOrder } from "../../src/cli/commands/cat.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { COMMANDS } from "../../src/cli/program.js";
+import { workingFilesFor } from "../../src/transfer/working-files.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
 import { assertBuilt, BIN, captured, errorLines, json, type RunResult, run, sandbox } from "./support.js";
 
@@ -504,7 +505,7 @@ describe("interruptions and small defects (exploratory test)", () => {
       child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
       const code = new Promise<number | null>((resolve) => child.on("close", resolve));
       // The resume journal appears once bytes flow.
-      const journal = join(dest, "slow.bin.part.json");
+      const journal = workingFilesFor(join(dest, "slow.bin")).journal;
       for (let i = 0; i < 200 && !existsSync(journal); i++) await new Promise((r) => setTimeout(r, 50));
       expect(existsSync(journal)).toBe(true);
       child.kill("SIGINT");

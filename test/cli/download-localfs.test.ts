@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { readDownloadJournal } from "../../src/transfer/download-journal.js";
+import { workingFilesFor } from "../../src/transfer/working-files.js";
 import { isRoot, tmpfsMounts } from "../helpers/tmpfs.js";
 import { assertBuilt, captured, errorLines, json, run, sandbox } from "./support.js";
 
@@ -92,7 +93,8 @@ describe("fichier download and the local disk", () => {
     const src = join(tmp, "big.bin");
     await writeFile(src, Buffer.alloc(3 * 1024 * 1024 + 9, 1));
     const url = await upload(src);
-    const journal = join(disk, "big.bin.part.json");
+    const work = workingFilesFor(join(disk, "big.bin"));
+    const journal = work.journal;
     // Once the journal records some bytes, everything left on the disk goes to another file.
     let filled = false;
     const filler = (async () => {
@@ -114,10 +116,10 @@ describe("fichier download and the local disk", () => {
     expect(filled).toBe(true);
     expect(r.code, r.stderr).toBe(1);
     expect(errorLines(r)).toEqual([
-      `fichier: disk full writing ${join(disk, "big.bin.part")}. Free some space or choose another folder with -o.`,
+      `fichier: disk full writing ${work.part}. Free some space or choose another folder with -o.`,
     ]);
     expect(r.stderr).not.toMatch(/retrying|could not write|--proxy|network/i);
-    expect((await stat(join(disk, "big.bin.part"))).isFile()).toBe(true);
+    expect((await stat(work.part)).isFile()).toBe(true);
     expect((await stat(journal)).isFile()).toBe(true);
 
     // Space freed: the same command resumes and finishes.

@@ -1,12 +1,13 @@
 // `fichier upload`, `download` and `cat`, spawned from dist/ against an emulator, with a canary key that
 // must never appear in any output.
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
-import { assertBuilt, captured, run, runTTY, sandbox } from "./support.js";
+import { assertBuilt, captured, errorLines, run, runTTY, sandbox } from "./support.js";
 
 const CANARY = "CanaryTransferKey_0123456789abcd";
 let em: RunningEmulator;
@@ -98,7 +99,8 @@ describe("fichier upload / download / cat", () => {
     expect(down.code, down.stderr).toBe(0);
     expect(down.stderr).toMatch(/"type":"done"/);
     expect((await readFile(join(out, "big.bin"))).equals(await readFile(big))).toBe(true);
-    await expect(stat(join(out, "big.bin.part"))).rejects.toThrow();
+    // No working file left behind: the working folder is gone with them.
+    expect(await readdir(out)).toEqual(["big.bin"]);
   });
 
   it("refuses an empty file up front with a clear message", async () => {
@@ -116,6 +118,34 @@ describe("fichier upload / download / cat", () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--connections/);
+  });
+});
+
+describe("a download link that answers 403", () => {
+  it("ends `cat` and `download` at once: exit 1, one line, one request to the link, no retry", async () => {
+    const f = join(tmp, "forbidden.txt");
+    await writeFile(f, "a file whose link is refused\n");
+    const up = await run(["--json", "upload", f, "--to", "/cli-forbidden"], { env });
+    expect(up.code, up.stderr).toBe(0);
+    const { url } = (JSON.parse(up.stdout) as { uploaded: { url: string }[] }).uploaded[0]!;
+    em.admin.setFaults("forbid=1");
+    try {
+      for (const args of [
+        ["cat", url],
+        ["download", url, "-o", join(tmp, "forbidden-out"), "--connections", "1"],
+      ]) {
+        const before = em.admin.stats().byEndpoint.dl ?? 0;
+        const r = await run(["-v", ...args], { env });
+        expect(r.code, r.stderr).toBe(1);
+        expect(errorLines(r)).toEqual([
+          expect.stringMatching(/^fichier: forbidden\.txt: the download link was refused \(HTTP 403\)\. /),
+        ]);
+        expect(r.stderr).not.toMatch(/retrying/);
+        expect((em.admin.stats().byEndpoint.dl ?? 0) - before).toBe(1);
+      }
+    } finally {
+      em.admin.setFaults("");
+    }
   });
 });
 
@@ -155,6 +185,52 @@ describe("upload rules, spawned", () => {
     const files = listed.items ?? listed.files ?? [];
     expect(files.filter((i) => i.filename === "conc.bin")).toHaveLength(1);
   }, 120_000);
+});
+
+describe("trees in cron jobs, spawned", () => {
+  it("a tree holding an empty file, a fifo and a dangling link uploads with exit 0, each skipped with a warning", async () => {
+    const tree = join(tmp, "cron");
+    await mkdir(tree);
+    await writeFile(join(tree, "good.txt"), "good\n");
+    await writeFile(join(tree, "empty.txt"), "");
+    execFileSync("mkfifo", [join(tree, "pipe")]);
+    await symlink(join(tree, "missing"), join(tree, "dangling"));
+    const r = await run(["upload", tree, "--to", "/cli-cron"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^1 uploaded, 0 failed, 3 skipped \(empty or special files\), /m);
+    expect(r.stderr.split("\n").filter((l) => l.startsWith("fichier: warning: "))).toEqual([
+      `fichier: warning: ${join(tree, "dangling")} is a symbolic link that leads nowhere (its target is missing or loops); skipped`,
+      `fichier: warning: ${join(tree, "empty.txt")} is empty: 1fichier drops empty files; skipped`,
+      `fichier: warning: ${join(tree, "pipe")} is not a regular file; skipped`,
+    ]);
+    const again = await run(["--json", "upload", tree, "--to", "/cli-cron"], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { skipped: unknown[] }).skipped).toEqual([
+      { item: join(tree, "dangling"), reason: "dangling" },
+      { item: join(tree, "empty.txt"), reason: "empty" },
+      { item: join(tree, "pipe"), reason: "special" },
+    ]);
+    // Named on the command line, an empty file is still an error.
+    const named = await run(["upload", join(tree, "empty.txt"), "--to", "/cli-cron"], { env });
+    expect(named.code).toBe(1);
+  });
+
+  it("a trailing slash means the folder's contents, for upload and download alike", async () => {
+    const tree = join(tmp, "slash");
+    await mkdir(join(tree, "sub"), { recursive: true });
+    await writeFile(join(tree, "a.txt"), "a\n");
+    await writeFile(join(tree, "sub", "b.txt"), "b\n");
+    const up = await run(["upload", `${tree}/`, "--to", "/cli-slash"], { env });
+    expect(up.code, up.stderr).toBe(0);
+    const out = join(tmp, "slash-out");
+    const contents = await run(["download", "/cli-slash/", "-o", join(out, "contents")], { env });
+    expect(contents.code, contents.stderr).toBe(0);
+    expect((await readdir(join(out, "contents"))).sort()).toEqual(["a.txt", "sub"]);
+    const itself = await run(["download", "/cli-slash", "-o", join(out, "itself")], { env });
+    expect(itself.code, itself.stderr).toBe(0);
+    expect(await readdir(join(out, "itself"))).toEqual(["cli-slash"]);
+    expect(await readFile(join(out, "itself", "cli-slash", "sub", "b.txt"), "utf8")).toBe("b\n");
+  });
 });
 
 describe("progress on a terminal", () => {

@@ -7,7 +7,16 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,6 +25,7 @@ import { createClient, type FichierClient } from "../../src/api/client.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { uploadFile } from "../../src/transfer/upload.js";
 import { accountId } from "../../src/transfer/upload-journal.js";
+import { workingFilesFor } from "../../src/transfer/working-files.js";
 import { type CorpusCase, loadCorpus } from "./corpus.js";
 
 const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
@@ -25,6 +35,8 @@ const OTHER_KEY = "BadInputOtherAccount_0123456789a";
 const PASSPHRASE = "correct horse battery";
 const RECORD = process.env.FICHIER_CORPUS_RECORD === "1";
 const NOBODY = 65534;
+/** B177's remote folder, in upload (and listing) order. */
+const WORK_NAMES = ["report.pdf.part", "report.pdf.part.json", "report.pdf"];
 
 const corpus = loadCorpus();
 let em: RunningEmulator;
@@ -174,21 +186,42 @@ beforeAll(async () => {
   const otherFile = await uploadFile(other, { path: join(fx, "small.txt"), name: "private.txt" });
   const otherFolder = await other.paths.resolveFolder("/private", { create: true });
   await other.close();
+  // Files named like a download's working files: a remote folder holding report.pdf, report.pdf.part and
+  // report.pdf.part.json (the last two listed first), and a user's own corpus-one.txt.part(.json) beside a
+  // download of corpus-one.txt. Both must come out untouched (checked by "lost nothing").
+  const workSrc = join(fx, "workfiles-src");
+  mkdirSync(workSrc);
+  writeFileSync(join(workSrc, "report.pdf.part"), "bytes that are not a part of any download\n");
+  writeFileSync(join(workSrc, "report.pdf.part.json"), '{"version":1,"note":"not fichier\'s journal"}\n');
+  writeFileSync(join(workSrc, "report.pdf"), "the report itself\n");
+  const workFolder = await client.paths.resolveFolder("/workfiles", { create: true });
+  for (const name of WORK_NAMES) {
+    await uploadFile(client, { path: join(workSrc, name), folderId: workFolder });
+    em.admin.advanceClock(1500);
+  }
+  mkdirSync(join(fx, "mine"));
+  writeFileSync(join(fx, "mine", "corpus-one.txt.part"), "my own notes\n");
+  writeFileSync(join(fx, "mine", "corpus-one.txt.part.json"), '{"mine":true}\n');
+  execFileSync("chmod", ["a+rwx", join(fx, "mine")]);
+
   // Download destinations that clash with corpus-one.txt.
   mkdirSync(join(fx, "clash", "corpus-one.txt"), { recursive: true });
   mkdirSync(join(fx, "has-file"));
   writeFileSync(join(fx, "has-file", "corpus-one.txt"), "a local file that must not be overwritten\n");
 
-  // Corrupted download journals: garbage, and a journal claiming more than NAME.part holds.
+  // Corrupted download journals (in the working folder): garbage, and a journal claiming more than NAME.part
+  // holds.
   const partBad = join(root, "part-bad");
-  mkdirSync(partBad);
-  writeFileSync(join(partBad, "corpus-one.txt.part"), "garbage");
-  writeFileSync(join(partBad, "corpus-one.txt.part.json"), "{ this is not json");
+  const badWork = workingFilesFor(join(partBad, "corpus-one.txt"));
+  mkdirSync(badWork.dir, { recursive: true });
+  writeFileSync(badWork.part, "garbage");
+  writeFileSync(badWork.journal, "{ this is not json");
   const partTrunc = join(root, "part-trunc");
-  mkdirSync(partTrunc);
-  writeFileSync(join(partTrunc, "corpus-one.txt.part"), "");
+  const truncWork = workingFilesFor(join(partTrunc, "corpus-one.txt"));
+  mkdirSync(truncWork.dir, { recursive: true });
+  writeFileSync(truncWork.part, "");
   writeFileSync(
-    join(partTrunc, "corpus-one.txt.part.json"),
+    truncWork.journal,
     JSON.stringify({
       version: 1,
       url: one.url,
@@ -369,5 +402,15 @@ describe(`bad input: ${corpus.length} cases from test/hardening/corpus/bad-input
     expect(existsSync(join(vars.fx ?? "", "has-file", "corpus-one.txt"))).toBe(true);
     expect(existsSync(join(vars.fx ?? "", "small.txt"))).toBe(true);
     expect(existsSync(join(vars.fx ?? "", "big.bin"))).toBe(true);
+    // B177, B178: files named like working files were downloaded, or left alone, like any other.
+    for (const name of WORK_NAMES) {
+      expect(readFileSync(join(vars.fx ?? "", "workfiles-out", name), "utf8"), name).toBe(
+        readFileSync(join(vars.fx ?? "", "workfiles-src", name), "utf8"),
+      );
+    }
+    expect(readFileSync(join(vars.fx ?? "", "mine", "corpus-one.txt.part"), "utf8")).toBe("my own notes\n");
+    expect(readFileSync(join(vars.fx ?? "", "mine", "corpus-one.txt.part.json"), "utf8")).toBe(
+      '{"mine":true}\n',
+    );
   });
 });

@@ -5,8 +5,8 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { streamFile } from "../../transfer/download.js";
 import { parseUserRange } from "../../transfer/segments.js";
+import { streamFile } from "../../transfer/stream.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { SUMMARIES } from "../summaries.js";
@@ -66,6 +66,7 @@ export function register(program: Command, ctx: CliContext): void {
         Readable.from(
           streamFile(client, {
             url: info.url || file.url,
+            name: info.filename,
             size: info.size,
             ...(range ? { range } : {}),
             ...(password ? { password } : {}),

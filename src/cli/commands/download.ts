@@ -14,6 +14,7 @@ import {
   downloadShare,
   MAX_CONNECTIONS,
 } from "../../transfer/download.js";
+import { sourcePath } from "../../transfer/source-path.js";
 import { toFailedItem } from "../batch.js";
 import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
@@ -23,6 +24,24 @@ import { SUMMARIES } from "../summaries.js";
 import { classifyTarget, resolveItem } from "../targets.js";
 import { readPassword } from "./ls.js";
 import { createProgressView, finishTransfers, parseIntOption } from "./upload.js";
+
+/** rsync's rule (source-path.ts): `folder/` downloads the folder's contents, not the folder itself. */
+function contentsOf(target: string): { contents?: true } {
+  return sourcePath(target).contents ? { contents: true } : {};
+}
+
+/** The help text after the options: the folder rule, working files, resume, JSON. */
+const DOWNLOAD_HELP =
+  "\nA folder is downloaded into -o with its name: `download /b/photos -o out` makes out/photos/...; with a\n" +
+  "trailing slash its contents go straight into -o: `download /b/photos/ -o out` makes out/... (rsync's rule).\n" +
+  "Working files live in DIR/.fichier-partial/ (NAME.part and NAME.part.json), never beside your files: an\n" +
+  "interrupted download (Ctrl-C, crash, kill) leaves them there; run the same command again to resume\n" +
+  "without fetching the completed ranges again. The file gets its final name only once its Whirlpool\n" +
+  "matches (exit 8 otherwise). A file already there with the same size and Whirlpool is skipped (rerun a\n" +
+  "folder download to finish it); a different one needs --force. A disk full, read-only or not writable\n" +
+  "stops at once (exit 1), keeping the working files for a resume.\n" +
+  "JSON: {downloaded:[{url,path,filename,size,whirlpool,verified,resumedBytes,fetchedBytes,skipped?}],\n" +
+  "       failed:[{item,error,code?}], bytes, seconds}; with --json, progress events are NDJSON on stderr.";
 
 /**
  * Registers `download`.
@@ -44,16 +63,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option("--password [password]", "file or share password (asked, or read from stdin, when no value)")
     .option("--force", "overwrite existing files")
-    .addHelpText(
-      "after",
-      "\nAn interrupted download (Ctrl-C, crash, kill) leaves NAME.part and NAME.part.json: run the same command\n" +
-        "again to resume without fetching the completed ranges again. The file gets its final name only once\n" +
-        "its Whirlpool matches (exit 8 otherwise). A file already there with the same size and Whirlpool is\n" +
-        "skipped (rerun a folder download to finish it); a different one needs --force. A disk full, read-only\n" +
-        "or not writable stops at once (exit 1), keeping NAME.part and NAME.part.json for a resume.\n" +
-        "JSON: {downloaded:[{url,path,filename,size,whirlpool,verified,resumedBytes,fetchedBytes,skipped?}],\n" +
-        "       failed:[{item,error,code?}], bytes, seconds}; with --json, progress events are NDJSON on stderr.",
-    )
+    .addHelpText("after", DOWNLOAD_HELP)
     .action(
       async (
         targets: string[],
@@ -98,7 +108,7 @@ export function register(program: Command, ctx: CliContext): void {
               else {
                 const r = await resolveItem(client, target);
                 if (r.type === "file") downloaded.push(await downloadFile(client, { ...common, url: r.url }));
-                else addMany(await downloadFolder(client, r.id, common));
+                else addMany(await downloadFolder(client, r.id, { ...common, ...contentsOf(target) }));
               }
             } catch (e) {
               if (ac.signal.aborted) throw e;

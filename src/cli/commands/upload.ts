@@ -7,8 +7,8 @@ import type { Command } from "commander";
 import { registerSecret } from "../../redact.js";
 import { ChecksumMismatchError } from "../../transfer/errors.js";
 import { SpeedMeter, type TransferEvent } from "../../transfer/progress.js";
-import { uploadTree } from "../../transfer/upload.js";
 import { openUploadJournal } from "../../transfer/upload-journal.js";
+import { uploadTree } from "../../transfer/upload-tree.js";
 import { toFailedItem } from "../batch.js";
 import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
@@ -211,11 +211,14 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--skip-existing", "skip files already in the folder with the same name, size and Whirlpool")
     .addHelpText(
       "after",
-      "\nA journal of uploads in flight is kept in the state folder (FICHIER_STATE_DIR): after a crash or a lost\n" +
+      "\nA folder is recreated under --to with its name: `upload photos --to /b` makes /b/photos/...; with a\n" +
+        "trailing slash its contents go straight into --to: `upload photos/ --to /b` makes /b/... (rsync's rule).\n" +
+        "A journal of uploads in flight is kept in the state folder (FICHIER_STATE_DIR): after a crash or a lost\n" +
         "answer, running the same command again finds the files that landed instead of uploading them twice.\n" +
-        "Refused up front: empty files, files over 300 GB, names 1fichier cannot store, unreadable paths.\n" +
+        "Refused up front: empty files, files over 300 GB, names 1fichier cannot store, unreadable paths. Inside\n" +
+        "a folder, empty files, fifos, sockets and links to nothing are skipped with a warning (exit 0).\n" +
         "JSON: {uploaded:[{path,filename,folderId,size,url,whirlpool,skipped?}], failed:[{item,error,code?}],\n" +
-        "       bytes, seconds}; with --json, progress events are NDJSON lines on stderr.",
+        "       skipped:[{item,reason}], bytes, seconds}; with --json, progress events are NDJSON lines on stderr.",
     )
     .action(
       async (
@@ -264,8 +267,11 @@ export function register(program: Command, ctx: CliContext): void {
         );
         const speed = seconds > 0 ? Math.round(bytes / seconds) : 0;
         const skipped = result.uploaded.filter((u) => u.skipped).length;
+        const leftOut = result.skipped.length
+          ? `, ${result.skipped.length} skipped (empty or special files)`
+          : "";
         lines.push(
-          `${result.uploaded.length - skipped} uploaded, ${skipped ? `${skipped} already there, ` : ""}${failed.length} failed, ${formatBytes(bytes)} sent in ${seconds.toFixed(1)} s (${formatBytes(speed)}/s)`,
+          `${result.uploaded.length - skipped} uploaded, ${skipped ? `${skipped} already there, ` : ""}${failed.length} failed${leftOut}, ${formatBytes(bytes)} sent in ${seconds.toFixed(1)} s (${formatBytes(speed)}/s)`,
         );
         // One line per failed item when there were several; a lone item's error is the closing line itself.
         if (result.uploaded.length + failed.length > 1) {
@@ -274,6 +280,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.out.result(lines.join("\n"), {
           uploaded: result.uploaded,
           failed: failed.map((f) => toFailedItem(f.item, f.error)),
+          skipped: result.skipped.map((s) => ({ item: s.path, reason: s.reason })),
           bytes,
           seconds,
         });

@@ -104,6 +104,10 @@ export async function serveDownload(
     return;
   }
   if (ctx.faults.roll("slow")) await sleep(ctx.faults.slowMs);
+  if (ctx.faults.roll("forbid")) {
+    errorPage(res, 403, "Forbidden", "You are not allowed to download this file.");
+    return;
+  }
   const t = ctx.store.token(token);
   if (!t) {
     errorPage(res, 404, "Invalid link", "This download link does not exist.");

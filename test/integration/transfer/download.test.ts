@@ -1,13 +1,15 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AbortedError } from "../../../src/api/errors.js";
-import { downloadFile, streamFile } from "../../../src/transfer/download.js";
+import { AbortedError, NotAllowedError } from "../../../src/api/errors.js";
+import { downloadFile } from "../../../src/transfer/download.js";
 import { readDownloadJournal, writeDownloadJournal } from "../../../src/transfer/download-journal.js";
 import { ChecksumMismatchError } from "../../../src/transfer/errors.js";
 import type { TransferEvent } from "../../../src/transfer/progress.js";
 import { coveredBytes } from "../../../src/transfer/segments.js";
+import { streamFile } from "../../../src/transfer/stream.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
+import { workingFilesFor } from "../../../src/transfer/working-files.js";
 import { harness, randomFile, type TransferHarness } from "./support.js";
 
 let h: TransferHarness;
@@ -65,7 +67,7 @@ describe("downloadFile under trouble", () => {
         dir: join(h.tmp, "resets"),
         connections: 4,
         minSegmentBytes: 256 * 1024,
-        maxAttempts: 20,
+        attempts: 20,
       });
       expect(h.em.admin.stats().faults.reset).toBeGreaterThan(0);
       expect(r.verified).toBe(true);
@@ -84,7 +86,7 @@ describe("downloadFile under trouble", () => {
         dir: join(h.tmp, "stall"),
         connections: 3,
         stallMs: 300,
-        maxAttempts: 30,
+        attempts: 30,
         onProgress: (e) => e.type === "retry" && retries.push(e.reason),
       });
       expect(await identical(r.path)).toBe(true);
@@ -107,8 +109,7 @@ describe("downloadFile under trouble", () => {
         onProgress: (e) => e.type === "progress" && e.bytes > SIZE / 3 && ac.abort(),
       }),
     ).rejects.toBeInstanceOf(AbortedError);
-    const part = join(dir, "movie.bin.part");
-    const j = await readDownloadJournal(`${part}.json`);
+    const j = await readDownloadJournal(workingFilesFor(join(dir, "movie.bin")).journal);
     expect(j.state).toBe("ok");
     const done = j.state === "ok" ? coveredBytes(j.journal.completed) : 0;
     expect(done).toBeGreaterThan(SIZE / 4);
@@ -121,10 +122,10 @@ describe("downloadFile under trouble", () => {
   it("finishes a resume that already has every byte without asking for a token", async () => {
     const info = await h.client.files.info({ url });
     const dir = join(h.tmp, "complete");
-    await mkdir(dir, { recursive: true });
-    const part = join(dir, `${info.filename}.part`);
-    await copyFile(src, part);
-    await writeDownloadJournal(`${part}.json`, {
+    const work = workingFilesFor(join(dir, info.filename));
+    await mkdir(work.dir, { recursive: true });
+    await copyFile(src, work.part);
+    await writeDownloadJournal(work.journal, {
       version: 1,
       url: info.url,
       filename: info.filename,
@@ -151,7 +152,7 @@ describe("downloadFile under trouble", () => {
       signal: ac.signal,
       onProgress: (e) => e.type === "progress" && e.bytes > SIZE / 4 && ac.abort(),
     }).catch(() => {});
-    await writeFile(join(dir, "movie.bin.part.json"), "{garbage");
+    await writeFile(workingFilesFor(join(dir, "movie.bin")).journal, "{garbage");
     const warnings: string[] = [];
     const r = await downloadFile(h.client, { url, dir, onWarning: (m) => warnings.push(m) });
     expect(warnings.join("\n")).toMatch(/damaged/);
@@ -174,7 +175,7 @@ describe("downloadFile under trouble", () => {
     const err = await downloadFile(lying, { url, dir }).catch((e) => e);
     expect(err).toBeInstanceOf(ChecksumMismatchError);
     await expect(stat(join(dir, "movie.bin"))).rejects.toThrow();
-    await expect(stat(join(dir, "movie.bin.part"))).rejects.toThrow();
+    await expect(stat(workingFilesFor(join(dir, "movie.bin")).part)).rejects.toThrow();
   });
 
   it("streams a byte range (cat --range)", async () => {
@@ -182,5 +183,48 @@ describe("downloadFile under trouble", () => {
     for await (const c of streamFile(h.client, { url, range: { start: 1000, end: 1_001_000 } }))
       chunks.push(c);
     expect(Buffer.concat(chunks).equals((await readFile(src)).subarray(1000, 1_001_000))).toBe(true);
+  });
+});
+
+describe("a download link that answers 403", () => {
+  const linkRequests = () => h.em.admin.stats().byEndpoint.dl ?? 0;
+  /** Runs `fn` while every token URL answers 403; the number of requests the links got. */
+  async function forbidden(fn: () => Promise<void>): Promise<number> {
+    const before = linkRequests();
+    h.em.admin.setFaults("forbid=1");
+    try {
+      await fn();
+    } finally {
+      h.em.admin.setFaults("");
+    }
+    return linkRequests() - before;
+  }
+
+  it("ends downloadFile at once: NotAllowedError, no retry, one request to the link", async () => {
+    const events: TransferEvent[] = [];
+    let err: unknown;
+    const requests = await forbidden(async () => {
+      const dir = join(h.tmp, "forbidden");
+      err = await downloadFile(h.client, {
+        url,
+        dir,
+        connections: 1,
+        onProgress: (e) => events.push(e),
+      }).catch((e) => e);
+    });
+    expect(err).toBeInstanceOf(NotAllowedError);
+    expect((err as Error).message).toBe("movie.bin: the download link was refused (HTTP 403)");
+    expect(events.filter((e) => e.type === "retry")).toEqual([]);
+    expect(requests).toBe(1);
+  });
+
+  it("ends streamFile (cat, play) at once, as it ends a download", async () => {
+    const read = async () => {
+      for await (const _ of streamFile(h.client, { url })) {
+        // nothing arrives
+      }
+    };
+    const requests = await forbidden(() => expect(read()).rejects.toBeInstanceOf(NotAllowedError));
+    expect(requests).toBe(1);
   });
 });

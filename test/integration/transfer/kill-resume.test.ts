@@ -15,6 +15,7 @@ import { downloadFile } from "../../../src/transfer/download.js";
 import { readDownloadJournal } from "../../../src/transfer/download-journal.js";
 import { type ByteRange, coveredBytes, normalizeRanges } from "../../../src/transfer/segments.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
+import { workingFilesFor } from "../../../src/transfer/working-files.js";
 import { harness, randomFile, type TransferHarness } from "./support.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -113,7 +114,7 @@ describe("resume after SIGKILL", () => {
     expect(signal).toBe("SIGKILL");
     expect(code).toBeNull();
 
-    const j = await readDownloadJournal(join(dir, "big.bin.part.json"));
+    const j = await readDownloadJournal(workingFilesFor(join(dir, "big.bin")).journal);
     expect(j.state).toBe("ok");
     const journaled = j.state === "ok" ? j.journal.completed : [];
     const done = coveredBytes(journaled);

@@ -2,14 +2,15 @@
 // two processes), a folder id that does not exist is an error (1fichier would store at the root), a
 // `--to` path naming a file is refused, a rerun asked for a password puts it on the copy it finds, a
 // symbolic link to a folder is not followed, and a single file's rerun costs one file/info call.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
 import { ConflictError, InvalidNameError, NotFoundError } from "../../../src/api/errors.js";
-import { uploadTree } from "../../../src/transfer/upload.js";
+import { downloadFolder } from "../../../src/transfer/download.js";
 import { UploadJournal } from "../../../src/transfer/upload-journal.js";
+import { uploadTree } from "../../../src/transfer/upload-tree.js";
 import { harness, randomFile, type TransferHarness } from "./support.js";
 
 let h: TransferHarness;
@@ -242,5 +243,60 @@ describe("symbolic links in a tree", () => {
     expect(r.failed).toEqual([]);
     expect(r.uploaded.map((u) => u.filename).sort()).toEqual(["a.bin", "b.bin"]);
     expect(warnings.some((w) => w.includes("loop") && w.includes("not followed"))).toBe(true);
+  });
+});
+
+describe("trees in cron jobs (issue 14 §3)", () => {
+  it("an empty file, a fifo and a dangling link inside a tree are skipped, one warning each; named, they fail", async () => {
+    const top = join(h.tmp, "cron-tree");
+    await mkdir(top, { recursive: true });
+    await randomFile(join(top, "good.bin"), 1000);
+    await writeFile(join(top, "empty.txt"), "");
+    execFileSync("mkfifo", [join(top, "pipe")]);
+    await symlink(join(top, "gone.bin"), join(top, "dangling"));
+    const warnings: string[] = [];
+    const r = await uploadTree(h.client, { paths: [top], to: "/cron", onWarning: (m) => warnings.push(m) });
+    expect(r.failed).toEqual([]);
+    expect(r.uploaded.map((u) => u.filename)).toEqual(["good.bin"]);
+    expect(r.skipped).toEqual([
+      { path: join(top, "dangling"), reason: "dangling" },
+      { path: join(top, "empty.txt"), reason: "empty" },
+      { path: join(top, "pipe"), reason: "special" },
+    ]);
+    expect(warnings).toEqual([
+      `${join(top, "dangling")} is a symbolic link that leads nowhere (its target is missing or loops); skipped`,
+      `${join(top, "empty.txt")} is empty: 1fichier drops empty files; skipped`,
+      `${join(top, "pipe")} is not a regular file; skipped`,
+    ]);
+
+    // Named on the command line, each is still an error (1fichier refuses empty files).
+    const named = ["empty.txt", "pipe", "dangling"].map((n) => join(top, n));
+    const explicit = await uploadTree(h.client, { paths: named, to: "/cron" });
+    expect(explicit.skipped).toEqual([]);
+    expect(explicit.failed.map((f) => f.path)).toEqual(named);
+  });
+
+  it("`dir/` uploads the folder's contents into the destination, `dir` the folder itself (rsync's rule)", async () => {
+    const top = join(h.tmp, "slash-tree");
+    await mkdir(join(top, "sub"), { recursive: true });
+    await randomFile(join(top, "a.bin"), 1000);
+    await randomFile(join(top, "sub", "b.bin"), 1000);
+    const contentsId = await newFolder("slash-contents");
+    const itselfId = await newFolder("slash-itself");
+    await uploadTree(h.client, { paths: [`${top}/`], to: String(contentsId) });
+    await uploadTree(h.client, { paths: [top], to: String(itselfId) });
+    const contents = await h.client.folders.list({ folderId: contentsId, files: true, fresh: true });
+    expect(contents.items?.map((i) => i.filename)).toEqual(["a.bin"]);
+    expect(contents.subFolders.map((f) => f.name)).toEqual(["sub"]);
+    const itself = await h.client.folders.list({ folderId: itselfId, files: true, fresh: true });
+    expect(itself.items ?? []).toEqual([]);
+    expect(itself.subFolders.map((f) => f.name)).toEqual(["slash-tree"]);
+
+    // The same rule down: `folder/` fills the output folder, `folder` makes out/<name>.
+    const out = join(h.tmp, "slash-out");
+    await downloadFolder(h.client, itselfId, { dir: join(out, "itself") });
+    await downloadFolder(h.client, contentsId, { dir: join(out, "contents"), contents: true });
+    expect((await readdir(join(out, "itself"))).sort()).toEqual(["slash-itself"]);
+    expect((await readdir(join(out, "contents"))).sort()).toEqual(["a.bin", "sub"]);
   });
 });

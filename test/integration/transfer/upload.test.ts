@@ -5,8 +5,9 @@ import { AbortedError } from "../../../src/api/errors.js";
 import { downloadFolder, downloadShare } from "../../../src/transfer/download.js";
 import { ChecksumMismatchError } from "../../../src/transfer/errors.js";
 import type { TransferEvent } from "../../../src/transfer/progress.js";
-import { uploadFile, uploadTree } from "../../../src/transfer/upload.js";
+import { uploadFile } from "../../../src/transfer/upload.js";
 import { UploadJournal } from "../../../src/transfer/upload-journal.js";
+import { uploadTree } from "../../../src/transfer/upload-tree.js";
 import { harness, randomFile, type TransferHarness } from "./support.js";
 
 let h: TransferHarness;
@@ -164,7 +165,7 @@ describe("uploadFile against the emulator", () => {
 });
 
 describe("uploadTree", () => {
-  it("uploads a directory tree into matching remote folders, refusing the empty file up front", async () => {
+  it("uploads a directory tree into matching remote folders, skipping the empty file with a warning", async () => {
     const root = join(h.tmp, "tree");
     await mkdir(join(root, "sub", "deeper"), { recursive: true });
     await mkdir(join(root, "emptydir"), { recursive: true });
@@ -173,8 +174,19 @@ describe("uploadTree", () => {
     await randomFile(join(root, "sub", "deeper", "c.bin"), 3_000_001);
     await writeFile(join(root, "sub", "empty.txt"), "");
     const dest = await newFolder("tree-dest");
-    const result = await uploadTree(h.client, { paths: [root], to: String(dest), parallel: 2 });
-    expect(result.failed.map((f) => f.path)).toEqual([join(root, "sub", "empty.txt")]);
+    const warnings: string[] = [];
+    const result = await uploadTree(h.client, {
+      paths: [root],
+      to: String(dest),
+      parallel: 2,
+      onWarning: (m) => warnings.push(m),
+    });
+    // Inside a tree an empty file is skipped, not failed: a cron job over this tree can end green.
+    expect(result.failed).toEqual([]);
+    expect(result.skipped).toEqual([{ path: join(root, "sub", "empty.txt"), reason: "empty" }]);
+    expect(warnings).toEqual([
+      `${join(root, "sub", "empty.txt")} is empty: 1fichier drops empty files; skipped`,
+    ]);
     expect(result.uploaded.map((u) => u.filename).sort()).toEqual(["a.txt", "b.txt", "c.bin"]);
 
     const top = await h.client.folders.list({ folderId: dest });

@@ -243,7 +243,7 @@ describe("header and user ranges", () => {
 
 describe("PaceMeter", () => {
   it("gives no timing until both a latency and a speed were seen, then running averages", async () => {
-    const { PaceMeter } = await import("../../../src/transfer/download.js");
+    const { PaceMeter } = await import("../../../src/transfer/pace-meter.js");
     const pace = new PaceMeter();
     expect(pace.timing()).toBeUndefined();
     pace.latency(10);
