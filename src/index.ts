@@ -49,6 +49,23 @@ export {
 // Key lifecycle: where the key comes from, and the check of a key's shape.
 export { resolveApiKey } from "./keys/resolve.js";
 export { looksLikeApiKey, maskKey, redact, registerSecret } from "./redact.js";
+// The remote index: one model of the account's tree, and the one path resolver (docs/index.md). openIndex
+// loads SQLite by a dynamic import: this entry never loads the native module by itself.
+export { WrongKindError } from "./remote-index/errors.js";
+export type { OpenedIndex, OpenIndexOptions } from "./remote-index/open.js";
+export { indexFile, openIndex } from "./remote-index/open.js";
+export type { IndexEvent, IndexOptions, TreeListing } from "./remote-index/remote-index.js";
+export { RemoteIndex } from "./remote-index/remote-index.js";
+export type { Resolved, ResolvedFile, ResolvedFolder, ResolveOptions } from "./remote-index/resolver.js";
+export type { Target } from "./remote-index/targets.js";
+export {
+  classifyTarget,
+  joinRemotePath,
+  normalisePath,
+  parentAndName,
+  pathSegments,
+} from "./remote-index/targets.js";
+export type { FolderView, IndexedFile, IndexedFolder, ReadOptions } from "./remote-index/views.js";
 // Transfers: streamed, verified uploads and segmented, resumable downloads.
 export type { TransferClient } from "./transfer/client.js";
 export type {

@@ -12,7 +12,7 @@ import {
   removeSchema,
   renameSchema,
 } from "../schemas.js";
-import type { FileInfo, FileItem } from "../types.js";
+import type { ClientObserver, FileInfo, FileItem } from "../types.js";
 import { normaliseFileUrl } from "../urls.js";
 
 const statusSchema = z.looseObject({ status: z.string().optional(), message: z.string().optional() });
@@ -113,18 +113,32 @@ export interface FilesApi {
 
 const flag = (b: boolean | undefined) => (b ? 1 : 0);
 
-/** Builds the `files` group. */
-export function filesApi(ctx: ClientContext): FilesApi {
+/** Builds the `files` group; listings and changes are told to `observers` after each success. */
+export function filesApi(ctx: ClientContext, observers: ClientObserver): FilesApi {
   return {
     async list(opts = {}) {
-      const body: Record<string, unknown> = { folder_id: opts.folderId ?? 0 };
+      const folderId = opts.folderId ?? 0;
+      const body: Record<string, unknown> = { folder_id: folderId };
       if (opts.sentBefore) body.sent_before = opts.sentBefore;
       if (opts.sentAfter) body.sent_after = opts.sentAfter;
-      return ctx.call("file/ls.cgi", body, fileListSchema, {
+      const startedAt = ctx.now();
+      const files = await ctx.call("file/ls.cgi", body, fileListSchema, {
         cache: true,
         fresh: opts.fresh ?? false,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
+      // The whole-account listing (-1) says no folder per file: nothing to tell.
+      if (folderId >= 0) {
+        observers.listed({
+          endpoint: "file/ls.cgi",
+          folderId,
+          startedAt,
+          files,
+          ...(opts.sentAfter ? { sentAfter: opts.sentAfter } : {}),
+          ...(opts.sentBefore ? { sentBefore: opts.sentBefore } : {}),
+        });
+      }
+      return files;
     },
     async info(opts) {
       const body: Record<string, unknown> = { url: normaliseFileUrl(opts.url) };
@@ -135,7 +149,9 @@ export function filesApi(ctx: ClientContext): FilesApi {
       const files = urls.map((u) => ({ url: normaliseFileUrl(u) }));
       const r = await ctx.call("file/rm.cgi", { files }, removeSchema, sig(opts));
       ctx.mutated("files");
-      return { removed: r.removed ?? files.length, urls: r.urls ?? files.map((f) => f.url) };
+      const removed = r.urls ?? files.map((f) => f.url);
+      observers.changed({ type: "files-removed", urls: removed, at: ctx.now() });
+      return { removed: r.removed ?? files.length, urls: removed };
     },
     async move(opts) {
       const body: Record<string, unknown> = {
@@ -149,7 +165,15 @@ export function filesApi(ctx: ClientContext): FilesApi {
       }
       const r = await ctx.call("file/mv.cgi", body, moveSchema, sig(opts));
       ctx.mutated("files");
-      return { urls: r.urls ?? (body.urls as string[]) };
+      const urls = r.urls ?? (body.urls as string[]);
+      observers.changed({
+        type: "files-moved",
+        folderId: opts.folderId,
+        urls,
+        ...(opts.rename !== undefined ? { name: opts.rename } : {}),
+        at: ctx.now(),
+      });
+      return { urls };
     },
     async copy(opts) {
       const body: Record<string, unknown> = {
@@ -164,7 +188,15 @@ export function filesApi(ctx: ClientContext): FilesApi {
       // A copy makes a new file each time: a retried copy could leave two, so it is never re-sent.
       const r = await ctx.call("file/cp.cgi", body, copySchema, { idempotent: false, ...sig(opts) });
       ctx.mutated("files");
-      return { urls: (r.urls ?? []).map((u) => ({ from: u.from_url, to: u.to_url })) };
+      const copies = (r.urls ?? []).map((u) => ({ from: u.from_url, to: u.to_url }));
+      observers.changed({
+        type: "files-copied",
+        folderId: opts.folderId,
+        copies,
+        ...(opts.rename !== undefined ? { name: opts.rename } : {}),
+        at: ctx.now(),
+      });
+      return { urls: copies };
     },
     async rename(opts) {
       const url = normaliseFileUrl(opts.url);
@@ -176,11 +208,17 @@ export function filesApi(ctx: ClientContext): FilesApi {
       );
       ctx.mutated("files");
       const first = r.urls?.[0];
-      return {
+      const renamed = {
         url: first?.url ?? url,
         oldFilename: decodeName(first?.old_filename ?? ""),
         newFilename: decodeName(first?.new_filename ?? encodeName(opts.filename)),
       };
+      observers.changed({
+        type: "files-renamed",
+        renames: [{ url: renamed.url, name: renamed.newFilename }],
+        at: ctx.now(),
+      });
+      return renamed;
     },
     async setAttributes(opts) {
       const body: Record<string, unknown> = { urls: opts.urls.map(normaliseFileUrl) };
@@ -206,7 +244,9 @@ export function filesApi(ctx: ClientContext): FilesApi {
       }
       const r = await ctx.call("file/chattr.cgi", body, chattrSchema, sig(opts));
       ctx.mutated("files");
-      return { updated: r.updated ?? opts.urls.length, urls: r.urls ?? (body.urls as string[]) };
+      const urls = r.urls ?? (body.urls as string[]);
+      observers.changed({ type: "files-changed", urls, ...attributeChanges(opts), at: ctx.now() });
+      return { updated: r.updated ?? opts.urls.length, urls };
     },
     async scan(opts) {
       const r = await ctx.call(
@@ -218,6 +258,24 @@ export function filesApi(ctx: ClientContext): FilesApi {
       return { status: r.status ?? "OK", message: r.message ?? "", date: r.date ?? null };
     },
   };
+}
+
+/** What a `file/chattr.cgi` call changed, as the index records it (flags, not the secrets themselves). */
+function attributeChanges(opts: Parameters<FilesApi["setAttributes"]>[0]): {
+  name?: string;
+  password?: boolean;
+  acl?: boolean;
+  cdn?: boolean;
+} {
+  const out: { name?: string; password?: boolean; acl?: boolean; cdn?: boolean } = {};
+  if (opts.filename !== undefined) out.name = opts.filename;
+  if (opts.password !== undefined) out.password = !!opts.password;
+  if (opts.cdn !== undefined) out.cdn = opts.cdn;
+  if (opts.acl !== undefined) {
+    const a = opts.acl;
+    out.acl = !!a && (!!a.premium || [a.ip, a.country, a.email].some((l) => (l?.length ?? 0) > 0));
+  }
+  return out;
 }
 
 /** spec §7.9, §7.11, §7.12: a new name applies to a single file. */
