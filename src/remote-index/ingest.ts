@@ -15,6 +15,13 @@ export const LISTING_CAP = 5000;
 /** Tombstones older than this can no longer meet a listing still in flight. */
 const TOMBSTONE_LIFE_MS = 3_600_000;
 
+/**
+ * A change is stamped this much after its moment: a listing that started in the same millisecond (common on
+ * a test's virtual clock) is taken to have started before it, so it neither undoes nor revives the change,
+ * while a later listing of the same millisecond still replaces an earlier listing's rows.
+ */
+const CHANGE_STAMP_OFFSET_MS = 0.5;
+
 /** How much of a folder a listing covers. */
 export interface Coverage {
   /** Every sub-folder is in it: the ones missing are gone. */
@@ -99,7 +106,7 @@ function mergeSubFolders(
   }
   if (!complete) return;
   for (const child of store.subFolders(parent)) {
-    if (!seen.has(child.id) && child.updatedAt < t) removeTree(store, child.id);
+    if (!seen.has(child.id) && child.updatedAt <= t) removeTree(store, child.id);
   }
 }
 
@@ -133,7 +140,7 @@ function mergeFiles(
   }
   if (!complete) return;
   for (const f of store.filesIn(folder)) {
-    if (!seen.has(f.id) && f.updatedAt < t) store.deleteFile(f.id);
+    if (!seen.has(f.id) && f.updatedAt <= t) store.deleteFile(f.id);
   }
 }
 
@@ -170,7 +177,8 @@ export function removeTree(store: IndexStore, id: number): void {
  * applyChange(store, { type: "folder-created", parentId: 0, folderId: 42, name: "2026", at: Date.now() });
  * ```
  */
-export function applyChange(store: IndexStore, c: ClientChange): void {
+export function applyChange(store: IndexStore, change: ClientChange): void {
+  const c = { ...change, at: change.at + CHANGE_STAMP_OFFSET_MS };
   store.transaction(() => {
     switch (c.type) {
       case "folder-created":
@@ -179,9 +187,9 @@ export function applyChange(store: IndexStore, c: ClientChange): void {
           id: c.folderId,
           parent: c.parentId,
           name: c.name,
-          created: parisDate(c.at),
+          created: parisDate(change.at),
           // A folder just made is empty: known in full without a listing.
-          listedAt: c.at,
+          listedAt: change.at,
           updatedAt: c.at,
         });
         return;

@@ -1,5 +1,5 @@
 // The index's public shapes, and how they are built from its rows.
-import type { FileRecord, FolderRecord, IndexStore } from "./store.js";
+import { type FileRecord, type FolderRecord, type IndexStore, rootRecord } from "./store.js";
 
 /** A folder as the index serves it. */
 export interface IndexedFolder {
@@ -139,14 +139,16 @@ function compare(a: string, b: string): number {
  * ```
  */
 export function chainFromStore(store: IndexStore, id: number): FolderRecord[] | undefined {
+  // The root is always there, listed or not.
+  const get = (i: number) => store.folder(i) ?? (i === 0 ? rootRecord() : undefined);
   const chain: FolderRecord[] = [];
-  let cur = store.folder(id);
+  let cur = get(id);
   // A chain longer than any real tree means the rows disagree (a cycle): treat it as unknown.
   for (let depth = 0; cur; depth++) {
     chain.unshift(cur);
     if (cur.id === 0) return chain;
     if (cur.parent === null || depth > 1000) return undefined;
-    cur = store.folder(cur.parent);
+    cur = get(cur.parent);
   }
   return undefined;
 }

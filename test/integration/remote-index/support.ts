@@ -3,24 +3,26 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { type ClientOptions, createClient, type FichierClient } from "../../../src/api/client.js";
-import type { Clock } from "../../../src/api/governor.js";
+import { createClient, type FichierClient } from "../../../src/api/client.js";
+import type { Clock, GovernorOptions } from "../../../src/api/governor.js";
 import type { TestEmulator } from "../../helpers/emulator.js";
 import { FAST, virtualClock } from "../client/support.js";
 
 export { uploadOne } from "../client/support.js";
 
-/** A client of the emulator's premium account, paced by nothing, on a virtual clock the test moves. */
+/**
+ * A client of the emulator's premium account on a virtual clock the test moves (`clock.slept` records the
+ * governor's waits), paced by nothing unless `governor` says so.
+ */
 export function clientOn(
   emu: TestEmulator,
-  extra: Partial<ClientOptions> = {},
-): { client: FichierClient; clock: Clock & { t: number } } {
+  governor: Partial<GovernorOptions> = {},
+): { client: FichierClient; clock: Clock & { t: number; slept: number[] } } {
   const clock = virtualClock();
   const client = createClient({
     apiKey: emu.premium.apiKey,
     apiUrl: emu.apiUrl,
-    governor: { ...FAST, clock },
-    ...extra,
+    governor: { ...FAST, clock, ...governor },
   });
   return { client, clock };
 }
