@@ -223,13 +223,7 @@ export function createClient(options: ClientOptions): FichierClient {
   const files = filesApi(ctx, observers);
   const folders = foldersApi(ctx, observers);
   const observe = (o: ClientObserver) => observers.add(o);
-  const paths = pathsApi({
-    folders,
-    files,
-    observe,
-    now,
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-  });
+  const paths = pathsApi({ folders, files, observe, now, onEvent: options.onEvent });
   return {
     user: userApi(ctx),
     files,

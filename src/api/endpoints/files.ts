@@ -116,30 +116,7 @@ const flag = (b: boolean | undefined) => (b ? 1 : 0);
 /** Builds the `files` group; listings and changes are told to `observers` after each success. */
 export function filesApi(ctx: ClientContext, observers: ClientObserver): FilesApi {
   return {
-    async list(opts = {}) {
-      const folderId = opts.folderId ?? 0;
-      const body: Record<string, unknown> = { folder_id: folderId };
-      if (opts.sentBefore) body.sent_before = opts.sentBefore;
-      if (opts.sentAfter) body.sent_after = opts.sentAfter;
-      const startedAt = ctx.now();
-      const files = await ctx.call("file/ls.cgi", body, fileListSchema, {
-        cache: true,
-        fresh: opts.fresh ?? false,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      // The whole-account listing (-1) says no folder per file: nothing to tell.
-      if (folderId >= 0) {
-        observers.listed({
-          endpoint: "file/ls.cgi",
-          folderId,
-          startedAt,
-          files,
-          ...(opts.sentAfter ? { sentAfter: opts.sentAfter } : {}),
-          ...(opts.sentBefore ? { sentBefore: opts.sentBefore } : {}),
-        });
-      }
-      return files;
-    },
+    list: (opts = {}) => listFiles(ctx, observers, opts),
     async info(opts) {
       const body: Record<string, unknown> = { url: normaliseFileUrl(opts.url) };
       if (opts.password !== undefined) body.pass = opts.password;
@@ -170,7 +147,7 @@ export function filesApi(ctx: ClientContext, observers: ClientObserver): FilesAp
         type: "files-moved",
         folderId: opts.folderId,
         urls,
-        ...(opts.rename !== undefined ? { name: opts.rename } : {}),
+        name: opts.rename,
         at: ctx.now(),
       });
       return { urls };
@@ -193,55 +170,14 @@ export function filesApi(ctx: ClientContext, observers: ClientObserver): FilesAp
         type: "files-copied",
         folderId: opts.folderId,
         copies,
-        ...(opts.rename !== undefined ? { name: opts.rename } : {}),
+        name: opts.rename,
         at: ctx.now(),
       });
       return { urls: copies };
     },
-    async rename(opts) {
-      const url = normaliseFileUrl(opts.url);
-      const r = await ctx.call(
-        "file/rename.cgi",
-        { urls: [{ url, filename: encodeName(opts.filename) }] },
-        renameSchema,
-        sig(opts),
-      );
-      ctx.mutated("files");
-      const first = r.urls?.[0];
-      const renamed = {
-        url: first?.url ?? url,
-        oldFilename: decodeName(first?.old_filename ?? ""),
-        newFilename: decodeName(first?.new_filename ?? encodeName(opts.filename)),
-      };
-      observers.changed({
-        type: "files-renamed",
-        renames: [{ url: renamed.url, name: renamed.newFilename }],
-        at: ctx.now(),
-      });
-      return renamed;
-    },
+    rename: (opts) => renameFile(ctx, observers, opts),
     async setAttributes(opts) {
-      const body: Record<string, unknown> = { urls: opts.urls.map(normaliseFileUrl) };
-      if (opts.filename !== undefined) {
-        oneUrlOnly(opts.urls, "setting a file name");
-        body.filename = encodeName(opts.filename);
-      }
-      if (opts.description !== undefined) body.description = opts.description;
-      if (opts.password !== undefined) body.pass = opts.password ?? "";
-      if (opts.inline !== undefined) body.inline = flag(opts.inline);
-      if (opts.cdn !== undefined) body.cdn = flag(opts.cdn);
-      if (opts.noSsl !== undefined) body.no_ssl = flag(opts.noSsl);
-      if (opts.acl !== undefined) {
-        body.acl =
-          opts.acl === null
-            ? {}
-            : {
-                ip: opts.acl.ip ?? [],
-                country: opts.acl.country ?? [],
-                email: opts.acl.email ?? [],
-                premium: flag(opts.acl.premium),
-              };
-      }
+      const body = attributesBody(opts);
       const r = await ctx.call("file/chattr.cgi", body, chattrSchema, sig(opts));
       ctx.mutated("files");
       const urls = r.urls ?? (body.urls as string[]);
@@ -260,8 +196,87 @@ export function filesApi(ctx: ClientContext, observers: ClientObserver): FilesAp
   };
 }
 
+type ListOptions = Parameters<FilesApi["list"]>[0] & {};
+type AttributeOptions = Parameters<FilesApi["setAttributes"]>[0];
+
+async function listFiles(
+  ctx: ClientContext,
+  observers: ClientObserver,
+  opts: ListOptions,
+): Promise<FileItem[]> {
+  const folderId = opts.folderId ?? 0;
+  const body: Record<string, unknown> = { folder_id: folderId };
+  if (opts.sentBefore) body.sent_before = opts.sentBefore;
+  if (opts.sentAfter) body.sent_after = opts.sentAfter;
+  const startedAt = ctx.now();
+  const files = await ctx.call("file/ls.cgi", body, fileListSchema, {
+    cache: true,
+    fresh: opts.fresh ?? false,
+    ...sig(opts),
+  });
+  // The whole-account listing (-1) says no folder per file: nothing to tell.
+  if (folderId >= 0) {
+    const { sentAfter, sentBefore } = opts;
+    observers.listed({ endpoint: "file/ls.cgi", folderId, startedAt, files, sentAfter, sentBefore });
+  }
+  return files;
+}
+
+async function renameFile(
+  ctx: ClientContext,
+  observers: ClientObserver,
+  opts: Parameters<FilesApi["rename"]>[0],
+): ReturnType<FilesApi["rename"]> {
+  const url = normaliseFileUrl(opts.url);
+  const r = await ctx.call(
+    "file/rename.cgi",
+    { urls: [{ url, filename: encodeName(opts.filename) }] },
+    renameSchema,
+    sig(opts),
+  );
+  ctx.mutated("files");
+  const first = r.urls?.[0];
+  const renamed = {
+    url: first?.url ?? url,
+    oldFilename: decodeName(first?.old_filename ?? ""),
+    newFilename: decodeName(first?.new_filename ?? encodeName(opts.filename)),
+  };
+  observers.changed({
+    type: "files-renamed",
+    renames: [{ url: renamed.url, name: renamed.newFilename }],
+    at: ctx.now(),
+  });
+  return renamed;
+}
+
+/** The `file/chattr.cgi` body (spec §7.12). */
+function attributesBody(opts: AttributeOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = { urls: opts.urls.map(normaliseFileUrl) };
+  if (opts.filename !== undefined) {
+    oneUrlOnly(opts.urls, "setting a file name");
+    body.filename = encodeName(opts.filename);
+  }
+  if (opts.description !== undefined) body.description = opts.description;
+  if (opts.password !== undefined) body.pass = opts.password ?? "";
+  if (opts.inline !== undefined) body.inline = flag(opts.inline);
+  if (opts.cdn !== undefined) body.cdn = flag(opts.cdn);
+  if (opts.noSsl !== undefined) body.no_ssl = flag(opts.noSsl);
+  if (opts.acl !== undefined) {
+    body.acl =
+      opts.acl === null
+        ? {}
+        : {
+            ip: opts.acl.ip ?? [],
+            country: opts.acl.country ?? [],
+            email: opts.acl.email ?? [],
+            premium: flag(opts.acl.premium),
+          };
+  }
+  return body;
+}
+
 /** What a `file/chattr.cgi` call changed, as the index records it (flags, not the secrets themselves). */
-function attributeChanges(opts: Parameters<FilesApi["setAttributes"]>[0]): {
+function attributeChanges(opts: AttributeOptions): {
   name?: string;
   password?: boolean;
   acl?: boolean;
