@@ -66,6 +66,16 @@ export {
   pathSegments,
 } from "./remote-index/targets.js";
 export type { FolderView, IndexedFile, IndexedFolder, ReadOptions } from "./remote-index/views.js";
+// Sync's pure core (docs/sync.md): filters, the plan, the deletion guards; local hashes kept in the index.
+export type { FilterRule, FilterSource, FilterSpec } from "./sync/filter.js";
+export { buildFilter, Filter, FilterError } from "./sync/filter.js";
+export type { DeletionVerdict, SourceState } from "./sync/guards.js";
+export { deletionVerdict, maxDeleteLimit } from "./sync/guards.js";
+export type { LocalHash, LocalHashCache } from "./sync/local-hash.js";
+export { hashLocal, LocalFileChangedError } from "./sync/local-hash.js";
+export type { SyncEntry } from "./sync/march.js";
+export type { CheckReport, PlanOptions, SyncPlan, SyncSide, Transfer } from "./sync/plan.js";
+export { hashesNeeded, planCheck, planSync } from "./sync/plan.js";
 // Transfers: streamed, verified uploads and segmented, resumable downloads.
 export type { TransferClient } from "./transfer/client.js";
 export type {
