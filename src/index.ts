@@ -76,6 +76,7 @@ export { hashLocal, LocalFileChangedError } from "./sync/local-hash.js";
 export type { SyncEntry } from "./sync/march.js";
 export type { CheckReport, PlanOptions, SyncPlan, SyncSide, Transfer } from "./sync/plan.js";
 export { hashesNeeded, planCheck, planSync } from "./sync/plan.js";
+export { remoteSide } from "./sync/sides.js";
 // Transfers: streamed, verified uploads and segmented, resumable downloads.
 export type { TransferClient } from "./transfer/client.js";
 export type {

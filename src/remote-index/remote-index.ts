@@ -52,8 +52,10 @@ export interface TreeListing {
   folders: (IndexedFolder & { path: string })[];
   /** Files of the root and below; `path` relative (`a/b/c.txt`). */
   files: (IndexedFile & { path: string })[];
-  /** False when some folder could not be read in full. */
+  /** False when some folder could not be read in full (`incomplete` names them). */
   complete: boolean;
+  /** Relative paths of the folders not read in full ("" for the root). */
+  incomplete: string[];
   /** The oldest folder's age (ms), null when a folder was never read in full (cached reads). */
   oldestMs: number | null;
 }
@@ -256,11 +258,14 @@ export class RemoteIndex implements ClientObserver {
    * ```
    */
   async tree(folderId: number, opts: ReadOptions & { includeDir?: (path: string) => boolean } = {}) {
-    const out: TreeListing = { folders: [], files: [], complete: true, oldestMs: 0 };
+    const out: TreeListing = { folders: [], files: [], complete: true, incomplete: [], oldestMs: 0 };
     const queue: { id: number; path: string }[] = [{ id: folderId, path: "" }];
     for (let next = queue.shift(); next; next = queue.shift()) {
       const v = await this.list(next.id, opts);
-      out.complete &&= v.complete;
+      if (!v.complete) {
+        out.complete = false;
+        out.incomplete.push(next.path);
+      }
       out.oldestMs = v.ageMs === null || out.oldestMs === null ? null : Math.max(out.oldestMs, v.ageMs);
       const prefix = next.path === "" ? "" : `${next.path}/`;
       for (const f of v.files) out.files.push({ ...f, path: prefix + f.name });
