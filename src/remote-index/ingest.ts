@@ -83,6 +83,39 @@ export function ingestListing(store: IndexStore, e: ListingEvent, cover: Coverag
   });
 }
 
+/** One kind of row a listing carries (sub-folders or files), for `merge`. */
+interface RowKind<K, R extends { updatedAt: number }> {
+  /** Tombstone prefix: `d` for folders, `f` for files. */
+  tomb: string;
+  get(key: K): R | undefined;
+  /** Writes the listing's version of the row (over `old`, when there is one). */
+  put(key: K, old: R | undefined): void;
+  /** The rows the index has in this folder. */
+  current(): { key: K; row: R }[];
+  remove(key: K): void;
+}
+
+/**
+ * The one merge rule (see the header): a row written after the listing started, or removed after it started,
+ * keeps its state; others take the listing's. With a complete listing, older rows it lacks are gone.
+ */
+function merge<K, R extends { updatedAt: number }>(
+  store: IndexStore,
+  kind: RowKind<K, R>,
+  keys: K[],
+  t: number,
+  complete: boolean,
+): void {
+  for (const key of keys) {
+    const old = kind.get(key);
+    if ((old && old.updatedAt > t) || (store.tombstonedAt(`${kind.tomb}:${key}`) ?? -1) >= t) continue;
+    kind.put(key, old);
+  }
+  if (!complete) return;
+  const seen = new Set(keys);
+  for (const { key, row } of kind.current()) if (!seen.has(key) && row.updatedAt <= t) kind.remove(key);
+}
+
 function mergeSubFolders(
   store: IndexStore,
   parent: number,
@@ -90,24 +123,26 @@ function mergeSubFolders(
   t: number,
   complete: boolean,
 ): void {
-  const seen = new Set<number>();
-  for (const s of subs) {
-    seen.add(s.id);
-    const old = store.folder(s.id);
-    if ((old && old.updatedAt > t) || (store.tombstonedAt(`d:${s.id}`) ?? -1) >= t) continue;
-    store.putFolder({
-      ...(old ?? { ...rootRecord(), id: s.id }),
-      parent,
-      name: s.name,
-      created: s.createDate,
-      pass: s.password,
-      updatedAt: t,
-    });
-  }
-  if (!complete) return;
-  for (const child of store.subFolders(parent)) {
-    if (!seen.has(child.id) && child.updatedAt <= t) removeTree(store, child.id);
-  }
+  const byId = new Map(subs.map((s) => [s.id, s]));
+  const kind: RowKind<number, FolderRecord> = {
+    tomb: "d",
+    get: (id) => store.folder(id),
+    put: (id, old) => {
+      const s = byId.get(id)!;
+      const base = old ?? { ...rootRecord(), id };
+      store.putFolder({
+        ...base,
+        parent,
+        name: s.name,
+        created: s.createDate,
+        pass: s.password,
+        updatedAt: t,
+      });
+    },
+    current: () => store.subFolders(parent).map((row) => ({ key: row.id, row })),
+    remove: (id) => removeTree(store, id),
+  };
+  merge(store, kind, [...byId.keys()], t, complete);
 }
 
 function mergeFiles(
@@ -117,31 +152,31 @@ function mergeFiles(
   t: number,
   complete: boolean,
 ): void {
-  const seen = new Set<string>();
-  for (const i of items) {
-    const id = fileKey(i.url);
-    seen.add(id);
-    const old = store.file(id);
-    if ((old && old.updatedAt > t) || (store.tombstonedAt(`f:${id}`) ?? -1) >= t) continue;
-    store.putFile({
-      id,
-      url: i.url,
-      folder,
-      name: i.filename,
-      size: i.size,
-      whirlpool: i.checksum,
-      date: i.date,
-      contentType: i.contentType,
-      pass: i.password,
-      acl: i.acl,
-      cdn: i.cdn,
-      updatedAt: t,
-    });
-  }
-  if (!complete) return;
-  for (const f of store.filesIn(folder)) {
-    if (!seen.has(f.id) && f.updatedAt <= t) store.deleteFile(f.id);
-  }
+  const byId = new Map(items.map((i) => [fileKey(i.url), i]));
+  const kind: RowKind<string, FileRecord> = {
+    tomb: "f",
+    get: (id) => store.file(id),
+    put: (id) => {
+      const i = byId.get(id)!;
+      store.putFile({
+        id,
+        url: i.url,
+        folder,
+        name: i.filename,
+        size: i.size,
+        whirlpool: i.checksum,
+        date: i.date,
+        contentType: i.contentType,
+        pass: i.password,
+        acl: i.acl,
+        cdn: i.cdn,
+        updatedAt: t,
+      });
+    },
+    current: () => store.filesIn(folder).map((row) => ({ key: row.id, row })),
+    remove: (id) => store.deleteFile(id),
+  };
+  merge(store, kind, [...byId.keys()], t, complete);
 }
 
 /**

@@ -2,6 +2,7 @@
 // (ClientObserver), with explicit freshness. A folder read in full within the listing window is served from
 // the index (plus this machine's own changes since); an older one is listed again when a read needs it.
 // Path resolution over it is in resolver.ts; opening one (memory or SQLite) in open.ts.
+import { folderListingEvent } from "../api/endpoints/folders.js";
 import { ConflictError, isNotFoundError, NotFoundError } from "../api/errors.js";
 import type { ClientChange, ClientObserver, ListingEvent } from "../api/types.js";
 import { applyChange, coverageOf, fileKey, ingestListing, markUnlisted, removeTree } from "./ingest.js";
@@ -415,21 +416,7 @@ export class RemoteIndex implements ClientObserver {
         this.guard(folderId, () => this.store.transaction(() => removeTree(this.store, folderId)));
       throw e;
     }
-    const l = r.listing;
-    const event: ListingEvent = {
-      endpoint: "folder/ls.cgi",
-      folderId,
-      startedAt: r.startedAt,
-      folder: {
-        name: l.name,
-        createDate: l.createDate,
-        password: l.password,
-        shared: l.shared,
-        fileCount: l.fileCount,
-      },
-      subFolders: l.subFolders,
-      files: r.files,
-    };
+    const event = folderListingEvent(r.listing, r.startedAt, r.files);
     // Listed even when partial: listing again at once would get the same answer, after the spacing.
     this.guard(folderId, () =>
       ingestListing(this.store, event, {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ClientContext } from "../context.js";
 import { decodeName, encodeName } from "../names.js";
 import { folderListingSchema, mkdirSchema, shareSchema } from "../schemas.js";
-import type { ClientObserver, FolderListing } from "../types.js";
+import type { ClientObserver, FileItem, FolderListing, ListingEvent } from "../types.js";
 import { type Signalable, sig } from "./files.js";
 
 const okSchema = z.looseObject({ message: z.string().optional() });
@@ -65,6 +65,25 @@ export interface FoldersApi {
   ): Promise<{ url?: string }>;
 }
 
+/**
+ * The observers' event of a `folder/ls.cgi` answer; `files` when the files were asked for (or read otherwise).
+ * @example
+ * ```ts
+ * observers.listed(folderListingEvent(listing, startedAt, listing.items ?? []));
+ * ```
+ */
+export function folderListingEvent(l: FolderListing, startedAt: number, files?: FileItem[]): ListingEvent {
+  const { name, createDate, password, shared, fileCount } = l;
+  return {
+    endpoint: "folder/ls.cgi",
+    folderId: l.folderId,
+    startedAt,
+    folder: { name, createDate, password, shared, fileCount },
+    subFolders: l.subFolders,
+    files,
+  };
+}
+
 /** Builds the `folders` group; listings and changes are told to `observers` after each success. */
 export function foldersApi(ctx: ClientContext, observers: ClientObserver): FoldersApi {
   return {
@@ -77,21 +96,8 @@ export function foldersApi(ctx: ClientContext, observers: ClientObserver): Folde
         fresh: opts.fresh ?? false,
         ...sig(opts),
       });
-      observers.listed({
-        endpoint: "folder/ls.cgi",
-        folderId: l.folderId,
-        startedAt,
-        folder: {
-          name: l.name,
-          createDate: l.createDate,
-          password: l.password,
-          shared: l.shared,
-          fileCount: l.fileCount,
-        },
-        subFolders: l.subFolders,
-        // spec §7.13: `items` only with `files: 1`; an empty folder may leave it out ([PY] reads it with a default).
-        ...(opts.files ? { files: l.items ?? [] } : {}),
-      });
+      // spec §7.13: `items` only with `files: 1`; an empty folder may leave it out ([PY] reads it with a default).
+      observers.listed(folderListingEvent(l, startedAt, opts.files ? (l.items ?? []) : undefined));
       return l;
     },
     async create(opts) {
