@@ -92,23 +92,47 @@ export class RemoteIndex implements ClientObserver {
     this.onEvent = options.onEvent ?? (() => {});
   }
 
-  /** Where the rows live: `memory` or the SQLite file's path. */
+  /**
+   * Where the rows live: `memory` or the SQLite file's path.
+   * @example
+   * ```ts
+   * index.location; // "/home/me/.cache/fichier/index-3f1c9a0b7d2e4c51-6c1f09a2.sqlite"
+   * ```
+   */
   get location(): string {
     return this.store.location;
   }
 
-  /** Runs `fn` when the index closes (openIndex: the client it made, the observer it added). */
+  /**
+   * Runs `fn` when the index closes (openIndex: the client it made, the observer it added).
+   * @example
+   * ```ts
+   * index.onClose(() => client.close());
+   * ```
+   */
   onClose(fn: () => void | Promise<void>): void {
     this.closers.push(fn);
   }
 
-  /** ClientObserver: a listing of the client (the index's own reads write their result themselves). */
+  /**
+   * ClientObserver: a listing of the client (the index's own reads write their result themselves).
+   * @example
+   * ```ts
+   * client.observe(index); // openIndex does it
+   * ```
+   */
   listed(e: ListingEvent): void {
     if (this.reading.has(e.folderId)) return;
     this.guard(e.folderId, () => ingestListing(this.store, e, coverageOf(e)));
   }
 
-  /** ClientObserver: a change of the client, written through. */
+  /**
+   * ClientObserver: a change of the client, written through.
+   * @example
+   * ```ts
+   * index.changed({ type: "files-added", folderId, files: [{ url, name, size, whirlpool }], at: Date.now() });
+   * ```
+   */
   changed(c: ClientChange): void {
     this.guard("folderId" in c ? c.folderId : undefined, () => applyChange(this.store, c));
   }
@@ -334,7 +358,13 @@ export class RemoteIndex implements ClientObserver {
     }
   }
 
-  /** Says a folder was found changed elsewhere and listed again (resolver.ts and retryStale). */
+  /**
+   * Says a folder was found changed elsewhere and listed again (resolver.ts and retryStale use it).
+   * @example
+   * ```ts
+   * index.warnStale(42, "/x/new.txt", 12_000); // "/x/new.txt: /x was changed elsewhere (...); listed it again"
+   * ```
+   */
   warnStale(folderId: number, what: string, ageMs: number | null): void {
     const name = this.knownPath(folderId) ?? `folder ${folderId}`;
     const old = ageMs === null ? "" : ` (the index's entry was ${Math.round(ageMs / 1000)} s old)`;
@@ -345,15 +375,33 @@ export class RemoteIndex implements ClientObserver {
     });
   }
 
-  /** See resolver.ts `resolve`. */
+  /**
+   * Resolves any reference to a folder, a file or a public share (resolver.ts `resolve`; docs/index.md).
+   * @example
+   * ```ts
+   * const r = await index.resolve("/backups/db.sql"); // { type: "file", url, name, path, ... }
+   * ```
+   */
   resolve(arg: string, opts: ResolveOptions = {}): Promise<Resolved> {
     return resolver.resolve(this, arg, opts);
   }
-  /** See resolver.ts `resolveFolder`. */
+  /**
+   * Resolves a reference that must be a folder; `create` makes missing ones (resolver.ts `resolveFolder`).
+   * @example
+   * ```ts
+   * const { id } = await index.resolveFolder("/backups/2026", { create: true });
+   * ```
+   */
   resolveFolder(arg: string, opts: ResolveOptions & { create?: boolean } = {}): Promise<ResolvedFolder> {
     return resolver.resolveFolder(this, arg, opts);
   }
-  /** See resolver.ts `resolveFile`. */
+  /**
+   * Resolves a reference that must be a file (resolver.ts `resolveFile`).
+   * @example
+   * ```ts
+   * const { url } = await index.resolveFile("/backups/db.sql");
+   * ```
+   */
   resolveFile(arg: string, opts: ResolveOptions = {}): Promise<ResolvedFile> {
     return resolver.resolveFile(this, arg, opts);
   }
@@ -390,7 +438,13 @@ export class RemoteIndex implements ClientObserver {
     );
   }
 
-  /** Closes the store (and what openIndex opened for it). */
+  /**
+   * Closes the store (and what openIndex opened for it).
+   * @example
+   * ```ts
+   * await index.close();
+   * ```
+   */
   async close(): Promise<void> {
     for (const fn of this.closers.splice(0).reverse()) await fn();
     this.store.close();

@@ -73,33 +73,69 @@ export class Filter {
   private dirRules: Compiled[] = [];
   private userRules: FilterRule[] = [];
 
-  /** True when there is at least one rule. */
+  /**
+   * True when there is at least one rule.
+   * @example
+   * ```ts
+   * buildFilter({}).active; // false
+   * ```
+   */
   get active(): boolean {
     return this.fileRules.length > 0 || this.dirRules.length > 0;
   }
 
-  /** The rules as written, in the order they are tried (implied ones excluded). */
+  /**
+   * The rules as written, in the order they are tried (implied ones excluded).
+   * @example
+   * ```ts
+   * buildFilter({ exclude: ["*.tmp"] }).rules[0]?.origin; // "--exclude"
+   * ```
+   */
   get rules(): readonly FilterRule[] {
     return this.userRules;
   }
 
-  /** Whether a file is taken: the first rule matching its path decides; none matching, it is. */
+  /**
+   * Whether a file is taken: the first rule matching its path decides; none matching, it is.
+   * @example
+   * ```ts
+   * buildFilter({ exclude: ["*.tmp"] }).includesFile("a/b.tmp"); // false
+   * ```
+   */
   includesFile(path: string): boolean {
     return decide(this.fileRules, path.replace(/^\/+/, ""));
   }
 
-  /** Whether a folder is walked (its path with or without a trailing `/`). The root always is. */
+  /**
+   * Whether a folder is walked (its path with or without a trailing `/`). The root always is.
+   * @example
+   * ```ts
+   * buildFilter({ exclude: ["cache/"] }).includesDir("x/cache"); // false
+   * ```
+   */
   includesDir(path: string): boolean {
     const p = path.replace(/^\/+|\/+$/g, "");
     return p === "" || decide(this.dirRules, `${p}/`);
   }
 
-  /** The rules that have decided no path so far: after a run, the ones that matched nothing. */
+  /**
+   * The rules that have decided no path so far: after a run, the ones that matched nothing.
+   * @example
+   * ```ts
+   * for (const r of filter.unmatched()) console.error(`${r.origin}: ${r.pattern} matched nothing`);
+   * ```
+   */
   unmatched(): FilterRule[] {
     return this.userRules.filter((r) => r.hits === 0);
   }
 
-  /** Adds one rule (as rclone's `Add`): `dir/` rules are for folders, `**` rules for both. */
+  /**
+   * Adds one rule (as rclone's `Add`): `dir/` rules are for folders, `**` rules for both.
+   * @example
+   * ```ts
+   * filter.add(false, "*.bak", "--exclude");
+   * ```
+   */
   add(include: boolean, pattern: string, origin: string, implied = false): void {
     const rule: FilterRule = { include, pattern, origin, hits: 0 };
     let glob = pattern;
@@ -120,7 +156,13 @@ export class Filter {
     if (forDirs || both) this.dirRules.push({ re, include, rule, counts: forDirs });
   }
 
-  /** `!` in a filter file: forget every rule so far. */
+  /**
+   * `!` in a filter file: forget every rule so far.
+   * @example
+   * ```ts
+   * filter.clear();
+   * ```
+   */
   clear(): void {
     this.fileRules = [];
     this.dirRules = [];
