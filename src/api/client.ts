@@ -31,7 +31,7 @@ import {
 } from "./endpoints/web.js";
 import { AuthError } from "./errors.js";
 import { Governor, type GovernorOptions } from "./governor.js";
-import { Observers } from "./observers.js";
+import { Observers, observeUploads } from "./observers.js";
 import { createDispatcher, Transport } from "./transport.js";
 import type { ClientEvent, ClientObserver } from "./types.js";
 
@@ -229,7 +229,7 @@ export function createClient(options: ClientOptions): FichierClient {
     files,
     folders,
     download: downloadApi(ctx),
-    upload: uploadApi(ctx),
+    upload: observeUploads(uploadApi(ctx), observers, now),
     remote: remoteApi(ctx),
     ftp: ftpApi(ctx),
     vouchers: vouchersApi(ctx),

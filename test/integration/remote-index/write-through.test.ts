@@ -54,8 +54,6 @@ describe("write-through", () => {
     const src = await client.folders.create({ name: "wt-src" });
     const dst = await client.folders.create({ name: "wt-dst" });
     const up = await uploadOne(client, "one.txt", "first", src.folderId);
-    // The upload is not written through this wave (end.pl is wired next): the one listing that learns it.
-    await index.list(src.folderId, { refresh: true });
     const n0 = listings(emu);
 
     const { urls } = await client.files.copy({
@@ -92,19 +90,22 @@ describe("write-through", () => {
     await client.close();
   });
 
-  it("an upload's files (what next wave's end.pl wiring tells) are known at once", async () => {
-    const { client, clock } = clientOn(emu);
+  it("an upload's files are known at once: end.pl's links are written through", async () => {
+    const { client } = clientOn(emu);
     const index = await openIndex(client, { memory: true });
-    const dir = await index.resolveFolder("/wt-up", { create: true });
+    // Made through client.paths: both the client's own memory index and this one see the mkdir.
+    const dir = { id: await client.paths.resolveFolder("/wt-up", { create: true }) };
     const link = await uploadOne(client, "up.bin", "payload", dir.id);
-    index.changed({
-      type: "files-added",
-      folderId: dir.id,
-      files: [{ url: link.download, name: "up.bin", size: link.size, whirlpool: link.whirlpool }],
-      at: clock.t,
-    });
     const n0 = listings(emu);
-    expect(await index.resolveFile("/wt-up/up.bin")).toMatchObject({ url: link.download, size: 7 });
+    expect(await index.resolveFile("/wt-up/up.bin")).toMatchObject({
+      url: link.download,
+      size: 7,
+      whirlpool: link.whirlpool,
+    });
+    // And in client.paths: a --to path naming the file is refused at once.
+    await expect(client.paths.resolveFolder("/wt-up/up.bin/x", { create: true })).rejects.toThrow(
+      "/wt-up/up.bin is a file, not a folder",
+    );
     expect(listings(emu) - n0).toBe(0);
     await index.close();
     await client.close();
