@@ -323,7 +323,10 @@ export class RemoteIndex implements ClientObserver {
       if (!this.store.folder(made.folderId)) {
         this.changed({ type: "folder-created", parentId, folderId: made.folderId, name, at: this.now() });
       }
-      return toIndexedFolder(this.store.folder(made.folderId)!);
+      const row = this.store.folder(made.folderId);
+      return row
+        ? toIndexedFolder(row)
+        : { id: made.folderId, name, parentId, createDate: "", shared: null, password: false };
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
       const again = await this.list(parentId, { ...opts, refresh: true });

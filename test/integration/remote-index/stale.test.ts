@@ -44,13 +44,14 @@ describe("stale entries", () => {
   });
 
   it("retryStale: a #469 on a URL the index gave lists the folder again and the call goes on", async () => {
-    const { client } = clientOn(emu);
+    const { client, clock } = clientOn(emu);
     const { client: web } = clientOn(emu);
     const events: IndexEvent[] = [];
     const index = await openIndex(client, { memory: true, onEvent: (e) => events.push(e) });
     const dir = await index.resolveFolder("/stale-files", { create: true });
     const old = await uploadOne(client, "report.pdf", "version 1", dir.id);
-    await index.list(dir.id, { refresh: true });
+    // Time passes (the virtual clock moves only when told): later listings are newer than the upload.
+    clock.t += 1_000;
     // Replaced elsewhere: the old URL is gone, a new one has the name.
     await web.files.remove([old.download]);
     const fresh = await uploadOne(web, "report.pdf", "version 2", dir.id);
