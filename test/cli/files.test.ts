@@ -65,22 +65,32 @@ describe("ls and tree", () => {
     expect(lines.indexOf("docs/")).toBeLessThan(lines.indexOf("root.bin"));
   });
 
-  it("-l shows size, date, URL and Whirlpool; --json has the documented shape", async () => {
-    const long = ok(await fichier(["ls", "-l", "/docs"]));
+  it("-l shows size, local date and name in 80 columns; --url, --hash and -h add to it", async () => {
+    const long = ok(await fichier(["ls", "-l", "/docs"], { env: { TZ: "UTC" } }));
     const line = long.stdout.split("\n").find((l) => l.endsWith("a.txt")) ?? "";
-    expect(line).toContain(aUrl);
-    expect(line).toMatch(/\b7\b/);
-    expect(line).toMatch(/\b[0-9a-f]{128}\b/);
-    expect(line).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(line).toMatch(/^7 {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}a\.txt$/);
+    for (const l of long.stdout.split("\n")) expect(l.length).toBeLessThanOrEqual(80);
+    expect(long.stdout).toContain("sub/");
+    const full = ok(await fichier(["ls", "-l", "--url", "--hash", "-h", "/docs"]));
+    const fullLine = full.stdout.split("\n").find((l) => l.endsWith("a.txt")) ?? "";
+    expect(fullLine).toContain(aUrl);
+    expect(fullLine).toMatch(/\b[0-9a-f]{128}\b/);
+    expect(fullLine).toMatch(/^7 B {2}/);
+  });
+
+  it("--json has the documented shape, its dates in RFC 3339", async () => {
     const j = json<{
       folder: { id: number; path: string };
-      folders: { name: string; path: string }[];
+      folders: { name: string; path: string; createDate: string }[];
       files: Record<string, unknown>[];
     }>(ok(await fichier(["--json", "ls", "/docs"])));
     expect(j.folder).toEqual({ id: docs, path: "/docs" });
     expect(j.folders.map((f) => f.path)).toEqual(["/docs/sub"]);
+    expect(j.folders[0]?.createDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(j.files).toHaveLength(1);
     expect(j.files[0]).toMatchObject({ url: aUrl, filename: "a.txt", path: "/docs/a.txt", size: 7 });
+    // Uploaded a moment ago: the date, read as Paris time and converted, is now.
+    expect(Math.abs(Date.parse(String(j.files[0]?.date)) - Date.now())).toBeLessThan(10 * 60_000);
     expect(Object.keys(j.files[0] ?? {}).sort()).toEqual(
       ["acl", "cdn", "checksum", "contentType", "date", "filename", "password", "path", "size", "url"].sort(),
     );
@@ -147,6 +157,9 @@ describe("info", () => {
     expect(one.code).toBe(3);
     expect(errorLines(one)).toHaveLength(1);
     expect(one.stderr).toMatch(/\(#469\)/);
+    // A file URL is not a folder id: the fix is about the URL.
+    expect(errorLines(one)[0]).toMatch(/Check the URL/);
+    expect(one.stderr).not.toMatch(/folder id/);
     const both = await fichier(["info", url, bad, "--json"]);
     expect(both.code).toBe(9);
     const j = json<{ files: unknown[]; failed: { item: string; code?: number }[] }>(both);
@@ -172,6 +185,11 @@ describe("mkdir and rmdir", () => {
     expect(twice.created).toBe(false);
     const noParent = await fichier(["mkdir", "/absent/child"]);
     expect(noParent.code).toBe(3);
+    const trailing = ok(await fichier(["mkdir", "/trailing "]));
+    expect(trailing.stdout.trim()).toMatch(/^created \/trailing \(folder \d+\)$/);
+    expect(trailing.stderr).toMatch(
+      /warning: the name "\/trailing " has spaces at its ends.*it is \/trailing$/m,
+    );
   });
 
   it("rmdir deletes an empty folder; a full one needs -r, and -r needs --yes without a terminal", async () => {
@@ -324,6 +342,67 @@ describe("mv, cp, rename", () => {
   });
 });
 
+describe("mv and cp say what went where, by path", () => {
+  it("moves and copies print paths and counts; --json has fromPath, toPath and folderPath", async () => {
+    const src = await seedFolder("wsrc");
+    await seedFolder("wdst");
+    await seedFile(src, "one.txt", "1");
+    const deeper = await seedFolder("inner", src);
+    await seedFile(deeper, "two.txt", "2");
+    const mv = ok(await fichier(["mv", "/wsrc/one.txt", "/wdst"]));
+    expect(mv.stdout.trim()).toBe("moved /wsrc/one.txt -> /wdst/one.txt");
+    const back = json<{ moved: Record<string, unknown>[] }>(
+      ok(await fichier(["mv", "/wdst/one.txt", "/wsrc/uno.txt", "--json"])),
+    );
+    expect(back.moved[0]).toMatchObject({
+      type: "file",
+      fromPath: "/wdst/one.txt",
+      toPath: "/wsrc/uno.txt",
+      folderPath: "/wsrc",
+      name: "uno.txt",
+    });
+    const cp = ok(await fichier(["cp", "/wsrc/inner", "/wdst"]));
+    expect(cp.stdout.trim()).toBe("copied /wsrc/inner -> /wdst/inner (1 file)");
+    expect(cp.stderr).toContain("copied 1 file\n");
+    expect(cp.stderr).not.toContain("1 files");
+    const url = (await client.files.list({ folderId: src }))[0]?.url ?? "";
+    const byUrl = ok(await fichier(["mv", url, "/wdst"]));
+    expect(byUrl.stdout.trim()).toBe(`moved ${url} -> /wdst/`);
+  });
+
+  it("a folder moved into itself is refused at once, with a fix and no 'message above'", async () => {
+    await seedFolder("self", await seedFolder("selfparent"));
+    for (const dest of ["/selfparent/2026", "/selfparent/self", "/selfparent"]) {
+      const r = await fichier(["mv", "/selfparent", dest]);
+      expect(r.code, dest).toBe(2);
+      expect(errorLines(r)).toHaveLength(1);
+      expect(errorLines(r)[0]).toMatch(/cannot move \/selfparent into itself.*Choose a destination outside/);
+      expect(r.stderr).not.toMatch(/message above/i);
+    }
+  });
+});
+
+describe("JSON shapes shared across commands", () => {
+  it("info and ls give a file the same path; tree nodes are folders with a path and full files", async () => {
+    const shape = await seedFolder("shape");
+    await seedFile(shape, "s.txt", "shape");
+    await seedFolder("kid", shape);
+    const info = json<{ files: Record<string, unknown>[] }>(
+      ok(await fichier(["info", "/shape/s.txt", "--json"])),
+    );
+    const ls = json<{ files: Record<string, unknown>[] }>(ok(await fichier(["ls", "/shape", "--json"])));
+    expect(info.files[0]).toMatchObject({ path: "/shape/s.txt", folderPath: "/shape", folderId: shape });
+    expect(ls.files[0]?.path).toBe(info.files[0]?.path);
+    expect(ls.files[0]?.date).toBe(info.files[0]?.date);
+    const tree = json<Record<string, unknown> & { folders: Record<string, unknown>[]; files: unknown[] }>(
+      ok(await fichier(["tree", "/shape", "--json"])),
+    );
+    expect(tree).toMatchObject({ id: shape, name: "shape", path: "/shape", folderCount: 1, fileCount: 1 });
+    expect(tree.folders[0]).toMatchObject({ name: "kid", path: "/shape/kid", folders: [], files: [] });
+    expect(tree.files[0]).toEqual(ls.files[0]);
+  });
+});
+
 describe("cp --password", () => {
   it("copies another account's password-protected file only with its password (read from stdin)", async () => {
     // A file of a publicly shared folder, protected by its own password (spec §7.11 `pass`).
@@ -440,6 +519,17 @@ describe("share", () => {
     );
   });
 
+  it("--json lists shares only when it set them; an unknown e-mail gets a fix about the e-mail", async () => {
+    await seedFolder("team2");
+    ok(await fichier(["share", "/team2", "--with", "free@emulator.local"]));
+    const again = json<{ shares: unknown }>(ok(await fichier(["share", "/team2", "--json"])));
+    expect(again.shares).toBeNull();
+    const r = await fichier(["share", "/team2", "--with", "nobody@nowhere.test"]);
+    expect(r.code).toBe(3);
+    expect(errorLines(r)[0]).toMatch(/--with e-mail must be the e-mail of a registered 1fichier account/);
+    expect(r.stderr).not.toMatch(/folder id/);
+  });
+
   it("rejects a malformed --with", async () => {
     const r = await fichier(["share", "/docs", "--with", "not-an-email"]);
     expect(r.code).toBe(2);
@@ -484,6 +574,27 @@ describe("link and play", () => {
     const missing = await fichier(["play", "/movie.bin", "--player", join(work, "no-such-player")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("no player found");
+  });
+
+  it("play says once which player it uses, and gives mpv and VLC -- before the link", async () => {
+    const bin = mkdtempSync(join(tmpdir(), "fichier-players-"));
+    const seen = join(bin, "argv.txt");
+    // Only "vlc" is on this PATH: play finds it before fetching a link.
+    writeFileSync(join(bin, "vlc"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${seen}'\n`);
+    chmodSync(join(bin, "vlc"), 0o755);
+    const r = ok(await fichier(["play", "/movie.bin"], { env: { PATH: bin } }));
+    expect(r.stderr.split("\n").filter((l) => l.includes("playing"))).toEqual([
+      "fichier: playing movie.bin with vlc",
+    ]);
+    const [dashes, url] = readFileSync(seen, "utf8").trim().split("\n");
+    expect(dashes).toBe("--");
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dl\//);
+    const none = await fichier(["play", "/movie.bin"], { env: { PATH: "/nonexistent" } });
+    expect(none.code).toBe(1);
+    expect(none.stderr).not.toContain("playing");
+    expect(errorLines(none)).toEqual([
+      "fichier: no player found (mpv, vlc). Install mpv or VLC, or pass --player <command> (or set FICHIER_PLAYER).",
+    ]);
   });
 
   it("a free account gets exit 5 for a direct link", async () => {

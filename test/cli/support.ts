@@ -99,12 +99,13 @@ function shq(a: string): string {
 
 /**
  * Runs `fichier ARGS` with stdin, stdout and stderr on a pseudo-terminal (util-linux `script`), feeding `input`
- * as typed text. stdout and stderr arrive merged in `stdout`.
+ * as typed text; `columns` sets the terminal's width. stdout and stderr arrive merged in `stdout`.
  */
 export function runTTY(
   args: string[],
   input: string,
   env: Record<string, string | undefined>,
+  opts: { columns?: number } = {},
 ): Promise<RunResult> {
   const full: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -112,7 +113,8 @@ export function runTTY(
     FICHIER_STATE_DIR: mkdtempSync(join(tmpdir(), "fichier-state-")),
   };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) full[k] = v;
-  const cmd = [process.execPath, ...NODE_FLAGS, BIN, ...args].map(shq).join(" ");
+  const command = [process.execPath, ...NODE_FLAGS, BIN, ...args].map(shq).join(" ");
+  const cmd = opts.columns ? `stty cols ${opts.columns} rows 24; exec ${command}` : command;
   return new Promise((resolvePromise, reject) => {
     const child = spawn("script", ["-qec", cmd, "/dev/null"], { env: full, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
