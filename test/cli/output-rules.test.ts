@@ -39,34 +39,28 @@ describe("control characters in human output", () => {
   });
 
   it("the writer escapes every human line and leaves --json exact", () => {
-    const sink = { text: "", write: (s: string) => (sink.text += s) };
-    const human = createOutput({
-      json: false,
-      quiet: false,
-      verbose: false,
-      debug: false,
-      color: false,
-      stdout: sink,
-      stderr: sink,
-      redact,
-    });
-    human.warn("bad \x1b[2Jname");
-    human.info("x\ny");
-    human.result("one\ntwo\x07", {});
-    expect(sink.text).toBe("fichier: warning: bad \\e[2Jname\nx\\ny\none\ntwo\\x07\n");
-    const js = { text: "", write: (s: string) => (js.text += s) };
-    const json = createOutput({
-      json: true,
-      quiet: false,
-      verbose: false,
-      debug: false,
-      color: false,
-      stdout: js,
-      stderr: js,
-      redact,
-    });
-    json.result("", { name: "a\nb\x1b" });
-    expect(JSON.parse(js.text)).toEqual({ name: "a\nb\x1b" });
+    const writer = (json: boolean) => {
+      const sink = { text: "", write: (t: string) => (sink.text += t) };
+      const out = createOutput({
+        json,
+        quiet: false,
+        verbose: false,
+        debug: false,
+        color: false,
+        stdout: sink,
+        stderr: sink,
+        redact,
+      });
+      return { out, sink };
+    };
+    const human = writer(false);
+    human.out.warn("bad \x1b[2Jname");
+    human.out.info("x\ny");
+    human.out.result("one\ntwo\x07", {});
+    expect(human.sink.text).toBe("fichier: warning: bad \\e[2Jname\nx\\ny\none\ntwo\\x07\n");
+    const json = writer(true);
+    json.out.result("", { name: "a\nb\x1b" });
+    expect(JSON.parse(json.sink.text)).toEqual({ name: "a\nb\x1b" });
   });
 
   it("table cells and error lines are escaped", () => {

@@ -183,24 +183,39 @@ export async function runDemo(ctx: CliContext, opts: { size: number; keep?: bool
   }
 }
 
-/** A child run that failed: its own one-line error (cause and fix) is on the line above; its code is kept. */
-function childFailed(what: string, run: ChildRun): never {
-  throw new CliError(
-    `${what} failed (exit ${run.code})`,
-    "see the line above; run `fichier demo --debug` for details",
-    run.code,
-  );
+/**
+ * Runs one step's command in its own process. A failed child already printed its one-line error (cause and
+ * fix) on the line above: the demo fails with its exit code.
+ */
+async function childStep(
+  d: Demo,
+  n: number,
+  what: string,
+  args: string[],
+): Promise<{ stdout: string; ms: number }> {
+  d.step(n, `fichier ${args.join(" ")}`);
+  const t0 = Date.now();
+  const run = await runFichier(args, d.relay);
+  if (run.code !== 0) {
+    throw new CliError(
+      `${what} failed (exit ${run.code})`,
+      "see the line above; run `fichier demo --debug` for details",
+      run.code,
+    );
+  }
+  return { stdout: run.stdout, ms: Date.now() - t0 };
 }
 
 /** Step 2: `fichier --emulator upload FILE --to /demo`, and the server's Whirlpool checked. */
 async function uploadStep(d: Demo): Promise<{ url: string; ms: number }> {
-  const args = ["--emulator", "upload", d.local, "--to", "/demo"];
-  d.step(2, `fichier ${args.join(" ")}`);
-  const t0 = Date.now();
-  const run = await runFichier(args, d.relay);
-  if (run.code !== 0) childFailed("the upload", run);
-  const ms = Date.now() - t0;
-  const uploaded = (JSON.parse(run.stdout) as { uploaded: { url: string; whirlpool: string }[] }).uploaded[0];
+  const { stdout, ms } = await childStep(d, 2, "the upload", [
+    "--emulator",
+    "upload",
+    d.local,
+    "--to",
+    "/demo",
+  ]);
+  const uploaded = (JSON.parse(stdout) as { uploaded: { url: string; whirlpool: string }[] }).uploaded[0];
   if (!uploaded) throw new Error("the upload command reported no file");
   d.out.info(`      uploaded in ${ms} ms: ${uploaded.url}`);
   if (uploaded.whirlpool !== d.whirlpool) {
@@ -214,18 +229,9 @@ async function uploadStep(d: Demo): Promise<{ url: string; ms: number }> {
 }
 
 /** Step 3: `fichier --emulator download URL -o DIR`. */
-async function downloadStep(
-  d: Demo,
-  url: string,
-  into: string,
-): Promise<{ path: string; whirlpool: string; ms: number }> {
-  const args = ["--emulator", "download", url, "-o", into];
-  d.step(3, `fichier ${args.join(" ")}`);
-  const t0 = Date.now();
-  const run = await runFichier(args, d.relay);
-  if (run.code !== 0) childFailed("the download", run);
-  const ms = Date.now() - t0;
-  const got = (JSON.parse(run.stdout) as { downloaded: { path: string; whirlpool: string }[] }).downloaded[0];
+async function downloadStep(d: Demo, url: string, into: string) {
+  const { stdout, ms } = await childStep(d, 3, "the download", ["--emulator", "download", url, "-o", into]);
+  const got = (JSON.parse(stdout) as { downloaded: { path: string; whirlpool: string }[] }).downloaded[0];
   if (!got) throw new Error("the download command reported no file");
   d.out.info(`      downloaded in ${ms} ms to ${got.path}`);
   return { ...got, ms };

@@ -65,7 +65,9 @@ export function register(program: Command, ctx: CliContext): void {
       "\nA journal of uploads in flight is kept in the state folder (FICHIER_STATE_DIR): after a crash or a lost\n" +
         "answer, running the same command again finds the files that landed instead of uploading them twice.\n" +
         "Refused up front: empty files, files over 300 GB, names 1fichier cannot store, unreadable paths.\n" +
-        "JSON: {uploaded:[{path,filename,folderId,size,url,whirlpool,skipped?}], failed:[{item,error,code?}],\n" +
+        "Each file is named by its path relative to what was named (photos/2026/a.jpg for `upload photos`).\n" +
+        "JSON: {uploaded:[{path,relativePath,filename,folderId,size,url,whirlpool,skipped?}],\n" +
+        "       failed:[{item,error,code?}],\n" +
         "       bytes, seconds}; with --json, progress events are NDJSON lines on stderr.",
     )
     .action(
