@@ -249,7 +249,16 @@ describe("rm", () => {
     const pj = json<{ removed: number; failed: { item: string }[] }>(partial);
     expect(pj.removed).toBe(1);
     expect(pj.failed.map((f) => f.item)).toEqual(["/rmme/absent.txt"]);
-    // --json: the closing line is an error event (docs/cli.md "--json: stdout and stderr").
+    // --json: the failed item is an error event with its item, as in upload (one shape for a failed item),
+    // and the closing line is an error event (docs/cli.md "--json: stdout and stderr").
+    const events = partial.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.filter((e) => e.item === "/rmme/absent.txt")).toEqual([
+      expect.objectContaining({ type: "error", item: "/rmme/absent.txt" }),
+    ]);
+    expect(events.some((e) => e.type === "warning")).toBe(false);
     expect(JSON.parse(partial.stderr.trim().split("\n").at(-1) ?? "")).toMatchObject({
       type: "error",
       message: "1 of 2 items failed.",
