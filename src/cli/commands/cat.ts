@@ -49,6 +49,14 @@ export function refuseTerminal(stdoutIsTTY: boolean, force: boolean): void {
   }
 }
 
+/** The options of `cat`, as commander parses them. */
+interface CatOptions {
+  range?: string;
+  password?: string | boolean;
+  /** Write to a terminal too. */
+  force?: boolean;
+}
+
 /**
  * Registers `cat`.
  *
@@ -63,35 +71,33 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--range <A-B>", "only bytes A to B inclusive (A-, -N for the last N bytes)")
     .option("--password [password]", "file password (asked, or read from stdin, when no value)")
     .option("--force", "write to a terminal too")
-    .action(
-      async (target: string, opts: { range?: string; password?: string | boolean; force?: boolean }) => {
-        refuseTerminal(process.stdout.isTTY === true, opts.force === true);
-        if (opts.range !== undefined) checkRangeOrder(opts.range);
-        const password = await readPassword(ctx, opts.password);
-        const client = await ctx.client();
-        const file = await resolveFile(client, target);
-        const info = await client.files.info({ url: file.url, ...(password ? { password } : {}) });
-        let range: { start: number; end: number } | undefined;
-        if (opts.range !== undefined) {
-          try {
-            range = parseUserRange(opts.range, info.size);
-          } catch (e) {
-            throw new UsageError((e as Error).message, "e.g. --range 0-1048575 for the first MiB");
-          }
+    .action(async (target: string, opts: CatOptions) => {
+      refuseTerminal(process.stdout.isTTY === true, opts.force === true);
+      if (opts.range !== undefined) checkRangeOrder(opts.range);
+      const password = await readPassword(ctx, opts.password);
+      const client = await ctx.client();
+      const file = await resolveFile(client, target);
+      const info = await client.files.info({ url: file.url, ...(password ? { password } : {}) });
+      let range: { start: number; end: number } | undefined;
+      if (opts.range !== undefined) {
+        try {
+          range = parseUserRange(opts.range, info.size);
+        } catch (e) {
+          throw new UsageError((e as Error).message, "e.g. --range 0-1048575 for the first MiB");
         }
-        // No SIGINT hook: a stream has nothing to save, so main.ts ends the run at once on Ctrl-C (exit 130).
-        // A reader that goes away (`| head`) ends the stream quietly: main.ts treats EPIPE as success.
-        await pipeline(
-          Readable.from(
-            streamFile(client, {
-              url: info.url || file.url,
-              size: info.size,
-              ...(range ? { range } : {}),
-              ...(password ? { password } : {}),
-            }),
-          ),
-          process.stdout,
-        );
-      },
-    );
+      }
+      // No SIGINT hook: a stream has nothing to save, so main.ts ends the run at once on Ctrl-C (exit 130).
+      // A reader that goes away (`| head`) ends the stream quietly: main.ts treats EPIPE as success.
+      await pipeline(
+        Readable.from(
+          streamFile(client, {
+            url: info.url || file.url,
+            size: info.size,
+            ...(range ? { range } : {}),
+            ...(password ? { password } : {}),
+          }),
+        ),
+        process.stdout,
+      );
+    });
 }
