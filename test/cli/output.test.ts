@@ -205,8 +205,9 @@ describe("transfers on a terminal and in a cron log", () => {
   });
 
   it("cat refuses a terminal (exit 2, one line) unless --force", async () => {
+    writeFileSync(join(work, "cat.txt"), "solo");
     const up = json<{ uploaded: { url: string }[] }>(
-      ok(await fichier(["--json", "upload", join(work, "named", "solo.txt"), "--to", "/cat"])),
+      ok(await fichier(["--json", "upload", join(work, "cat.txt"), "--to", "/cat"])),
     );
     const url = up.uploaded[0]?.url ?? "";
     const refused = await runTTY(["cat", url], "", env);
