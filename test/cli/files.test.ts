@@ -586,19 +586,20 @@ describe("link and play", () => {
   });
 
   it("play says once which player it uses, and gives mpv and VLC -- before the link", async () => {
+    await seedFile(0, "film.bin", Buffer.from("a film"));
     const bin = mkdtempSync(join(tmpdir(), "fichier-players-"));
     const seen = join(bin, "argv.txt");
     // Only "vlc" is on this PATH: play finds it before fetching a link.
     writeFileSync(join(bin, "vlc"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${seen}'\n`);
     chmodSync(join(bin, "vlc"), 0o755);
-    const r = ok(await fichier(["play", "/movie.bin"], { env: { PATH: bin } }));
+    const r = ok(await fichier(["play", "/film.bin"], { env: { PATH: bin } }));
     expect(r.stderr.split("\n").filter((l) => l.includes("playing"))).toEqual([
-      "fichier: playing movie.bin with vlc",
+      "fichier: playing film.bin with vlc",
     ]);
     const [dashes, url] = readFileSync(seen, "utf8").trim().split("\n");
     expect(dashes).toBe("--");
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dl\//);
-    const none = await fichier(["play", "/movie.bin"], { env: { PATH: "/nonexistent" } });
+    const none = await fichier(["play", "/film.bin"], { env: { PATH: "/nonexistent" } });
     expect(none.code).toBe(1);
     expect(none.stderr).not.toContain("playing");
     expect(errorLines(none)).toEqual([
