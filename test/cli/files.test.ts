@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
 import { uploadFile } from "../../src/transfer/upload.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { assertBuilt, captured, errorLines, json, type RunResult, run, runTTY, sandbox } from "./support.js";
+import { assertBuilt, captured, errorLines, json, ok, runner, runTTY, sandbox } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
 let emu: TestEmulator;
@@ -24,12 +24,7 @@ async function seedFile(folderId: number, name: string, content: string | Buffer
 async function seedFolder(name: string, parentId = 0): Promise<number> {
   return (await client.folders.create({ name, parentId })).folderId;
 }
-const fichier = (args: string[], extra: { env?: Record<string, string | undefined>; input?: string } = {}) =>
-  run(args, { ...extra, env: { ...env, ...extra.env } });
-function ok(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
+const fichier = runner(() => env);
 
 beforeAll(async () => {
   assertBuilt();

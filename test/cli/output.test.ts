@@ -9,22 +9,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type FichierClient } from "../../src/api/client.js";
 import { uploadFile } from "../../src/transfer/upload.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { assertBuilt, captured, errorLines, json, type RunResult, run, runTTY, sandbox } from "./support.js";
+import { canaryAccount, errorLines, json, ok, type RunResult, run, runTTY } from "./support.js";
 
-const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-let emu: TestEmulator;
-let client: FichierClient;
-let env: Record<string, string>;
+const account = canaryAccount("canary-output@test.local");
+const { fichier } = account;
 const work = mkdtempSync(join(tmpdir(), "fichier-cli-output-"));
-const fichier = (args: string[], extra: { env?: Record<string, string | undefined>; input?: string } = {}) =>
-  run(args, { ...extra, env: { ...env, ...extra.env } });
-function ok(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 /** A scripted API on loopback: `answer(path)` gives the status and JSON body of each request. */
 async function scriptedApi(
@@ -40,20 +31,6 @@ async function scriptedApi(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, server };
 }
 
-beforeAll(async () => {
-  assertBuilt();
-  emu = await withEmulator();
-  emu.admin.createAccount({ email: "canary-output@test.local", offer: 1, apiKey: CANARY });
-  client = createClient({ apiKey: CANARY, apiUrl: emu.apiUrl, governor: false });
-  env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: emu.apiUrl };
-});
-
-afterAll(async () => {
-  for (const text of captured) expect(text).not.toContain(CANARY);
-  await client?.close();
-  await emu?.close();
-});
-
 describe("hostile remote names", () => {
   const TITLE = "\x1b]0;PWNED\x07.txt";
   const FORGED = "a\nfichier: error: forged\r.txt";
@@ -63,11 +40,11 @@ describe("hostile remote names", () => {
   let outputs: RunResult[] = [];
 
   beforeAll(async () => {
-    const folder = (await client.folders.create({ name: "hostile", parentId: 0 })).folderId;
+    const folder = (await account.client.folders.create({ name: "hostile", parentId: 0 })).folderId;
     for (const name of [TITLE, FORGED]) {
       const p = join(work, `seed-${randomBytes(4).toString("hex")}`);
       writeFileSync(p, name);
-      await uploadFile(client, { path: p, folderId: folder, name });
+      await uploadFile(account.client, { path: p, folderId: folder, name });
     }
     const local = join(work, "local-hostile");
     mkdirSync(local);
@@ -119,10 +96,10 @@ describe("hostile remote names", () => {
 describe("one time convention", () => {
   let url: string;
   beforeAll(async () => {
-    const folder = (await client.folders.create({ name: "times", parentId: 0 })).folderId;
+    const folder = (await account.client.folders.create({ name: "times", parentId: 0 })).folderId;
     const p = join(work, "t.txt");
     writeFileSync(p, "time");
-    url = (await uploadFile(client, { path: p, folderId: folder, name: "t.txt" })).url;
+    url = (await uploadFile(account.client, { path: p, folderId: folder, name: "t.txt" })).url;
   });
 
   for (const tz of ["UTC", "Asia/Tokyo", "America/New_York"]) {
@@ -181,8 +158,8 @@ describe("transfers on a terminal and in a cron log", () => {
   beforeAll(async () => {
     // A capped emulator keeps a 3 MiB transfer running for a few seconds.
     slow = await withEmulator({ bandwidth: 1024 * 1024 });
-    slow.admin.createAccount({ email: "canary-slow@test.local", offer: 1, apiKey: CANARY });
-    slowEnv = { ...env, FICHIER_API_URL: slow.apiUrl };
+    slow.admin.createAccount({ email: "canary-slow@test.local", offer: 1, apiKey: account.key });
+    slowEnv = { ...account.env, FICHIER_API_URL: slow.apiUrl };
     writeFileSync(join(work, "big.bin"), randomBytes(3 * 1024 * 1024 + 5));
   });
   afterAll(() => slow?.close());
@@ -210,13 +187,13 @@ describe("transfers on a terminal and in a cron log", () => {
       ok(await fichier(["--json", "upload", join(work, "cat.txt"), "--to", "/cat"])),
     );
     const url = up.uploaded[0]?.url ?? "";
-    const refused = await runTTY(["cat", url], "", env);
+    const refused = await runTTY(["cat", url], "", account.env);
     expect(refused.code).toBe(2);
     expect(refused.stdout.trim().split("\n")).toEqual([
       "fichier: cat writes the file's bytes and stdout is a terminal. Pipe it (`fichier cat URL | mpv -`), " +
         "redirect it (`> file`), or pass --force to print it anyway.",
     ]);
-    const forced = await runTTY(["cat", url, "--force"], "", env);
+    const forced = await runTTY(["cat", url, "--force"], "", account.env);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain("solo");
   });
@@ -312,8 +289,8 @@ describe("--max-wait", () => {
 
   it("a flood lock longer than --max-wait ends the call with exit 6 and the unlock time", async () => {
     const key = `MAXW${randomBytes(16).toString("hex").slice(0, 28)}`;
-    emu.admin.createAccount({ email: "max-wait@test.local", offer: 1, apiKey: key });
-    emu.admin.lock(key, 600);
+    account.emu.admin.createAccount({ email: "max-wait@test.local", offer: 1, apiKey: key });
+    account.emu.admin.lock(key, 600);
     const r = await fichier(["--max-wait", "5s", "ls"], { env: { FICHIER_API_KEY: key } });
     expect(r.code).toBe(6);
     expect(errorLines(r)).toHaveLength(1);
