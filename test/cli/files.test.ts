@@ -4,42 +4,23 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type FichierClient } from "../../src/api/client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/api/client.js";
 import { uploadFile } from "../../src/transfer/upload.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { assertBuilt, captured, errorLines, json, ok, runner, runTTY, sandbox } from "./support.js";
+import { canaryAccount, captured, errorLines, json, ok, runTTY } from "./support.js";
 
-const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-let emu: TestEmulator;
-let client: FichierClient;
-let env: Record<string, string>;
+const account = canaryAccount("canary-files@test.local");
+const { fichier } = account;
 const work = mkdtempSync(join(tmpdir(), "fichier-cli-files-"));
 
 async function seedFile(folderId: number, name: string, content: string | Buffer): Promise<string> {
   const p = join(work, `${Math.random().toString(36).slice(2)}-${name}`);
   writeFileSync(p, content);
-  return (await uploadFile(client, { path: p, folderId, name })).url;
+  return (await uploadFile(account.client, { path: p, folderId, name })).url;
 }
 async function seedFolder(name: string, parentId = 0): Promise<number> {
-  return (await client.folders.create({ name, parentId })).folderId;
+  return (await account.client.folders.create({ name, parentId })).folderId;
 }
-const fichier = runner(() => env);
-
-beforeAll(async () => {
-  assertBuilt();
-  emu = await withEmulator();
-  emu.admin.createAccount({ email: "canary-files@test.local", offer: 1, apiKey: CANARY });
-  client = createClient({ apiKey: CANARY, apiUrl: emu.apiUrl, governor: false });
-  env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: emu.apiUrl };
-});
-
-afterAll(async () => {
-  // The key is never printed, whatever the command and whatever went wrong.
-  for (const text of captured) expect(text).not.toContain(CANARY);
-  await client?.close();
-  await emu?.close();
-});
 
 describe("ls and tree", () => {
   let docs: number;
@@ -169,7 +150,7 @@ describe("mkdir and rmdir", () => {
       ok(await fichier(["mkdir", "/made", "--json"])),
     );
     expect(j).toMatchObject({ path: "/made", created: true });
-    const listing = await client.folders.list({ folderId: 0 });
+    const listing = await account.client.folders.list({ folderId: 0 });
     expect(listing.subFolders.find((f) => f.name === "made")?.id).toBe(j.folderId);
     const again = await fichier(["mkdir", "/made"]);
     expect(again.code).toBe(1);
@@ -190,9 +171,9 @@ describe("mkdir and rmdir", () => {
   it("rmdir deletes an empty folder; a full one needs -r, and -r needs --yes without a terminal", async () => {
     await seedFolder("empty");
     ok(await fichier(["rmdir", "/empty"]));
-    expect((await client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "empty")).toBe(
-      false,
-    );
+    expect(
+      (await account.client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "empty"),
+    ).toBe(false);
 
     const full = await seedFolder("full");
     const inner = await seedFolder("inner", full);
@@ -205,14 +186,14 @@ describe("mkdir and rmdir", () => {
     const noYes = await fichier(["rmdir", "-r", "/full"]);
     expect(noYes.code).toBe(2);
     expect(noYes.stderr).toContain("--yes");
-    expect((await client.folders.list({ folderId: full })).fileCount).toBe(1);
+    expect((await account.client.folders.list({ folderId: full })).fileCount).toBe(1);
     const yes = json<{ removedFiles: number; removedFolders: number }>(
       ok(await fichier(["rmdir", "-r", "--yes", "/full", "--json"])),
     );
     expect(yes).toMatchObject({ removedFiles: 3, removedFolders: 2 });
-    expect((await client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "full")).toBe(
-      false,
-    );
+    expect(
+      (await account.client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "full"),
+    ).toBe(false);
   });
 });
 
@@ -230,10 +211,10 @@ describe("rm", () => {
     const ask = await fichier(["rm", u2, u3]);
     expect(ask.code).toBe(2);
     expect(ask.stderr).toContain("--yes");
-    expect((await client.files.list({ folderId: folder })).length).toBe(2);
+    expect((await account.client.files.list({ folderId: folder })).length).toBe(2);
     const many = ok(await fichier(["rm", "-y", u2, u3]));
     expect(many.stdout.trim()).toBe("deleted 2 files");
-    expect(await client.files.list({ folderId: folder })).toEqual([]);
+    expect(await account.client.files.list({ folderId: folder })).toEqual([]);
     const missing = await fichier(["rm", "/rmme/none.txt"]);
     expect(missing.code).toBe(3);
     const folderGiven = await fichier(["rm", "/rmme"]);
@@ -267,27 +248,27 @@ describe("confirmation on a terminal", () => {
     const folder = await seedFolder("tty-rm");
     const u1 = await seedFile(folder, "t1.txt", "1");
     const u2 = await seedFile(folder, "t2.txt", "2");
-    const no = await runTTY(["rm", u1, u2], "n\n", env);
+    const no = await runTTY(["rm", u1, u2], "n\n", account.env);
     expect(no.stdout).toContain("Delete 2 files? [y/N]");
     expect(no.code).toBe(1);
     expect(no.stdout).toContain("cancelled: nothing was deleted");
-    expect((await client.files.list({ folderId: folder })).length).toBe(2);
-    const yes = await runTTY(["rm", u1, u2], "y\n", env);
+    expect((await account.client.files.list({ folderId: folder })).length).toBe(2);
+    const yes = await runTTY(["rm", u1, u2], "y\n", account.env);
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain("deleted 2 files");
-    expect(await client.files.list({ folderId: folder })).toEqual([]);
+    expect(await account.client.files.list({ folderId: folder })).toEqual([]);
   });
 
   it("rmdir -r says how many files will go before asking", async () => {
     const folder = await seedFolder("tty-rmdir");
     await seedFile(folder, "x.txt", "x");
     await seedFile(await seedFolder("in", folder), "y.txt", "y");
-    const r = await runTTY(["rmdir", "-r", "/tty-rmdir"], "y\n", env);
+    const r = await runTTY(["rmdir", "-r", "/tty-rmdir"], "y\n", account.env);
     expect(r.stdout).toContain("Delete /tty-rmdir: 2 files in 2 folders? [y/N]");
     expect(r.code).toBe(0);
-    expect((await client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "tty-rmdir")).toBe(
-      false,
-    );
+    expect(
+      (await account.client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "tty-rmdir"),
+    ).toBe(false);
   });
 });
 
@@ -300,11 +281,13 @@ describe("mv, cp, rename", () => {
       ok(await fichier(["mv", "/mvsrc/m.txt", "/mvdst", "--json"])),
     );
     expect(moved.moved).toEqual([expect.objectContaining({ type: "file", from: url, folderId: dst })]);
-    expect((await client.files.list({ folderId: dst })).map((f) => f.filename)).toEqual(["m.txt"]);
+    expect((await account.client.files.list({ folderId: dst })).map((f) => f.filename)).toEqual(["m.txt"]);
     ok(await fichier(["mv", "/mvdst/m.txt", "/mvsrc/renamed.txt"]));
-    expect((await client.files.list({ folderId: src })).map((f) => f.filename)).toEqual(["renamed.txt"]);
+    expect((await account.client.files.list({ folderId: src })).map((f) => f.filename)).toEqual([
+      "renamed.txt",
+    ]);
     ok(await fichier(["mv", "/mvsrc", "/mvdst"]));
-    const dstListing = await client.folders.list({ folderId: dst });
+    const dstListing = await account.client.folders.list({ folderId: dst });
     expect(dstListing.subFolders.map((f) => f.name)).toEqual(["mvsrc"]);
     const two = await fichier(["mv", "/mvdst/mvsrc/renamed.txt", "/mvdst/nothing-here.txt", "/not/there"]);
     expect(two.code).toBe(2);
@@ -320,9 +303,9 @@ describe("mv, cp, rename", () => {
     );
     expect(copied.copied[0]?.from).toBe(url);
     expect(copied.copied[0]?.to).not.toBe(url);
-    const info = await client.files.info({ url: copied.copied[0]?.to ?? "" });
+    const info = await account.client.files.info({ url: copied.copied[0]?.to ?? "" });
     expect(info.filename).toBe("copy-of-c.txt");
-    expect(info.checksum).toBe((await client.files.info({ url })).checksum);
+    expect(info.checksum).toBe((await account.client.files.info({ url })).checksum);
     ok(await fichier(["cp", "/cpsrc", "/cpdst"]));
     const tree = json<{ fileCount: number; folderCount: number }>(
       ok(await fichier(["tree", "/cpdst", "--json"])),
@@ -339,7 +322,9 @@ describe("mv, cp, rename", () => {
     expect(j).toMatchObject({ type: "file", oldName: "old.txt", newName: "new.txt", url });
     ok(await fichier(["rename", "/ren", "renamed-folder"]));
     expect(
-      (await client.folders.list({ folderId: 0 })).subFolders.some((s) => s.name === "renamed-folder"),
+      (await account.client.folders.list({ folderId: 0 })).subFolders.some(
+        (s) => s.name === "renamed-folder",
+      ),
     ).toBe(true);
     const slash = await fichier(["rename", url, "a/b"]);
     expect(slash.code).toBe(2);
@@ -369,7 +354,7 @@ describe("mv and cp say what went where, by path", () => {
     expect(cp.stdout.trim()).toBe("copied /wsrc/inner -> /wdst/inner (1 file)");
     expect(cp.stderr).toContain("copied 1 file\n");
     expect(cp.stderr).not.toContain("1 files");
-    const url = (await client.files.list({ folderId: src }))[0]?.url ?? "";
+    const url = (await account.client.files.list({ folderId: src }))[0]?.url ?? "";
     const byUrl = ok(await fichier(["mv", url, "/wdst"]));
     expect(byUrl.stdout.trim()).toBe(`moved ${url} -> /wdst/`);
   });
@@ -411,14 +396,19 @@ describe("cp --password", () => {
   it("copies another account's password-protected file only with its password (read from stdin)", async () => {
     // A file of a publicly shared folder, protected by its own password (spec §7.11 `pass`).
     const shared = await seedFolder("public-locked");
-    await client.folders.share({ folderId: shared, share: true });
+    await account.client.folders.share({ folderId: shared, share: true });
     const p = join(work, "locked.txt");
     writeFileSync(p, "locked bytes");
     const url = (
-      await uploadFile(client, { path: p, folderId: shared, name: "locked.txt", password: "s3cret-pw" })
+      await uploadFile(account.client, {
+        path: p,
+        folderId: shared,
+        name: "locked.txt",
+        password: "s3cret-pw",
+      })
     ).url;
     const reader = `READER${randomBytes(20).toString("hex").slice(0, 26)}`;
-    emu.admin.createAccount({ email: "reader-cp@test.local", offer: 1, apiKey: reader });
+    account.emu.admin.createAccount({ email: "reader-cp@test.local", offer: 1, apiKey: reader });
     const asReader = { FICHIER_API_KEY: reader };
     const refused = await fichier(["cp", url, "/copied-locked.txt"], { env: asReader });
     expect(refused.code).toBe(1);
@@ -432,7 +422,7 @@ describe("cp --password", () => {
       ),
     );
     expect(copied.copied[0]?.from).toBe(url);
-    const mine = createClient({ apiKey: reader, apiUrl: emu.apiUrl, governor: false });
+    const mine = createClient({ apiKey: reader, apiUrl: account.emu.apiUrl, governor: false });
     try {
       expect((await mine.files.info({ url: copied.copied[0]?.to ?? "" })).filename).toBe("copied-locked.txt");
     } finally {
@@ -449,13 +439,13 @@ describe("attr", () => {
       ok(await fichier(["attr", url, "--description", "my notes", "--inline", "--cdn", "--json"])),
     );
     expect(j.updated).toBe(1);
-    let info = await client.files.info({ url });
+    let info = await account.client.files.info({ url });
     expect(info).toMatchObject({ description: "my notes", inline: true, cdn: true });
     ok(await fichier(["attr", url, "--password"], { input: "secret-pass\n" }));
-    info = await client.files.info({ url, password: "secret-pass" });
+    info = await account.client.files.info({ url, password: "secret-pass" });
     expect(info.password).toBe(true);
     ok(await fichier(["attr", url, "--no-password", "--no-inline"]));
-    info = await client.files.info({ url });
+    info = await account.client.files.info({ url });
     expect(info).toMatchObject({ password: false, inline: false });
     ok(await fichier(["attr", "/attr.txt", "--acl-ip", "10.0.0.0/8", "192.168.1.1", "--acl-country", "FR"]));
     const withAcl = json<{ files: { acl: boolean; aclRules: { ip: string[]; country: string[] } | null }[] }>(
@@ -604,14 +594,18 @@ describe("link and play", () => {
 
   it("a free account gets exit 5 for a direct link", async () => {
     const freeUrl = await (async () => {
-      const freeClient = createClient({ apiKey: emu.free.apiKey, apiUrl: emu.apiUrl, governor: false });
+      const freeClient = createClient({
+        apiKey: account.emu.free.apiKey,
+        apiUrl: account.emu.apiUrl,
+        governor: false,
+      });
       const p = join(work, "free.txt");
       writeFileSync(p, "free");
       const u = (await uploadFile(freeClient, { path: p })).url;
       await freeClient.close();
       return u;
     })();
-    const r = await fichier(["link", freeUrl], { env: { FICHIER_API_KEY: emu.free.apiKey } });
+    const r = await fichier(["link", freeUrl], { env: { FICHIER_API_KEY: account.emu.free.apiKey } });
     expect(r.code).toBe(5);
     expect(errorLines(r)).toHaveLength(1);
     expect(r.stderr).toContain("#200");
