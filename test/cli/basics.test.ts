@@ -13,24 +13,22 @@ import { checkRangeOrder } from "../../src/cli/commands/cat.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { COMMANDS } from "../../src/cli/program.js";
 import { workingFilesFor } from "../../src/transfer/working-files.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator, withEmulator } from "../helpers/emulator.js";
 import { assertBuilt, BIN, captured, errorLines, json, ok, run, runner, sandbox } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-let emu: TestEmulator;
+const emu = useEmulator();
 let env: Record<string, string>;
 const fichier = runner(() => env);
 
 beforeAll(async () => {
   assertBuilt();
-  emu = await withEmulator();
   emu.admin.createAccount({ email: "canary-basics@test.local", offer: 1, apiKey: CANARY });
   env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: emu.apiUrl };
 });
 
 afterAll(async () => {
   for (const text of captured) expect(text).not.toContain(CANARY);
-  await emu?.close();
 });
 
 describe("--help", () => {

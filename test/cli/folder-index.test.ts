@@ -1,19 +1,13 @@
 // The command's folder index against the emulator: each folder listed once per run, and `--to` paths made
 // as `mkdir -p` makes them, even when another process makes the same folder between our listing and our
 // mkdir (#9002, "Folder already exists").
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../src/api/client.js";
 import { FolderIndex } from "../../src/cli/targets.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator } from "../helpers/emulator.js";
 import { FAST } from "../integration/client/support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 const lists = () =>
   Object.entries(emu.admin.stats().byEndpoint)

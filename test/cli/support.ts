@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { type TestEmulator, useEmulator } from "../helpers/emulator.js";
 
 export const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
 
@@ -173,7 +173,7 @@ export interface CanaryAccount {
  */
 export function canaryAccount(email: string): CanaryAccount {
   const key = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-  let emu: TestEmulator | undefined;
+  const emu = useEmulator();
   let client: FichierClient | undefined;
   let env: Record<string, string> | undefined;
   const ready = <T>(v: T | undefined): T => {
@@ -182,7 +182,6 @@ export function canaryAccount(email: string): CanaryAccount {
   };
   beforeAll(async () => {
     assertBuilt();
-    emu = await withEmulator();
     emu.admin.createAccount({ email, offer: 1, apiKey: key });
     client = createClient({ apiKey: key, apiUrl: emu.apiUrl, governor: false });
     env = { ...sandbox(), FICHIER_API_KEY: key, FICHIER_API_URL: emu.apiUrl };
@@ -190,13 +189,10 @@ export function canaryAccount(email: string): CanaryAccount {
   afterAll(async () => {
     for (const text of captured) expect(text).not.toContain(key);
     await client?.close();
-    await emu?.close();
   });
   return {
     key,
-    get emu() {
-      return ready(emu);
-    },
+    emu,
     get client() {
       return ready(client);
     },

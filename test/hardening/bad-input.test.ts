@@ -22,10 +22,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { uploadFile } from "../../src/transfer/upload.js";
 import { accountId } from "../../src/transfer/upload-journal.js";
 import { workingFilesFor } from "../../src/transfer/working-files.js";
+import { useEmulator } from "../helpers/emulator.js";
 import { type CorpusCase, loadCorpus } from "./corpus.js";
 
 const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
@@ -39,7 +39,7 @@ const NOBODY = 65534;
 const WORK_NAMES = ["report.pdf.part", "report.pdf.part.json", "report.pdf"];
 
 const corpus = loadCorpus();
-let em: RunningEmulator;
+const em = useEmulator();
 let client: FichierClient;
 let root: string;
 const vars: Record<string, string> = {};
@@ -148,7 +148,6 @@ beforeAll(async () => {
   expect(existsSync(BIN), `${BIN} is missing: run \`npm run build\` first`).toBe(true);
   root = mkdtempSync(join(tmpdir(), "fichier-bad-input-"));
   chmodSync(root, 0o755);
-  em = await startEmulator({ limits: "off" });
   em.admin.createAccount({ email: "bad-input@emulator.local", offer: 1, apiKey: CANARY });
   em.admin.createAccount({ email: "bad-input-free@emulator.local", offer: 0, apiKey: FREE_CANARY });
   em.admin.createAccount({ email: "bad-input-other@emulator.local", offer: 1, apiKey: OTHER_KEY });
@@ -352,7 +351,6 @@ afterAll(async () => {
   }
   if (tmpfsMounted) execFileSync("umount", [vars.full ?? ""]);
   await client?.close();
-  await em?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
 

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator } from "../helpers/emulator.js";
 import {
   type RcloneWorld,
   rcloneWorldAvailable,
@@ -12,48 +12,50 @@ import {
   WORLD_DOWNLOAD_URL,
   WORLD_UPLOAD_HOST,
 } from "../helpers/rclone-world.mjs";
+import { titled } from "../helpers/system-deps.js";
 
 const available = await rcloneWorldAvailable();
 
-describe.skipIf(!available)("stock rclone against the emulator (fichier backend)", () => {
-  let emu: TestEmulator;
-  let world: RcloneWorld;
-  let dir: string;
-  const rc = async (...args: string[]) => {
-    const r = await world.rclone(args, emu.premium.apiKey, { cwd: dir });
-    if (r.code !== 0) throw new Error(`rclone ${args.join(" ")} exited ${r.code}: ${r.stderr.slice(-500)}`);
-    return r.stdout;
-  };
+describe.skipIf(!available)(
+  titled("stock rclone against the emulator (fichier backend)", "rclone", "openssl"),
+  () => {
+    const emu = useEmulator({ publicUploadHost: WORLD_UPLOAD_HOST, publicDownloadUrl: WORLD_DOWNLOAD_URL });
+    let world: RcloneWorld;
+    let dir: string;
+    const rc = async (...args: string[]) => {
+      const r = await world.rclone(args, emu.premium.apiKey, { cwd: dir });
+      if (r.code !== 0) throw new Error(`rclone ${args.join(" ")} exited ${r.code}: ${r.stderr.slice(-500)}`);
+      return r.stdout;
+    };
 
-  beforeAll(async () => {
-    emu = await withEmulator({ publicUploadHost: WORLD_UPLOAD_HOST, publicDownloadUrl: WORLD_DOWNLOAD_URL });
-    world = await startRcloneWorld({ apiOrigin: new URL(emu.apiUrl).origin });
-    dir = await mkdtemp(join(tmpdir(), "fichier-rclone-battery-"));
-  });
-  afterAll(async () => {
-    await world?.close();
-    await emu?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+    beforeAll(async () => {
+      world = await startRcloneWorld({ apiOrigin: new URL(emu.apiUrl).origin });
+      dir = await mkdtemp(join(tmpdir(), "fichier-rclone-battery-"));
+    });
+    afterAll(async () => {
+      await world?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
 
-  it("mkdir, copy up, lsjson, hashsum whirlpool, copy down, moveto, link, delete, rmdir, about", async () => {
-    const body = Buffer.alloc(300_000, 7);
-    body.write("rclone battery", 0);
-    await writeFile(join(dir, "a.bin"), body);
-    await rc("mkdir", "fx:battery");
-    await rc("copy", "a.bin", "fx:battery/");
-    const listed = JSON.parse(await rc("lsjson", "fx:battery")) as { Name: string; Size: number }[];
-    expect(listed.map((e) => [e.Name, e.Size])).toEqual([["a.bin", body.length]]);
-    const remoteHash = (await rc("hashsum", "whirlpool", "fx:battery")).split(/\s+/)[0];
-    expect(remoteHash).toMatch(/^[0-9a-f]{128}$/);
-    await rc("copy", "fx:battery/a.bin", "down/");
-    expect((await readFile(join(dir, "down", "a.bin"))).equals(body)).toBe(true);
-    await rc("moveto", "fx:battery/a.bin", "fx:battery/b.bin");
-    const link = (await rc("link", "fx:battery/b.bin")).trim();
-    expect(link).toMatch(/^https:\/\/1fichier\.com\/\?[a-z0-9]{20}$/);
-    await rc("delete", "fx:battery");
-    await rc("rmdir", "fx:battery");
-    expect(JSON.parse(await rc("lsjson", "fx:"))).toEqual([]);
-    expect(await rc("about", "fx:")).toMatch(/Used:/);
-  });
-});
+    it("mkdir, copy up, lsjson, hashsum whirlpool, copy down, moveto, link, delete, rmdir, about", async () => {
+      const body = Buffer.alloc(300_000, 7);
+      body.write("rclone battery", 0);
+      await writeFile(join(dir, "a.bin"), body);
+      await rc("mkdir", "fx:battery");
+      await rc("copy", "a.bin", "fx:battery/");
+      const listed = JSON.parse(await rc("lsjson", "fx:battery")) as { Name: string; Size: number }[];
+      expect(listed.map((e) => [e.Name, e.Size])).toEqual([["a.bin", body.length]]);
+      const remoteHash = (await rc("hashsum", "whirlpool", "fx:battery")).split(/\s+/)[0];
+      expect(remoteHash).toMatch(/^[0-9a-f]{128}$/);
+      await rc("copy", "fx:battery/a.bin", "down/");
+      expect((await readFile(join(dir, "down", "a.bin"))).equals(body)).toBe(true);
+      await rc("moveto", "fx:battery/a.bin", "fx:battery/b.bin");
+      const link = (await rc("link", "fx:battery/b.bin")).trim();
+      expect(link).toMatch(/^https:\/\/1fichier\.com\/\?[a-z0-9]{20}$/);
+      await rc("delete", "fx:battery");
+      await rc("rmdir", "fx:battery");
+      expect(JSON.parse(await rc("lsjson", "fx:"))).toEqual([]);
+      expect(await rc("about", "fx:")).toMatch(/Used:/);
+    });
+  },
+);

@@ -1,9 +1,10 @@
 // The WebDAV conformance suite litmus (apt package `litmus`), run against the server over the memory backend.
 // Its suites basic, copymove, props and locks must pass whole: docs/serve.md lists no exception.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
+import { has, titled } from "../helpers/system-deps.js";
 import { serve } from "./support.js";
 
 const LITMUS = "/usr/bin/litmus";
@@ -18,12 +19,7 @@ function summaries(output: string): Map<string, { run: number; passed: number; f
   return out;
 }
 
-const present = existsSync(LITMUS);
-const title = present
-  ? "litmus, the WebDAV conformance suite"
-  : "litmus: SKIPPED, /usr/bin/litmus is missing (apt-get install litmus; .ci/system-deps installs it)";
-
-describe.skipIf(!present)(title, () => {
+describe.skipIf(!has("litmus"))(titled("litmus, the WebDAV conformance suite", "litmus"), () => {
   it("passes basic, copymove, props and locks with no failure and no warning", async () => {
     const t = await serve();
     // litmus works in a "litmus/" collection it makes (and first deletes) under the URL it is given.

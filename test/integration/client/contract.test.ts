@@ -9,19 +9,17 @@ import {
   NotAllowedError,
   NotFoundError,
 } from "../../../src/api/errors.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { bytes, clientFor, readAll, uploadOne } from "./support.js";
 
-let emu: TestEmulator;
+const emu = useEmulator();
 let client: FichierClient;
 
 beforeAll(async () => {
-  emu = await withEmulator();
   client = clientFor(emu, emu.premium.apiKey);
 });
 afterAll(async () => {
   await client?.close();
-  await emu?.close();
 });
 
 describe("user", () => {

@@ -1,18 +1,12 @@
 // Transient failures injected by the emulator are retried for idempotent calls and never for an upload POST.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
 import { FichierError, ServerError } from "../../../src/api/errors.js";
 import type { ClientEvent } from "../../../src/api/types.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { bytes, FAST } from "./support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 const count = (part: string) =>
   Object.entries(emu.admin.stats().byEndpoint)

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 
 const root = join(import.meta.dirname, "../../..");
 const worker = join(import.meta.dirname, "fixtures/governed-worker.mjs");
@@ -54,15 +54,13 @@ async function ensureBuilt(): Promise<void> {
 }
 
 describe("two processes, one key", () => {
-  let emu: TestEmulator;
+  const emu = useEmulator({ limits: "real", lockSeconds: 2 });
   let stateDir: string;
   beforeAll(async () => {
     await ensureBuilt();
-    emu = await withEmulator({ limits: "real", lockSeconds: 2 });
     stateDir = await mkdtemp(join(tmpdir(), "fichier-two-"));
   });
   afterAll(async () => {
-    await emu?.close();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 

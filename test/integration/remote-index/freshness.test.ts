@@ -1,19 +1,13 @@
 // The index's freshness against the emulator: a folder read within the listing window is served without a
 // call; an older one is listed again; `refresh` forces a listing; `cached` never calls and says how old each
 // entry is; listings the client makes for other reasons feed the index too.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../../../src/api/errors.js";
 import { openIndex } from "../../../src/remote-index/open.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { clientOn, listings, uploadOne } from "./support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe("freshness", () => {
   it("serves a folder from the index within the window, lists it after, on refresh, never when cached", async () => {
