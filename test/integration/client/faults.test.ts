@@ -19,7 +19,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retry: { attempts: 9 } },
+      governor: { ...FAST, retry: { ...FAST.retry, attempts: 9 } },
       onEvent: (e) => events.push(e),
     });
     emu.admin.setFaults("500=0.3,seed=7");
@@ -38,7 +38,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retry: { attempts: 9 } },
+      governor: { ...FAST, retry: { ...FAST.retry, attempts: 9 } },
     });
     emu.admin.setFaults("503=1,seed=3");
     const before = count("remote/ls");
@@ -55,7 +55,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retry: { attempts: 9 } },
+      governor: { ...FAST, retry: { ...FAST.retry, attempts: 9 } },
     });
     const server = await client.upload.getServer();
     const before = count("upload.cgi");
