@@ -317,36 +317,20 @@ export const HOSTILE_CASES: HostileCase[] = [
     check: (r) => expect(r.stdout).toBe(""),
   },
   // Waits the server asks for that no one can honour.
-  {
-    name: "Retry-After: 3000000 on a flood answer ends at once with exit 6, without spinning",
-    script: {
-      "/v1/user/info.cgi": json(
-        403,
-        { status: "KO", message: "Flood detected: IP Locked #374" },
-        { "retry-after": "3000000" },
-      ),
-    },
+  ...(
+    [
+      ["Retry-After: 3000000 on a flood answer", 403, "Flood detected: IP Locked #374", "3000000"],
+      ["Retry-After in the year 9999 on a 429", 429, "Too many requests", "Fri, 31 Dec 9999 23:59:59 GMT"],
+    ] as const
+  ).map(([what, status, message, after]) => ({
+    name: `${what} ends at once with exit 6, without spinning`,
+    script: { "/v1/user/info.cgi": json(status, { status: "KO", message }, { "retry-after": after }) },
     env: { FICHIER_FLOOD_RETRIES: "0" },
     args: ["about"],
     exit: 6,
     error: /Locked until \d\d:\d\d:\d\d/,
-    check: (r) => expect(r.stderr.split("\n").length).toBeLessThan(10),
-  },
-  {
-    name: "Retry-After in the year 9999 on a 429 ends at once with exit 6, without spinning",
-    script: {
-      "/v1/user/info.cgi": json(
-        429,
-        { status: "KO", message: "Too many requests" },
-        { "retry-after": "Fri, 31 Dec 9999 23:59:59 GMT" },
-      ),
-    },
-    env: { FICHIER_FLOOD_RETRIES: "0" },
-    args: ["about"],
-    exit: 6,
-    error: /Locked until|Run it again after/,
-    check: (r) => expect(r.stderr.split("\n").length).toBeLessThan(10),
-  },
+    check: (r: RunResult) => expect(r.stderr.split("\n").length).toBeLessThan(10),
+  })),
   // Download links that are not URLs: never printed, fetched or handed to a player.
   ...(["file:///etc/passwd", "javascript:alert(1)", "not a url"] as const).flatMap((token) => [
     {
@@ -374,32 +358,24 @@ export const HOSTILE_CASES: HostileCase[] = [
     },
   ]),
   // Names: control characters shown escaped, working-file names downloaded like any other.
-  {
-    name: "ls of a listing with control characters in names shows them escaped",
+  ...(
+    [
+      ["a listing", "/"],
+      ["a share page", SHARE],
+    ] as const
+  ).map(([what, where]) => ({
+    name: `ls of ${what} with control characters in names shows them escaped`,
     files: [TITLE, FORGED],
     script: {},
-    args: ["ls", "/"],
+    args: ["ls", where],
     exit: 0,
-    check: (r) => {
+    check: (r: RunResult) => {
       expect(r.stdout).toContain("\\e]0;PWNED\\x07.txt");
       // biome-ignore lint/suspicious/noControlCharactersInRegex: no raw control character may reach the terminal
       expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
       expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/^fichier: error: forged/m);
     },
-  },
-  {
-    name: "ls of a share page with control characters in names shows them escaped",
-    files: [TITLE, FORGED],
-    script: {},
-    args: ["ls", SHARE],
-    exit: 0,
-    check: (r) => {
-      expect(r.stdout).toContain("\\e]0;PWNED\\x07.txt");
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: no raw control character may reach the terminal
-      expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
-      expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/^fichier: error: forged/m);
-    },
-  },
+  })),
   {
     name: "a share holding NAME, NAME.part, NAME.part.json and .fichier-partial downloads each, intact",
     files: ["report.pdf.part", "report.pdf.part.json", ".fichier-partial", "report.pdf"],
