@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayKo } from "./answers.js";
 import { type Exchange, type GatewayContext, refuse } from "./context.js";
 import { clientIp } from "./guard.js";
+import { uploadAdded } from "./index-feed.js";
 import { boundaryOf, FolderRefusedError, MultipartShapeError } from "./multipart-scan.js";
 import { NODE_PAGES, type Scope } from "./scopes.js";
 
@@ -37,7 +38,9 @@ export async function handleNodePage(
     if (session.refused)
       return refuse(ex, res, GatewayKo.notAllowed("this upload was refused"), "refused-upload");
     ex.code = null;
-    await g.uploads.end(req, res, session, id);
+    const outcome = await g.uploads.end(req, res, session, id);
+    const change = outcome.added && uploadAdded(outcome.added.folderId, outcome.added.result, g.now());
+    if (change) g.view.changed(change);
     return;
   }
   const boundary = boundaryOf(req.headers["content-type"]);
