@@ -20,6 +20,7 @@ import { type Exchange, type GatewayContext, refuse } from "./context.js";
 import { type FolderView, IndexFolderView } from "./folder-view.js";
 import { clientIp, Guard } from "./guard.js";
 import { fileSeenOf, listingOf } from "./index-feed.js";
+import { allowList } from "./ip-allow.js";
 import { treeSource } from "./listing-source.js";
 import { handleDownload, handleNodePage } from "./relay-routes.js";
 import { TokenStore } from "./token-store.js";
@@ -49,6 +50,11 @@ export interface GatewayOptions {
    * host, relayed download links); default: the scheme it serves and the Host header of each request.
    */
   publicUrl?: string;
+  /**
+   * Reverse proxies (addresses or CIDRs) whose `X-Forwarded-For` names the client: allow-lists, the
+   * failed-authentication throttle and the audit log then see the client's address, not the proxy's.
+   */
+  trustedProxies?: readonly string[];
   /** Pacing of the one governor (default: fichier's, shared through a state file in `dir`); tests inject a clock. */
   governor?: GovernorOptions;
   audit?: AuditLogOptions;
@@ -269,6 +275,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const now = o.governor?.clock?.now ?? Date.now;
   const audit = new AuditLog(o.dir, o.audit, o.warn);
   const inflight = new Set<Promise<void>>();
+  const trusted = o.trustedProxies?.length ? allowList(o.trustedProxies) : undefined;
   let closing = false;
   const built = await build(o, scheme);
   const g = built.g;
@@ -276,7 +283,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     const ex: Exchange = {
       time: new Date(now()).toISOString(),
       token: null,
-      ip: clientIp(req),
+      ip: clientIp(req, trusted),
       method: req.method ?? "",
       endpoint: "",
       targets: {},
