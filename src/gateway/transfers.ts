@@ -139,6 +139,10 @@ export class UploadRelay {
       const v = req.headers[h];
       if (typeof v === "string") headers[h] = v;
     }
+    // A client that goes away mid-body ends the relay too (pipe() alone would leave the node waiting).
+    req.once("close", () => {
+      if (!req.complete) gate.destroy(new Error("the client went away before the end of its upload"));
+    });
     let answer: Answer;
     try {
       answer = await this.d.client.http.exchange({

@@ -63,11 +63,11 @@ beforeAll(async () => {
   h = await withGateway({ governor: { ...FAST, clock } });
   tmp = await mkdtemp(join(tmpdir(), "fichier-gw-index-"));
   owner = createClient({ apiKey: CANARY, apiUrl: h.emu.apiUrl, governor: FAST });
-  ids.backups = (await owner.folders.create({ name: "backups" })).folderId;
-  ids.nas = (await owner.folders.create({ name: "nas", parentId: ids.backups })).folderId;
-  ids.sub = (await owner.folders.create({ name: "sub", parentId: ids.nas })).folderId;
-  ids.deep = (await owner.folders.create({ name: "deep", parentId: ids.sub })).folderId;
-  ids.other = (await owner.folders.create({ name: "other", parentId: ids.backups })).folderId;
+  const folder = (path: string) => owner.paths.resolveFolder(path, { create: true });
+  ids.deep = await folder("/backups/nas/sub/deep");
+  [ids.backups, ids.nas, ids.sub, ids.other] = await Promise.all(
+    ["/backups", "/backups/nas", "/backups/nas/sub", "/backups/other"].map(folder),
+  );
   urls.inside = await put(owner, "in.bin", ids.deep);
   urls.outside = await put(owner, "out.bin", ids.other);
   nas = await h.token("nas", { folder: { path: "/backups/nas", id: ids.nas } });
