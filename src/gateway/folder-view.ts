@@ -147,10 +147,13 @@ export class IndexFolderView implements FolderView {
     return this.walk(folderId, rootId, signal);
   }
 
-  /** The ids from a folder up through the parents the index knows (the folder first). */
+  /** The ids from a folder up through the parents the index knows (the folder first; the root has none). */
   private chainUp(id: number): number[] {
     const chain = [id];
-    for (let f = this.index.folder(id); f && f.parentId !== null && chain.length < MAX_DEPTH; ) {
+    for (
+      let f = this.index.folder(id);
+      f && f.id !== 0 && f.parentId !== null && chain.length < MAX_DEPTH;
+    ) {
       if (chain.includes(f.parentId)) break;
       chain.push(f.parentId);
       f = this.index.folder(f.parentId);

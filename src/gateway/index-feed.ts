@@ -63,9 +63,10 @@ export function listingOf(c: AnsweredCall): ListingEvent | undefined {
   return tolerant(() => {
     if (c.endpoint === "folder/ls.cgi") {
       const l = parseWith(folderListingSchema, c.json, c.endpoint);
+      // A sub-folder without a usable id (the root, or the folder itself) would bend the tree: not this answer.
+      if (l.folderId !== asked || l.subFolders.some((f) => f.id <= 0 || f.id === asked)) return undefined;
       // spec §7.13: `items` only with `files: 1`.
-      const files = body.files ? (l.items ?? []) : undefined;
-      return l.folderId === asked ? folderListingEvent(l, c.at, files) : undefined;
+      return folderListingEvent(l, c.at, body.files ? (l.items ?? []) : undefined);
     }
     if (c.endpoint !== "file/ls.cgi") return undefined;
     const files = parseWith(fileListSchema, c.json, c.endpoint);
@@ -106,15 +107,16 @@ const CHANGES: Record<string, (b: Body, json: Body, at: number) => ClientChange 
   "folder/mkdir.cgi": (b, json, at) => {
     const parentId = idOf(b.folder_id, 0);
     const made = parseWith(mkdirSchema, json, "folder/mkdir.cgi");
-    if (parentId === undefined) return undefined;
+    if (parentId === undefined || made.folder_id <= 0 || made.folder_id === parentId) return undefined;
     return { type: "folder-created", parentId, folderId: made.folder_id, name: decodeName(made.name), at };
   },
   "folder/mv.cgi": (b, _json, at) => {
     const folderId = idOf(b.folder_id);
-    if (folderId === undefined) return undefined;
+    if (folderId === undefined || folderId <= 0) return undefined;
     const name = typeof b.rename === "string" ? decodeName(b.rename) : undefined;
     // spec §7.16 (DECISIONS): no destination means the root, unless only `rename` is given (in place).
     const parentId = idOf(b.destination_folder_id, name === undefined ? 0 : undefined);
+    if (parentId === folderId) return undefined;
     return {
       type: "folder-moved",
       folderId,

@@ -65,9 +65,13 @@ beforeAll(async () => {
   owner = createClient({ apiKey: CANARY, apiUrl: h.emu.apiUrl, governor: FAST });
   const folder = (path: string) => owner.paths.resolveFolder(path, { create: true });
   ids.deep = await folder("/backups/nas/sub/deep");
-  [ids.backups, ids.nas, ids.sub, ids.other] = await Promise.all(
-    ["/backups", "/backups/nas", "/backups/nas/sub", "/backups/other"].map(folder),
-  );
+  ids.other = await folder("/backups/other");
+  for (const [k, path] of [
+    ["backups", "/backups"],
+    ["nas", "/backups/nas"],
+    ["sub", "/backups/nas/sub"],
+  ] as const)
+    ids[k] = await folder(path);
   urls.inside = await put(owner, "in.bin", ids.deep);
   urls.outside = await put(owner, "out.bin", ids.other);
   nas = await h.token("nas", { folder: { path: "/backups/nas", id: ids.nas } });

@@ -4,7 +4,7 @@
 // api.1fichier.com as the upload host (--public-url https://api.1fichier.com), so rclone's
 // `https://<url>/upload.cgi` comes back to it. Downloads: passed through (the token URL is a 1fichier host of
 // the world, served by the emulator), or relayed by the gateway with --proxy-transfers.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import type { AuditRecord } from "../../src/gateway/audit.js";
 import { type RunningGateway, startGateway } from "../../src/gateway/server.js";
 import { TokenStore } from "../../src/gateway/token-store.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { rcloneBattery } from "../helpers/rclone-battery.js";
 import {
   type RcloneWorld,
   rcloneWorldAvailable,
@@ -59,7 +60,7 @@ for (const proxyTransfers of [false, true]) {
           onRequest: (r) => records.push(r),
         });
         const store = new TokenStore(dir);
-        const spec = { folder: null, allowIps: [], expires: null } as const;
+        const spec = { folder: null, allowIps: [] as string[], expires: null };
         tokens.rclone = (
           await store.add({ name: "rclone", scopes: ["read", "download", "upload", "manage"], ...spec })
         ).token;
@@ -81,23 +82,7 @@ for (const proxyTransfers of [false, true]) {
       });
 
       it("mkdir, copy up, lsjson, hashsum whirlpool, copy down, moveto, link, delete, rmdir", async () => {
-        const body = Buffer.alloc(300_000, 7);
-        body.write("rclone through the gateway", 0);
-        await writeFile(join(work, "a.bin"), body);
-        await rc("mkdir", "fx:battery");
-        await rc("copy", "a.bin", "fx:battery/");
-        const listed = JSON.parse(await rc("lsjson", "fx:battery")) as { Name: string; Size: number }[];
-        expect(listed.map((e) => [e.Name, e.Size])).toEqual([["a.bin", body.length]]);
-        const remoteHash = (await rc("hashsum", "whirlpool", "fx:battery")).split(/\s+/)[0];
-        expect(remoteHash).toMatch(/^[0-9a-f]{128}$/);
-        await rc("copy", "fx:battery/a.bin", "down/");
-        expect((await readFile(join(work, "down", "a.bin"))).equals(body)).toBe(true);
-        await rc("moveto", "fx:battery/a.bin", "fx:battery/b.bin");
-        const link = (await rc("link", "fx:battery/b.bin")).trim();
-        expect(link).toMatch(/^https:\/\/1fichier\.com\/\?[a-z0-9]{20}$/);
-        await rc("delete", "fx:battery");
-        await rc("rmdir", "fx:battery");
-        expect(JSON.parse(await rc("lsjson", "fx:"))).toEqual([]);
+        await rcloneBattery(rc, work);
         // Every byte of the upload, and with --proxy-transfers of the download, went through the gateway.
         const mine = records.filter((r) => r.token === "rclone");
         expect(mine.some((r) => r.endpoint === "upload.cgi" && r.status < 400)).toBe(true);
