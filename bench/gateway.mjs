@@ -8,6 +8,9 @@
 //
 //   node bench/gateway.mjs    (`npm run bench` runs it as the "gateway" section; needs `npm run build`)
 //
+// It takes about 10 minutes: the mix lists one folder with folder/ls.cgi and file/ls.cgi, which share that
+// folder's 30 s listing spacing, so the listings bound the run (docs/gateway.md, "Last measured").
+//
 // Env: BENCH_GATEWAY_CLIENTS (10), BENCH_GATEWAY_CALLS (60), BENCH_GATEWAY_RATE (2.8).
 // Results are printed and saved to bench/out/gateway.json.
 import { spawn } from "node:child_process";

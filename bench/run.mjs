@@ -166,8 +166,8 @@ if (sections.has("workload")) {
   if (run.status !== 0) process.exitCode = 1;
 }
 if (sections.has("gateway")) {
-  // The gateway under load runs in real time (about 2 min) in its own process; it exits 1 on a flood lock, a
-  // lost call, or an elapsed time over 1.2 × the limits' minimum.
+  // The gateway under load runs in real time (about 10 min: the mix is bound by the 30 s listing spacing) in its
+  // own process; it exits 1 on a flood lock, a lost call, or an elapsed time over 1.2 × the limits' minimum.
   const { spawnSync } = await import("node:child_process");
   const run = spawnSync(process.execPath, [join(ROOT, "bench", "gateway.mjs")], { stdio: "inherit" });
   if (run.status !== 0) process.exitCode = 1;

@@ -79,15 +79,31 @@ export class IndexFolderView implements FolderView {
     this.windowMs = index.maxAgeMs;
   }
 
+  // listed() and changed() note what they learnt, then write it to the index: a write that fails calls forget()
+  // (the gateway wires the index's write-failed warnings to it), so nothing is fresh that the index lacks.
   listed(e: ListingEvent): void {
-    this.index.listed(e);
     const cover = coverageOf(e);
     if (cover.subFolders) this.note(`d:${e.folderId}`, e.startedAt);
     if (cover.files) this.note(`f:${e.folderId}`, e.startedAt);
+    this.index.listed(e);
   }
 
   changed(c: ClientChange): void {
+    this.noteChange(c);
     this.index.changed(c);
+  }
+
+  /**
+   * Drops every confirmation: the index could not record something, so each check asks 1fichier again.
+   * @example
+   * openIndex(client, { onEvent: (e) => e.type === "write-failed" && view.forget() });
+   */
+  forget(): void {
+    this.seen.clear();
+    this.infos.clear();
+  }
+
+  private noteChange(c: ClientChange): void {
     switch (c.type) {
       case "folder-created":
         // Made empty: its sub-folders and files are known in full.
@@ -186,9 +202,7 @@ export class IndexFolderView implements FolderView {
     const seen = new Set<number>([rootId]);
     const queue = [rootId];
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const subs = this.fresh(this.at(`d:${next}`))
-        ? (await this.index.list(next, { cached: true })).subFolders.map((s) => s.id)
-        : await this.source.subFolders(next, signal);
+      const subs = await this.subFoldersOf(next, signal);
       if (subs.includes(folderId)) return true;
       for (const s of subs) {
         if (!seen.has(s)) {
@@ -198,6 +212,16 @@ export class IndexFolderView implements FolderView {
       }
     }
     return false;
+  }
+
+  /** A folder's sub-folders: from the index when it listed them lately, else from 1fichier. */
+  private async subFoldersOf(id: number, signal?: AbortSignal): Promise<number[]> {
+    if (this.fresh(this.at(`d:${id}`))) {
+      // A listing the index could not record (a failed write) is asked again rather than trusted.
+      const known = await this.index.list(id, { cached: true }).catch(() => undefined);
+      if (known) return known.subFolders.map((s) => s.id);
+    }
+    return this.source.subFolders(id, signal);
   }
 
   /** When a fact was last confirmed (ms), `-Infinity` when never; a folder read in full by the index counts. */

@@ -17,7 +17,7 @@ import { handleApi } from "./api.js";
 import { AuditLog, type AuditLogOptions, type AuditRecord } from "./audit.js";
 import { AuthThrottle, type AuthThrottleOptions } from "./auth-throttle.js";
 import { type Exchange, type GatewayContext, refuse } from "./context.js";
-import { type FolderView, IndexFolderView } from "./folder-view.js";
+import { IndexFolderView } from "./folder-view.js";
 import { clientIp, Guard } from "./guard.js";
 import { fileSeenOf, listingOf } from "./index-feed.js";
 import { allowList } from "./ip-allow.js";
@@ -205,7 +205,7 @@ async function build(
     governor,
     userAgent: o.userAgent ?? "fichier-gateway",
   });
-  let view: FolderView | undefined;
+  let view: IndexFolderView | undefined;
   const upstream = new Upstream({
     client,
     governor,
@@ -227,7 +227,11 @@ async function build(
   const index = await openIndex(client, {
     stateDir: o.dir,
     now: clock.now,
-    onEvent: (e) => warn(`folder index: ${e.message}`),
+    onEvent: (e) => {
+      // What the index could not record must not pass for known: every check asks 1fichier again.
+      if (e.type === "write-failed") view?.forget();
+      warn(`folder index: ${e.message}`);
+    },
   }).catch(async (e) => {
     await client.close();
     throw e;

@@ -121,16 +121,15 @@ describe("gateway token", () => {
   });
 });
 
-/** Starts `fichier --json gateway --addr 127.0.0.1:0` and resolves with its API URL once it listens. */
-function serve(): Promise<{
+/** Starts `fichier --json gateway --addr 127.0.0.1:0 [extra...]` and resolves with its API URL once it listens. */
+function serve(extra: string[] = []): Promise<{
   child: ChildProcessWithoutNullStreams;
   apiUrl: string;
   stderr: () => string;
   exit: Promise<number | null>;
 }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, "--json", "gateway", "--addr", "127.0.0.1:0"], {
-    env,
-  });
+  const args = [...NODE_FLAGS, BIN, "--json", "gateway", "--addr", "127.0.0.1:0", ...extra];
+  const child = spawn(process.execPath, args, { env });
   let stderr = "";
   const exit = new Promise<number | null>((resolve) =>
     child.on("close", (code) => {
@@ -226,5 +225,20 @@ describe("fichier gateway", () => {
       .split("\n")
       .map((l) => JSON.parse(l) as { endpoint: string });
     expect(records.map((l) => l.endpoint)).toEqual(["folder/ls.cgi", "folder/ls.cgi", "file/ls.cgi"]);
+  });
+
+  it("--public-url names the upload host it hands out; --trusted-proxy reads the client from X-Forwarded-For", async () => {
+    const add = await fichier(["--json", "gateway", "token", "add", "front", "--scope", "upload"]);
+    const token = json<{ token: string }>(add).token;
+    const gw = await serve(["--public-url", "https://gw.example.net", "--trusted-proxy", "127.0.0.1"]);
+    const res = await fetch(`${gw.apiUrl}/upload/get_upload_server.cgi`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "x-forwarded-for": "203.0.113.9" },
+      body: "{}",
+    });
+    expect(((await res.json()) as { url: string }).url).toBe("gw.example.net");
+    gw.child.kill("SIGINT");
+    expect(await gw.exit).toBe(0);
+    expect(gw.stderr()).toContain('"ip":"203.0.113.9"');
   });
 });
