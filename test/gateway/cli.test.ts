@@ -109,7 +109,7 @@ describe("gateway token", () => {
       [["gateway", "--addr", "0.0.0.0:0"], 2, /not a loopback address.*--cert and --key.*--insecure-http/],
       [["gateway", "--addr", "nope"], 2, /is not HOST:PORT/],
       [["gateway", "--cert", "/x.pem"], 2, /--cert and --key go together/],
-      [["gateway", "--max-wait", "1y"], 2, /--max-wait "1y" is not a duration/],
+      [["gateway", "--max-wait", "1y"], 2, /--max-wait \(or FICHIER_MAX_WAIT\) takes a duration .*not "1y"/],
       [["--api-key-stdin", "gateway"], 2, /reads the key only from the key store/],
     ];
     for (const [args, code, message] of cases) {
@@ -227,10 +227,17 @@ describe("fichier gateway", () => {
     expect(records.map((l) => l.endpoint)).toEqual(["folder/ls.cgi", "folder/ls.cgi", "file/ls.cgi"]);
   });
 
-  it("--public-url names the upload host it hands out; --trusted-proxy reads the client from X-Forwarded-For", async () => {
+  it("--public-url names the upload host it hands out; --trusted-proxy reads the client from X-Forwarded-For; --max-wait", async () => {
     const add = await fichier(["--json", "gateway", "token", "add", "front", "--scope", "upload"]);
     const token = json<{ token: string }>(add).token;
-    const gw = await serve(["--public-url", "https://gw.example.net", "--trusted-proxy", "127.0.0.1"]);
+    const gw = await serve([
+      "--public-url",
+      "https://gw.example.net",
+      "--trusted-proxy",
+      "127.0.0.1",
+      "--max-wait",
+      "5s",
+    ]);
     const res = await fetch(`${gw.apiUrl}/upload/get_upload_server.cgi`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "x-forwarded-for": "203.0.113.9" },
@@ -240,5 +247,7 @@ describe("fichier gateway", () => {
     gw.child.kill("SIGINT");
     expect(await gw.exit).toBe(0);
     expect(gw.stderr()).toContain('"ip":"203.0.113.9"');
+    // The global --max-wait is the gateway's queue patience (60 s unless given).
+    expect(gw.stderr()).toContain('"maxWaitMs":5000');
   });
 });

@@ -40,6 +40,9 @@ export function parseDuration(text: string, option: string): number {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** How long a client waits in the shared queue before a 429, unless --max-wait says otherwise. */
+const DEFAULT_MAX_WAIT_MS = 60_000;
+
 /** Runs a check of an option's value; its error becomes a usage error (exit 2) with the fix. */
 function usage<T>(f: () => T, fix: string): T {
   try {
@@ -118,7 +121,6 @@ interface ServeOptions {
   cert?: string;
   key?: string;
   insecureHttp?: boolean;
-  maxWait: string;
   proxyTransfers?: boolean;
   publicUrl?: string;
   trustedProxy?: string[];
@@ -176,7 +178,8 @@ async function listenOptions(o: ServeOptions) {
 
 /** `fichier gateway`: runs until Ctrl-C (or SIGTERM), then drains the requests under way. */
 async function serve(ctx: CliContext, o: ServeOptions): Promise<void> {
-  const maxWaitMs = parseDuration(o.maxWait, "--max-wait");
+  // The global --max-wait (or FICHIER_MAX_WAIT): here, the longest a client waits in the queue before a 429.
+  const maxWaitMs = ctx.globals().maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const listen = await listenOptions(o);
   const front = await frontOptions(o);
   const key = await storedKey(ctx);
@@ -216,7 +219,7 @@ async function serve(ctx: CliContext, o: ServeOptions): Promise<void> {
     );
   }
   ctx.out.event(
-    { type: "listening", url: gw.url, apiUrl: gw.apiUrl, upstream: apiUrl, dir },
+    { type: "listening", url: gw.url, apiUrl: gw.apiUrl, upstream: apiUrl, dir, maxWaitMs },
     `fichier: gateway listening on ${gw.apiUrl} (1fichier: ${apiUrl}; tokens and audit log in ${dir}); Ctrl-C stops it`,
   );
   await new Promise<void>((resolve) => listenForCleanStop(resolve));
@@ -346,11 +349,6 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--cert <file>", "TLS certificate (PEM); required for any address but loopback")
     .option("--key <file>", "TLS private key (PEM), with --cert")
     .option("--insecure-http", "serve a non-loopback address over plain HTTP (warns at every start)")
-    .option(
-      "--max-wait <duration>",
-      "longest a client waits in the queue before a 429 with Retry-After",
-      "60s",
-    )
     .option("--proxy-transfers", "relay download bytes too, so every byte leaves from this host")
     .option(
       "--public-url <url>",
@@ -363,7 +361,9 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .addHelpText(
       "after",
-      '\nOne line per request on stderr (--json: {type:"request", ...audit record}).\nSee docs/gateway.md.',
+      "\nThe global --max-wait (FICHIER_MAX_WAIT) is how long a client waits in the queue before a 429 with\n" +
+        "Retry-After (default 60s here).\n" +
+        'One line per request on stderr (--json: {type:"request", ...audit record}).\nSee docs/gateway.md.',
     )
     .action((o: ServeOptions) => serve(ctx, o));
 
