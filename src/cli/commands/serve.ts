@@ -18,6 +18,7 @@ import {
 } from "../../serve/config.js";
 import { MemoryBackend } from "../../serve/memory-backend.js";
 import { type ServeLogEvent, startServer } from "../../serve/server.js";
+import { openUploadJournal } from "../../transfer/upload-journal.js";
 import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -47,7 +48,9 @@ export function register(program: Command, ctx: CliContext): void {
   ] as const) {
     const cmd = serve
       .command(`${flavour} [path]`)
-      .description(`${what}; PATH ${MEMORY} serves an empty tree in memory`)
+      .description(
+        `${what}; PATH is a folder of the account (default /), or ${MEMORY} for an empty tree in memory`,
+      )
       .option(
         "--addr <host:port>",
         "where to listen (a non-loopback address needs --user or --htpasswd)",
@@ -98,8 +101,11 @@ async function runServe(
   if (!addr.loopback && !tls) {
     ctx.out.warn("without --cert and --key, passwords and files cross the network unencrypted");
   }
-  const backend = await openBackend(path);
-  const server = await listen(ctx, flavour, addr, { backend, credentials, tls, opts });
+  const backend = await openBackend(ctx, path);
+  const server = await listen(ctx, flavour, addr, { backend, credentials, tls, opts }).catch(async (e) => {
+    await backend.close?.();
+    throw e;
+  });
   const root = path === MEMORY ? "an empty in-memory tree (gone when the server stops)" : path;
   ctx.out.info(
     `fichier: serving ${root} over ${flavour === "webdav" ? "WebDAV" : "HTTP"} at ${server.url} (Ctrl-C to stop)`,
@@ -118,13 +124,27 @@ async function runServe(
   throw new CliError("interrupted", "run the same command to serve again", 130);
 }
 
-/** The backend of PATH: `:memory:` this wave; the account (over the remote index) comes next. */
-async function openBackend(path: string): Promise<ServeBackend> {
+/**
+ * The backend of PATH: `:memory:`, or the account's folder PATH over the persistent remote index (shared with
+ * the machine's other fichier processes), the client and the upload journal. The backend closes the index.
+ */
+async function openBackend(ctx: CliContext, path: string): Promise<ServeBackend> {
   if (path === MEMORY) return new MemoryBackend();
-  throw new CliError(
-    `serving the account (${path}) needs the remote index, which this build does not have yet`,
-    `try a client against \`fichier serve webdav ${MEMORY}\` meanwhile`,
-  );
+  const client = await ctx.client();
+  const { key } = await ctx.key();
+  const warn = (m: string) => ctx.out.warn(`fichier: warning: ${m}`);
+  const [{ openIndex }, { openAccountBackend }] = await Promise.all([
+    import("../../remote-index/open.js"),
+    import("../../serve/account/backend.js"),
+  ]);
+  const index = await openIndex(client, { onEvent: (e) => warn(e.message) });
+  try {
+    const journal = openUploadJournal(key, { env: ctx.env, warn });
+    return await openAccountBackend(index, { root: path, journal, onWarning: warn });
+  } catch (e) {
+    await index.close();
+    throw e;
+  }
 }
 
 async function readCredentials(ctx: CliContext, opts: ServeCliOptions): Promise<Credentials | undefined> {
