@@ -202,14 +202,28 @@ export async function lookup(state: ServeState, path: string): Promise<Resource 
   return heldAt(state, path);
 }
 
-/** The resource only this server holds at `path` (an empty file, a lock-null resource), if any. */
-function heldAt(state: ServeState, path: string): Resource | undefined {
-  const base = { path, name: baseName(path), kind: "file" as const, size: 0 };
+/**
+ * The resource only this server holds at `path` (an empty file, a lock-null resource), if any. Its ETag is
+ * strong (its content is always empty): davfs2 strips `W/` from a weak ETag and sends it back in `If-Match`,
+ * which a weak one could never satisfy.
+ *
+ * @example
+ * heldAt(ctx.state, "/new.txt")?.empty; // true after an empty PUT
+ */
+export function heldAt(state: ServeState, path: string): Resource | undefined {
   const made = state.empty.get(path);
-  if (made) return { ...base, modified: made, empty: true };
-  const lock = state.locks.lockNullAt(path);
-  if (!lock) return undefined;
-  return { ...base, modified: new Date(lock.expiresAt - lock.timeoutSeconds * 1000), lockNull: true };
+  const lock = made ? undefined : state.locks.lockNullAt(path);
+  const modified = made ?? (lock ? new Date(lock.expiresAt - lock.timeoutSeconds * 1000) : undefined);
+  if (!modified) return undefined;
+  const entry = {
+    path,
+    name: baseName(path),
+    kind: "file" as const,
+    size: 0,
+    modified,
+    etag: `empty-${modified.getTime().toString(16)}`,
+  };
+  return made ? { ...entry, empty: true } : { ...entry, lockNull: true };
 }
 
 /**

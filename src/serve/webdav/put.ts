@@ -10,8 +10,16 @@ import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Entry } from "../backend.js";
 import { etagOf, ifMatchAllows, ifNoneMatchAllows } from "../conditional.js";
-import { baseName, parentOf } from "../paths.js";
-import { continueIfAsked, isHeld, lookup, type RequestContext, type Resource, send } from "../request.js";
+import { parentOf } from "../paths.js";
+import {
+  continueIfAsked,
+  heldAt,
+  isHeld,
+  lookup,
+  type RequestContext,
+  type Resource,
+  send,
+} from "../request.js";
 import { HttpError } from "../status.js";
 import { assertWritable } from "./preconditions.js";
 
@@ -55,7 +63,7 @@ export async function put(ctx: RequestContext): Promise<void> {
     const parent = await lookup(ctx.state, parentOf(path));
     if (parent?.kind !== "folder") throw new HttpError(409, `the folder ${parentOf(path)} does not exist`);
   }
-  checkEntityTags(ctx, real);
+  checkEntityTags(ctx, existing);
   if (size === 0) {
     holdEmpty(ctx, path, existing);
     return;
@@ -83,11 +91,8 @@ function holdEmpty(ctx: RequestContext, path: string, existing: Resource | undef
   }
   ctx.state.empty.add(path);
   ctx.state.locks.markMapped(path);
-  send(ctx, existing ? 204 : 201, "", { ETag: etagOf(heldEntry(path, ctx.state.empty.get(path))) });
-}
-
-function heldEntry(path: string, modified: Date | undefined): Entry {
-  return { path, name: baseName(path), kind: "file", size: 0, modified: modified ?? new Date() };
+  const held = heldAt(ctx.state, path);
+  send(ctx, existing ? 204 : 201, "", held ? { ETag: etagOf(held) } : {});
 }
 
 function checkEntityTags(ctx: RequestContext, existing: Entry | undefined): void {
