@@ -21,6 +21,8 @@ import type { TestEmulator } from "../helpers/emulator.js";
 import { FAST } from "../integration/client/support.js";
 import { call, type Reply } from "./support.js";
 
+export { callsTo, listings } from "../integration/remote-index/support.js";
+
 /** A server over the account, and what stands behind it. */
 export interface AccountServer {
   server: RunningServer;
@@ -95,21 +97,4 @@ export async function serveAccount(
   };
   open.push(t);
   return t;
-}
-
-/**
- * Calls the emulator answered so far whose endpoint name contains `part` (`download/get_token`, `folder/ls`).
- *
- * @example
- * const before = calls(emu, "get_token");
- */
-export function calls(emu: TestEmulator, part: string): number {
-  return Object.entries(emu.admin.stats().byEndpoint)
-    .filter(([k]) => k.includes(part))
-    .reduce((n, [, v]) => n + v, 0);
-}
-
-/** Listings (`folder/ls.cgi` and `file/ls.cgi`) the emulator answered so far. */
-export function listings(emu: TestEmulator): number {
-  return calls(emu, "folder/ls") + calls(emu, "file/ls");
 }

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { calls, listings, serveAccount } from "./account-support.js";
+import { callsTo, listings, serveAccount } from "./account-support.js";
 
 let emu: TestEmulator;
 beforeAll(async () => {
@@ -49,20 +49,20 @@ describe("serve over the account: reading", () => {
     const t = await serveAccount(emu, { root: "/seek" });
     const body = randomBytes(2 * 1024 * 1024);
     expect((await t.call("PUT", "/film.bin", { body })).status).toBe(201);
-    const before = calls(emu, "get_token");
+    const before = callsTo(emu, "get_token");
     for (let i = 0; i < 20; i++) {
       const start = (i * 99_991) % (body.length - 4096);
       const r = await t.call("GET", "/film.bin", { headers: { Range: `bytes=${start}-${start + 4095}` } });
       expect(r.status).toBe(206);
       expect(r.bytes.equals(body.subarray(start, start + 4096))).toBe(true);
     }
-    expect(calls(emu, "get_token") - before).toBe(1);
+    expect(callsTo(emu, "get_token") - before).toBe(1);
     // Past the token's 30 minutes after first use the link answers 410: a fresh token, the same bytes.
     emu.admin.advanceClock(31 * 60_000);
     const again = await t.call("GET", "/film.bin", { headers: { Range: "bytes=5-9" } });
     expect(again.status).toBe(206);
     expect(again.bytes.equals(body.subarray(5, 10))).toBe(true);
-    expect(calls(emu, "get_token") - before).toBe(2);
+    expect(callsTo(emu, "get_token") - before).toBe(2);
   });
 
   it("serves a sub-folder as the root, with HEAD, ETag and an HTML page", async () => {
@@ -114,14 +114,14 @@ describe("serve over the account: writing", () => {
   it("a PUT cut off midway stores nothing, on 1fichier either", async () => {
     const t = await serveAccount(emu, { root: "/cut" });
     const { rawExchange } = await import("./support.js");
-    const uploadsBefore = calls(emu, "upload.cgi");
+    const uploadsBefore = callsTo(emu, "upload.cgi");
     await rawExchange(
       t.port,
       `PUT /cut.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n${"x".repeat(40_000)}`,
       { endAfterWrite: true },
     );
     await expect.poll(() => t.log.some((e) => e.type === "request" && e.method === "PUT")).toBe(true);
-    expect(calls(emu, "upload.cgi") - uploadsBefore).toBeLessThanOrEqual(1);
+    expect(callsTo(emu, "upload.cgi") - uploadsBefore).toBeLessThanOrEqual(1);
     expect((await t.call("PROPFIND", "/", { headers: { Depth: "1" } })).body).not.toContain("cut.bin");
     const folder = await t.index.resolveFolder("/cut");
     expect(await t.client.files.list({ folderId: folder.id })).toEqual([]);

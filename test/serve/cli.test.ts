@@ -5,9 +5,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/api/client.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { assertBuilt, BIN, captured, errorLines, run, sandbox } from "../cli/support.js";
+import { uploadOne } from "../integration/client/support.js";
 import { call, type Reply } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
@@ -157,17 +159,9 @@ describe("fichier serve webdav PATH: the account", () => {
     [["serve", "webdav", "/no-such-folder"], 3, /no folder named "no-such-folder" in \//],
     [["serve", "http", "/served-file.txt"], 2, /\/served-file\.txt is a file, not a folder/],
   ])("%j exits %i with one line", async (args, code, pattern) => {
-    const client = await import("../../src/api/client.js").then((m) =>
-      m.createClient({ apiKey: CANARY, apiUrl: emu.apiUrl, governor: false }),
-    );
+    const client = createClient({ apiKey: CANARY, apiUrl: emu.apiUrl, governor: false });
     if ((await client.files.list({ folderId: 0 })).length === 0) {
-      const server = await client.upload.getServer();
-      const body = Buffer.from("a file where a folder is expected");
-      await client.upload.send({
-        server,
-        files: [{ name: "served-file.txt", size: body.length, body: [body] }],
-      });
-      await client.upload.finish({ server });
+      await uploadOne(client, "served-file.txt", "a file where a folder is expected");
     }
     await client.close();
     const r = await run(args as string[], { env: { ...env, FICHIER_API_URL: emu.apiUrl } });

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { calls, serveAccount } from "./account-support.js";
+import { callsTo, serveAccount } from "./account-support.js";
 
 /** Runs a tool without blocking the event loop (the server under test lives in this process). */
 function tool(
@@ -122,7 +122,7 @@ describe.skipIf(!has("ffmpeg") || !has("ffprobe"))(
       expect((await t.call("PUT", "/test.mp4", { body: readFileSync(video) })).status).toBe(201);
       const http = await serveAccount(emu, { root: "/video", server: { flavour: "http" } });
       const url = `${http.url}test.mp4`;
-      const before = calls(emu, "download/get_token.cgi");
+      const before = callsTo(emu, "download/get_token.cgi");
       const probe = await tool("ffprobe", [
         "-v",
         "error",
@@ -156,7 +156,7 @@ describe.skipIf(!has("ffmpeg") || !has("ffprobe"))(
       expect(statSync(join(dir, "last.png")).size).toBeGreaterThan(0);
       const ranges = http.log.filter((e) => e.type === "request" && e.method === "GET" && e.status === 206);
       expect(ranges.length).toBeGreaterThan(0);
-      expect(calls(emu, "download/get_token.cgi") - before).toBeLessThanOrEqual(2);
+      expect(callsTo(emu, "download/get_token.cgi") - before).toBeLessThanOrEqual(2);
     }, 120_000);
   },
 );

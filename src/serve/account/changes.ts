@@ -48,21 +48,14 @@ export async function removePath(ctx: ChangeContext, path: string): Promise<void
  *
  * @throws BackendError not-found, exists (Overwrite: F), conflict (no destination folder), busy, upstream
  */
-export async function movePath(
-  ctx: ChangeContext,
-  from: string,
-  to: string,
-  o: TransferOptions,
-): Promise<void> {
-  const { source, dest, existing } = await endpoints(ctx, from, to, o);
-  const name = baseName(to);
-  await replacing(ctx, to, existing, source.kind === "file", async () => {
+export function movePath(ctx: ChangeContext, from: string, to: string, o: TransferOptions): Promise<void> {
+  return placeAt(ctx, from, to, o, async (source, destId, name) => {
     if (source.kind === "file") {
-      await moveFile(ctx, to, source.file, dest.id, name);
+      await moveFile(ctx, to, source.file, destId, name);
       return source.file.url;
     }
     const parent = await ctx.paths.folder(parentOf(from));
-    await moveFolder(ctx, to, { id: source.id, parentId: parent.id, name: baseName(from) }, dest.id, name);
+    await moveFolder(ctx, to, { id: source.id, parentId: parent.id, name: baseName(from) }, destId, name);
     return undefined;
   });
 }
@@ -72,25 +65,33 @@ export async function movePath(
  *
  * @throws BackendError not-found, exists (Overwrite: F), conflict (no destination folder), busy, upstream
  */
-export async function copyPath(
-  ctx: ChangeContext,
-  from: string,
-  to: string,
-  o: TransferOptions,
-): Promise<void> {
-  const { source, dest, existing } = await endpoints(ctx, from, to, o);
-  const name = baseName(to);
-  await replacing(ctx, to, existing, source.kind === "file", async () => {
+export function copyPath(ctx: ChangeContext, from: string, to: string, o: TransferOptions): Promise<void> {
+  return placeAt(ctx, from, to, o, async (source, destId, name) => {
     if (source.kind === "folder") {
-      await copyTree(ctx, to, source.id, dest.id, name);
+      await copyTree(ctx, to, source.id, destId, name);
       return undefined;
     }
     const rename = name !== source.file.name ? { rename: name } : {};
     const r = await backendCall(to, () =>
-      ctx.client.files.copy({ urls: [source.file.url], folderId: dest.id, ...rename }),
+      ctx.client.files.copy({ urls: [source.file.url], folderId: destId, ...rename }),
     );
     return r.urls[0]?.to;
   });
+}
+
+/**
+ * What MOVE and COPY share: the source, the destination's folder and what is there (checked against
+ * `overwrite`), then `place` (which returns the new file's URL when it places a file) run by {@link replacing}.
+ */
+async function placeAt(
+  ctx: ChangeContext,
+  from: string,
+  to: string,
+  o: TransferOptions,
+  place: (source: Found, destId: number, name: string) => Promise<string | undefined>,
+): Promise<void> {
+  const { source, dest, existing } = await endpoints(ctx, from, to, o);
+  await replacing(ctx, to, existing, source.kind === "file", () => place(source, dest.id, baseName(to)));
 }
 
 /** The source, the destination's folder and what the destination holds, checked against `overwrite`. */
