@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { seedFiles } from "../integration/remote-index/support.js";
 import { callsTo, listings, serveAccount } from "./account-support.js";
 
 let emu: TestEmulator;
@@ -194,5 +195,57 @@ describe("serve over the account: writing", () => {
     expect((await t.call("MOVE", "/p/x", { headers: { Destination: "/q/y" } })).status).toBe(201);
     expect((await t.call("GET", "/q/y/f.txt")).body).toBe("f");
     expect((await t.call("PROPFIND", "/q", { headers: { Depth: "1" } })).status).toBe(207);
+  });
+});
+
+describe("serve over the account: big folders and duplicate names", () => {
+  it("answers PROPFIND depth 1 on a folder of 5 000 files from the index while it is fresh", async () => {
+    const t = await serveAccount(emu, { root: "/big5000" });
+    const dir = await t.index.resolveFolder("/big5000");
+    seedFiles(emu, {
+      owner: emu.premium.email,
+      folder: dir.id,
+      count: 5000,
+      perSecond: 50,
+      start: Date.UTC(2026, 0, 2),
+      prefix: "f",
+    });
+    // The index knew the folder empty (it made it): list it again once, as a change made elsewhere would be.
+    await t.index.list(dir.id, { refresh: true });
+    const before = listings(emu);
+    const r = await t.call("PROPFIND", "/", { headers: { Depth: "1" } });
+    expect(r.status).toBe(207);
+    expect(hrefs(r.body)).toHaveLength(5001);
+    expect((await t.call("HEAD", "/f004999.bin")).status).toBe(200);
+    expect(listings(emu) - before).toBe(0);
+  });
+
+  it("shows the newest of two files of one name, and DELETE removes both", async () => {
+    const t = await serveAccount(emu, { root: "/dupes" });
+    const dir = await t.index.resolveFolder("/dupes");
+    seedFiles(emu, {
+      owner: emu.premium.email,
+      folder: dir.id,
+      count: 1,
+      perSecond: 1,
+      start: Date.UTC(2026, 0, 3),
+      prefix: "same",
+    });
+    seedFiles(emu, {
+      owner: emu.premium.email,
+      folder: dir.id,
+      count: 1,
+      perSecond: 1,
+      start: Date.UTC(2026, 0, 4),
+      prefix: "same",
+    });
+    await t.index.list(dir.id, { refresh: true });
+    const list = await t.call("PROPFIND", "/", { headers: { Depth: "1" } });
+    expect(hrefs(list.body)).toEqual(["/", "/same000000.bin"]);
+    expect(list.body).toContain(
+      `<D:getlastmodified>${new Date(Date.UTC(2026, 0, 4)).toUTCString()}</D:getlastmodified>`,
+    );
+    expect((await t.call("DELETE", "/same000000.bin")).status).toBe(204);
+    expect(await t.client.files.list({ folderId: dir.id })).toEqual([]);
   });
 });

@@ -78,11 +78,14 @@ export class AccountPaths {
     }
     if (r.type === "folder") return this.folderFound(path, r.id);
     if (r.type !== "file" || r.folderId === undefined) return undefined;
+    const file = this.index.file(r.url);
+    if (!file) return undefined;
+    // The other files of the name only when there are some: no second view of a big folder for every read.
     const folderId = r.folderId;
-    const view = await backendCall(path, () => this.index.list(folderId));
-    const all = view.files.filter((f) => f.name === r.name);
-    const file = all.at(-1);
-    return file ? { kind: "file", file, all, entry: fileEntry(path, file) } : undefined;
+    const all = r.duplicates
+      ? (await backendCall(path, () => this.index.list(folderId))).files.filter((f) => f.name === r.name)
+      : [file];
+    return { kind: "file", file, all, entry: fileEntry(path, file) };
   }
 
   /**
