@@ -2,8 +2,8 @@
 // GET of the token URL) and the emulator's peak memory. Size: BENCH_SIZE_MIB (default 1024); file content:
 // BENCH_FILE=random|sparse (default random). Results are printed and saved to bench/out/latest.json.
 // Then, in the same run, the later tables: API call overhead vs curl (bench/api-overhead.mjs), transfers
-// through fichier beside curl (bench/transfer.mjs) and the governor's workload under real limits.
-// BENCH_SECTIONS picks them (default "baseline,api,transfer,workload").
+// through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs) and the governor's
+// workload under real limits. BENCH_SECTIONS picks them (default "baseline,api,transfer,serve,workload").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -88,7 +88,7 @@ async function transfer(emu, file, bytes) {
   return { up, end, down };
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? "baseline,api,transfer,workload").split(","));
+const sections = new Set((process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload").split(","));
 if (sections.has("baseline")) {
   const tmp = await tempFolder();
   let emu;
@@ -154,6 +154,19 @@ if (sections.has("transfer")) {
     }
   } catch (e) {
     console.error(`transfer bench failed: ${e instanceof Error ? e.message : e}`);
+    process.exitCode = 1;
+  }
+}
+if (sections.has("serve")) {
+  const { serveBench } = await import("./serve.mjs");
+  try {
+    const { tables } = await serveBench({ sizeMiB });
+    for (const t of tables) {
+      console.log(table(t.title, t.columns, t.rows));
+      console.log();
+    }
+  } catch (e) {
+    console.error(`serve bench failed: ${e instanceof Error ? e.message : e}`);
     process.exitCode = 1;
   }
 }
