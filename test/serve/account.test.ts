@@ -1,7 +1,9 @@
 // `fichier serve` over the account (src/serve/account): browsing from the index, reading by token URL with
 // Range, PUT as a verified journaled upload, MKCOL, DELETE, MOVE and COPY server-side, against the emulator.
 import { createHash, randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newEntry } from "../../src/transfer/upload-send.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
 import { seedFiles } from "../integration/remote-index/support.js";
 import { callsTo, listings, serveAccount } from "./account-support.js";
@@ -247,5 +249,34 @@ describe("serve over the account: big folders and duplicate names", () => {
     );
     expect((await t.call("DELETE", "/same000000.bin")).status).toBe(204);
     expect(await t.client.files.list({ folderId: dir.id })).toEqual([]);
+  });
+});
+
+describe("serve over the account: an upload its server never saw confirmed", () => {
+  it("is found through the journal and removed when the same path is PUT again: one copy remains", async () => {
+    const t = await serveAccount(emu, { root: "/stray" });
+    const dir = await t.index.resolveFolder("/stray");
+    const body = randomBytes(50_000);
+    // A server killed after sending the body, before end.pl answered: the journal says "sent", the index
+    // never heard of the file.
+    const node = await t.client.upload.getServer();
+    const file = {
+      path: "serve:/stray/s.bin",
+      name: "s.bin",
+      folderId: dir.id,
+      size: body.length,
+      mtimeMs: 0,
+    };
+    await t.journal.put({ ...newEntry(node, file), state: "sent", whirlpool: "0".repeat(128) });
+    await t.client.upload.send({
+      server: node,
+      files: [{ name: "s.bin", size: body.length, body: Readable.from([body]) }],
+      folderId: dir.id,
+    });
+    expect((await t.call("PUT", "/s.bin", { body })).status).toBe(201);
+    const files = (await t.client.files.list({ folderId: dir.id })).filter((f) => f.filename === "s.bin");
+    expect(files).toHaveLength(1);
+    expect(sha((await t.call("GET", "/s.bin")).bytes)).toBe(sha(body));
+    expect((await t.journal.entries()).map((e) => e.state)).toEqual(["done"]);
   });
 });
