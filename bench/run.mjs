@@ -144,31 +144,26 @@ function round3(n) {
 }
 
 if (sections.has("api")) await import("./api-overhead.mjs");
-if (sections.has("transfer")) {
-  const { transferBench } = await import("./transfer.mjs");
+/** Runs a bench that returns tables, prints them; a failure is said and makes the run exit 1. */
+async function printTables(name, bench) {
   try {
-    const { tables } = await transferBench({ sizeMiB });
+    const { tables } = await bench();
     for (const t of tables) {
       console.log(table(t.title, t.columns, t.rows));
       console.log();
     }
   } catch (e) {
-    console.error(`transfer bench failed: ${e instanceof Error ? e.message : e}`);
+    console.error(`${name} bench failed: ${e instanceof Error ? e.message : e}`);
     process.exitCode = 1;
   }
 }
+if (sections.has("transfer")) {
+  const { transferBench } = await import("./transfer.mjs");
+  await printTables("transfer", () => transferBench({ sizeMiB }));
+}
 if (sections.has("serve")) {
   const { serveBench } = await import("./serve.mjs");
-  try {
-    const { tables } = await serveBench({ sizeMiB });
-    for (const t of tables) {
-      console.log(table(t.title, t.columns, t.rows));
-      console.log();
-    }
-  } catch (e) {
-    console.error(`serve bench failed: ${e instanceof Error ? e.message : e}`);
-    process.exitCode = 1;
-  }
+  await printTables("serve", () => serveBench({ sizeMiB }));
 }
 if (sections.has("workload")) {
   // The workload runs in real time (about 75 s) in its own process; it exits 1 on any flood error.
