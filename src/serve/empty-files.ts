@@ -34,7 +34,11 @@ export class EmptyFiles {
     this.now = options.now ?? Date.now;
   }
 
-  /** When the placeholder at `path` was made, undefined when there is none. */
+  /**
+   * When the placeholder at `path` was made, undefined when there is none.
+   * @example
+   * empty.get("/a.txt")?.toISOString();
+   */
   get(path: string): Date | undefined {
     return this.files.get(path);
   }
@@ -43,6 +47,8 @@ export class EmptyFiles {
    * Holds (or touches) the placeholder at `path`.
    *
    * @throws HttpError 507 past the bound
+   * @example
+   * empty.add("/New Text Document.txt");
    */
   add(path: string): void {
     if (!this.files.has(path) && this.files.size >= this.max) {
@@ -54,31 +60,51 @@ export class EmptyFiles {
     this.files.set(path, new Date(this.now()));
   }
 
-  /** Drops the placeholder at `path` (its real file was stored, or it was deleted). */
+  /**
+   * Drops the placeholder at `path` (its real file was stored, or it was deleted).
+   * @example
+   * empty.remove("/a.txt");
+   */
   remove(path: string): void {
     this.files.delete(path);
   }
 
-  /** Drops the placeholders at `path` and inside it. */
+  /**
+   * Drops the placeholders at `path` and inside it.
+   * @example
+   * empty.removeTree("/old");
+   */
   removeTree(path: string): void {
     for (const p of [...this.files.keys()]) if (isSameOrInside(p, path)) this.files.delete(p);
   }
 
-  /** Copies the placeholders at `from` (and, with `deep`, inside it) to the same places under `to`. */
+  /**
+   * Copies the placeholders at `from` (and, with `deep`, inside it) to the same places under `to`.
+   * @example
+   * empty.copyTree("/a", "/b", true);
+   */
   copyTree(from: string, to: string, deep: boolean): void {
     for (const [p, date] of [...this.files]) {
       if (p === from || (deep && isSameOrInside(p, from))) this.files.set(to + p.slice(from.length), date);
     }
   }
 
-  /** Moves the placeholders at `from` and inside it to `to`. */
+  /**
+   * Moves the placeholders at `from` and inside it to `to`.
+   * @example
+   * empty.moveTree("/a", "/b");
+   */
   moveTree(from: string, to: string): void {
     const moved = [...this.files].filter(([p]) => isSameOrInside(p, from));
     this.removeTree(from);
     for (const [p, date] of moved) this.files.set(to + p.slice(from.length), date);
   }
 
-  /** The paths of the placeholders directly inside the folder `path`. */
+  /**
+   * The paths of the placeholders directly inside the folder `path`.
+   * @example
+   * empty.childrenOf("/docs"); // ["/docs/new.txt"]
+   */
   childrenOf(path: string): string[] {
     return [...this.files.keys()].filter((p) => p !== "/" && parentOf(p) === path);
   }

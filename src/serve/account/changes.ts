@@ -47,6 +47,8 @@ export async function removePath(ctx: ChangeContext, path: string): Promise<void
  * Moves (renames) a file or a folder on the server side.
  *
  * @throws BackendError not-found, exists (Overwrite: F), conflict (no destination folder), busy, upstream
+ * @example
+ * await movePath(ctx, "/drafts/a.txt", "/final/a.txt", { overwrite: true });
  */
 export function movePath(ctx: ChangeContext, from: string, to: string, o: TransferOptions): Promise<void> {
   return placeAt(ctx, from, to, o, async (source, destId, name) => {
@@ -64,6 +66,8 @@ export function movePath(ctx: ChangeContext, from: string, to: string, o: Transf
  * Copies a file or a whole folder on the server side.
  *
  * @throws BackendError not-found, exists (Overwrite: F), conflict (no destination folder), busy, upstream
+ * @example
+ * await copyPath(ctx, "/photos", "/backup/photos", { overwrite: false });
  */
 export function copyPath(ctx: ChangeContext, from: string, to: string, o: TransferOptions): Promise<void> {
   return placeAt(ctx, from, to, o, async (source, destId, name) => {

@@ -56,7 +56,11 @@ export class AccountPaths {
     readonly root: ServedRoot,
   ) {}
 
-  /** The remote path of a served path. */
+  /**
+   * The remote path of a served path.
+   * @example
+   * paths.remote("/a.mkv"); // "/films/a.mkv" when /films is served
+   */
   remote(path: string): string {
     if (path === "/") return this.root.path;
     return this.root.path === "/" ? path : `${this.root.path}${path}`;
@@ -66,6 +70,8 @@ export class AccountPaths {
    * What is at a served path, undefined when nothing is (a path through a file included).
    *
    * @throws BackendError for the service's failures (busy, upstream)
+   * @example
+   * const found = await paths.find("/films/a.mkv"); // { kind: "file", file, all, entry }
    */
   async find(path: string): Promise<Found | undefined> {
     if (path === "/") return this.folderFound("/", this.root.id);
@@ -92,6 +98,8 @@ export class AccountPaths {
    * The folder at a served path, for a change inside it.
    *
    * @throws BackendError conflict when it is missing or a file (WebDAV's 409)
+   * @example
+   * const { id } = await paths.folder("/films");
    */
   async folder(path: string): Promise<FoundFolder> {
     const found = await this.find(path);
@@ -104,6 +112,8 @@ export class AccountPaths {
    * The entries of a folder: its sub-folders, and the newest file of each name no sub-folder has.
    *
    * @throws BackendError not-found, conflict (a file)
+   * @example
+   * const entries = await paths.list("/films");
    */
   async list(path: string): Promise<Entry[]> {
     const found = await this.find(path);
@@ -121,6 +131,8 @@ export class AccountPaths {
 
   /**
    * The names directly inside a folder (sub-folders and files), for picking a name nothing has.
+   * @example
+   * (await paths.namesIn(42, "/films")).has("a.mkv");
    */
   async namesIn(folderId: number, what: string): Promise<Set<string>> {
     const view = await backendCall(what, () => this.index.list(folderId));

@@ -40,6 +40,8 @@ export class AccountReader {
    * before the stream is returned, so a refusal (the file gone, a password) becomes a status, not a cut body.
    *
    * @throws BackendError not-found, forbidden, busy, upstream
+   * @example
+   * const body = await reader.read(entry, { start: 0, end: 1023 }, signal);
    */
   async read(entry: Entry, range: ByteRange | undefined, signal: AbortSignal): Promise<Readable> {
     const url = entry.ref;
@@ -62,7 +64,11 @@ export class AccountReader {
     return Readable.from(chunks, { objectMode: false, highWaterMark: READ_BUFFER });
   }
 
-  /** Forgets a file's token (it was removed or replaced). */
+  /**
+   * Forgets a file's token (it was removed or replaced).
+   * @example
+   * reader.forget(url);
+   */
   forget(url: string): void {
     this.sources.delete(url);
   }

@@ -40,6 +40,8 @@ const writing = new WeakMap<WriteContext, Map<string, Promise<unknown>>>();
  *
  * @throws BackendError conflict (no parent folder, or a folder at `path`), forbidden (a name 1fichier refuses),
  *   busy, upstream
+ * @example
+ * const entry = await writePath(ctx, "/films/a.mkv", body, { size: 1234, signal });
  */
 export async function writePath(
   ctx: WriteContext,
