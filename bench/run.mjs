@@ -2,8 +2,9 @@
 // GET of the token URL) and the emulator's peak memory. Size: BENCH_SIZE_MIB (default 1024); file content:
 // BENCH_FILE=random|sparse (default random). Results are printed and saved to bench/out/latest.json.
 // Then, in the same run, the later tables: API call overhead vs curl (bench/api-overhead.mjs), transfers
-// through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs) and the governor's
-// workload under real limits. BENCH_SECTIONS picks them (default "baseline,api,transfer,serve,workload").
+// through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs), the governor's workload
+// under real limits, and the gateway under load (bench/gateway.mjs). BENCH_SECTIONS picks them (default
+// "baseline,api,transfer,serve,workload,gateway").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -88,7 +89,9 @@ async function transfer(emu, file, bytes) {
   return { up, end, down };
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload").split(","));
+const sections = new Set(
+  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,gateway").split(","),
+);
 if (sections.has("baseline")) {
   const tmp = await tempFolder();
   let emu;
@@ -171,5 +174,12 @@ if (sections.has("workload")) {
   const run = spawnSync(process.execPath, [join(ROOT, "bench", "api-overhead.mjs"), "--workload"], {
     stdio: "inherit",
   });
+  if (run.status !== 0) process.exitCode = 1;
+}
+if (sections.has("gateway")) {
+  // The gateway under load runs in real time (about 10 min: the mix is bound by the 30 s listing spacing) in its
+  // own process; it exits 1 on a flood lock, a lost call, or an elapsed time over 1.2 × the limits' minimum.
+  const { spawnSync } = await import("node:child_process");
+  const run = spawnSync(process.execPath, [join(ROOT, "bench", "gateway.mjs")], { stdio: "inherit" });
   if (run.status !== 0) process.exitCode = 1;
 }
