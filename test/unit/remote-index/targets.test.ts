@@ -2,7 +2,8 @@
 // rely on: pure, no I/O.
 import { describe, expect, it } from "vitest";
 import { InvalidNameError, InvalidUrlError } from "../../../src/api/errors.js";
-import { parisDate, shiftDate } from "../../../src/remote-index/dates.js";
+import { parisDate } from "../../../src/api/service-time.js";
+import { shiftDate } from "../../../src/remote-index/dates.js";
 import {
   classifyTarget,
   joinRemotePath,
