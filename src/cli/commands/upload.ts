@@ -86,7 +86,8 @@ export function register(program: Command, ctx: CliContext): void {
       ) => {
         const password = await readNewPassword(ctx, opts.password);
         if (password) registerSecret(password);
-        const client = await ctx.client();
+        // --to resolves, and the folders are found or made, through the run's remote index.
+        const index = await ctx.index();
         const key = await ctx.key();
         const journal = openUploadJournal(key.key, { env: ctx.env, warn: (m) => ctx.out.warn(m) });
         const label = (file: string): string => relativeToNamed(file, paths);
@@ -96,7 +97,8 @@ export function register(program: Command, ctx: CliContext): void {
         const stopListening = listenForCleanStop(onSigint);
         let result: Awaited<ReturnType<typeof uploadTree>>;
         try {
-          result = await uploadTree(client, {
+          result = await uploadTree(index.client, {
+            index,
             paths,
             to: opts.to,
             parallel: opts.parallel,
