@@ -21,10 +21,10 @@ function parisParts(ms: number): Record<string, string> {
   return Object.fromEntries(PARIS.formatToParts(ms).map((p) => [p.type, p.value]));
 }
 
-/** How far Paris is ahead of UTC at the instant `ms` (+3 600 000 in a Paris winter, +7 200 000 in summer). */
-function parisOffsetMs(ms: number): number {
+/** The Paris wall clock at the instant `ms`, read as if it were UTC (whole seconds). */
+function parisWallMs(ms: number): number {
   const p = parisParts(ms);
-  const wall = Date.UTC(
+  return Date.UTC(
     +(p.year ?? 0),
     +(p.month ?? 1) - 1,
     +(p.day ?? 1),
@@ -32,7 +32,6 @@ function parisOffsetMs(ms: number): number {
     +(p.minute ?? 0),
     +(p.second ?? 0),
   );
-  return wall - Math.floor(ms / 1000) * 1000;
 }
 
 /**
@@ -57,6 +56,7 @@ export function parisDate(ms: number): string {
  * ```ts
  * serviceDateMs("2026-01-15 12:00:00"); // Date.UTC(2026, 0, 15, 11, 0, 0): Paris is UTC+1 in winter
  * serviceDateMs("2026-07-15 12:00:00"); // Date.UTC(2026, 6, 15, 10, 0, 0): UTC+2 in summer
+ * serviceDateMs("2026-10-25 02:30:00"); // the hour that repeats when clocks go back: its first pass (CEST)
  * serviceDateMs("2026-01-15T12:00:00Z"); // Date.UTC(2026, 0, 15, 12)
  * serviceDateMs(""); // undefined
  * ```
@@ -71,7 +71,9 @@ export function serviceDateMs(text: string | null | undefined): number | undefin
   const n = (i: number): number => Number(m[i] ?? 0);
   const wall = Date.UTC(n(1), n(2) - 1, n(3), n(4), n(5), n(6));
   if (Number.isNaN(wall)) return undefined;
-  // Two passes: the offset at the guessed instant, then at the corrected one (right across a DST change).
-  const first = wall - parisOffsetMs(wall);
-  return wall - parisOffsetMs(first);
+  // Paris is UTC+1 or UTC+2: start from +2 (so the hour that repeats when clocks go back reads as its first
+  // pass) and correct by what the Paris clock says of the guess (twice covers a change of offset in between).
+  let t = wall - 7_200_000;
+  for (let i = 0; i < 2; i++) t += wall - parisWallMs(t);
+  return t;
 }

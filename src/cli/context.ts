@@ -67,9 +67,10 @@ export interface CliContext {
    * The remote index of the account (docs/index.md), opened once per run around the run's client, which then
    * writes through to it every change it makes: persistent in the state folder (the embedded emulator's data
    * folder for `--emulator`), else in memory with one warning. Its warnings go to stderr. `--refresh` makes it
-   * list again, once each, the folders a read needs. Closed by `close()`.
+   * list again, once each, the folders a read needs. `maxAgeMs` (the listing window, default 30 s; `serve
+   * --dir-cache-time`) is taken from the first call. Closed by `close()` (closing it earlier is harmless).
    */
-  index(): Promise<OpenedIndex>;
+  index(options?: { maxAgeMs?: number }): Promise<OpenedIndex>;
   /** The resolved API key (never printed; registered with the redactor). */
   key(): Promise<ResolvedKey>;
   /** The embedded emulator, started on demand (`--emulator`, `fichier demo`). */
@@ -302,8 +303,8 @@ export function createContext(program: Command, io: ContextIO): CliContext {
       return getOut();
     },
     client,
-    index: () => {
-      indexP ??= openIndexOf(parts, client);
+    index: (options = {}) => {
+      indexP ??= openIndexOf(parts, client, options);
       return indexP;
     },
     key,
@@ -322,7 +323,11 @@ export function createContext(program: Command, io: ContextIO): CliContext {
 }
 
 /** Opens the run's index around its client (run-index.ts), its warnings on stderr. */
-async function openIndexOf(p: RunParts, client: () => Promise<FichierClient>): Promise<OpenedIndex> {
+async function openIndexOf(
+  p: RunParts,
+  client: () => Promise<FichierClient>,
+  options: { maxAgeMs?: number },
+): Promise<OpenedIndex> {
   const c = await client();
   const g = p.globals();
   const emu = usingEmulator(p) ? await p.emulator.start() : undefined;
@@ -334,6 +339,7 @@ async function openIndexOf(p: RunParts, client: () => Promise<FichierClient>): P
       ...(stateDir ? { stateDir } : {}),
       ...(emu ? { emulatorDataDir: emu.dataDir } : {}),
       ...(g.refresh ? { listedSince: Date.now() } : {}),
+      ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
     },
     { onEvent: (e) => out.warn(e.message), warn: (m) => out.warn(m) },
   );

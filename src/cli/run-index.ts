@@ -20,6 +20,8 @@ export interface RunIndexPlace {
   emulatorDataDir?: string;
   /** `--refresh`: folders listed before this moment are listed again. */
   listedSince?: number;
+  /** The listing window (default 30 s, the index's). */
+  maxAgeMs?: number;
 }
 
 /** The fix printed when better-sqlite3's native module does not load (README "Requires"). */
@@ -57,7 +59,11 @@ export async function openRunIndex(
   { onEvent, warn }: { onEvent: (e: IndexEvent) => void; warn: (message: string) => void },
 ): Promise<OpenedIndex> {
   const { openIndex } = await import("../remote-index/open.js");
-  const common = { onEvent, ...(place.listedSince !== undefined ? { listedSince: place.listedSince } : {}) };
+  const common = {
+    onEvent,
+    ...(place.listedSince !== undefined ? { listedSince: place.listedSince } : {}),
+    ...(place.maxAgeMs !== undefined ? { maxAgeMs: place.maxAgeMs } : {}),
+  };
   const where = place.emulatorDataDir
     ? { stateDir: join(place.emulatorDataDir, "index"), service: "embedded-emulator" }
     : place.stateDir

@@ -7,14 +7,16 @@ import type { RemoteIndex } from "./remote-index.js";
 import { classifyTarget, joinRemotePath, pathSegments, type Target } from "./targets.js";
 import type { FolderView, IndexedFile, IndexedFolder, ReadOptions } from "./views.js";
 
-/** Options of a resolution: the index's read options, and how a missing name is taken. */
-export interface ResolveOptions extends ReadOptions {
+/** Options of a resolution: the index's read options, and what a missing name means. */
+export type ResolveOptions = ReadOptions & {
   /**
-   * A missing name is an expected answer (the new name of `mv a b`): it is not checked with a new listing of a
-   * folder served from the index (which would wait for the folder's 30 s spacing).
+   * False: a name missing from a folder served from the index (within the listing window) is not-found at once,
+   * without listing the folder again to look for a change made elsewhere. For callers that probe many names
+   * that are not there (`fichier serve`: WebDAV clients ask for `desktop.ini`, `._x`, `.DS_Store`), where each
+   * second listing would wait out the folder's 30 s spacing. Default true.
    */
-  missingOk?: boolean;
-}
+  recheckMissing?: boolean;
+};
 
 /** A resolved folder: its id, and its path when known (a bare id the index never placed has none). */
 export interface ResolvedFolder {
@@ -148,7 +150,13 @@ async function walk(
     const here = path;
     path = joinRemotePath(here, name);
     // With create, a name missing from the index is made: mkdir itself says (#9002) when the index was stale.
-    const hit = await findChild(index, id, here, name, { ...opts, missingOk: opts.missingOk || opts.create });
+    const hit = await findChild(
+      index,
+      id,
+      here,
+      name,
+      opts.create ? { ...opts, recheckMissing: false } : opts,
+    );
     if (hit.folder) {
       id = hit.folder.id;
     } else if (hit.files.length > 0) {
@@ -188,7 +196,8 @@ async function findChild(
   if (missing && opts.cached && view.ageMs === null) {
     throw new NotIndexedError(parentPath, `run \`fichier ls ${parentPath}\` once without --cached`);
   }
-  if (missing && view.fromIndex && !opts.cached && !opts.missingOk && !index.isOwnListing(parentId)) {
+  const recheck = !opts.cached && opts.recheckMissing !== false && !index.isOwnListing(parentId);
+  if (missing && view.fromIndex && recheck) {
     const age = view.ageMs;
     view = await index.list(parentId, { ...opts, refresh: true });
     hit = match(view, name);

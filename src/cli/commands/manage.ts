@@ -202,7 +202,7 @@ async function resolveDestination(
   }
   try {
     // A new name is an expected answer here: no new listing to check the index's entry for it.
-    const r = await index.resolve(dest, { missingOk: true });
+    const r = await index.resolve(dest, { recheckMissing: false });
     if (r.type === "folder") return { folderId: r.id, path: r.path ?? t.path };
   } catch (e) {
     if (!(e instanceof NotFoundError) || e instanceof NotIndexedError) throw e;

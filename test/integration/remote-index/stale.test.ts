@@ -47,9 +47,9 @@ describe("stale entries", () => {
       /no folder named "nothing" in \/stale-other/,
     );
     expect(listings(emu) - n0).toBe(2);
-    // With missingOk (a new name expected, as `mv a b`'s b), not even that.
+    // With recheckMissing: false (a new name expected, as `mv a b`'s b), not even that.
     const made = await index.resolveFolder("/stale-new", { create: true });
-    await expect(index.resolve("/stale-new/next", { missingOk: true })).rejects.toThrow(NotFoundError);
+    await expect(index.resolve("/stale-new/next", { recheckMissing: false })).rejects.toThrow(NotFoundError);
     expect(index.isOwnListing(made.id)).toBe(false);
     expect(listings(emu) - n0).toBe(2);
     expect(events).toHaveLength(1);
