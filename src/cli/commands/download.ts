@@ -45,6 +45,8 @@ const DOWNLOAD_HELP =
   "matches (exit 8 otherwise). A file already there with the same size and Whirlpool is skipped (rerun a\n" +
   "folder download to finish it); a different one needs --force. A disk full, read-only or not writable\n" +
   "stops at once (exit 1), keeping the working files for a resume.\n" +
+  "Paths resolve through the remote index: a file or folder uploaded or listed in the last 30 s needs no\n" +
+  "listing (--refresh lists again).\n" +
   "JSON: {downloaded:[{url,path,filename,size,whirlpool,verified,resumedBytes,fetchedBytes,skipped?}],\n" +
   "       failed:[{item,error,code?}], bytes, seconds}; with --json, progress events are NDJSON on stderr.";
 
