@@ -51,7 +51,8 @@ export { resolveApiKey } from "./keys/resolve.js";
 export { looksLikeApiKey, maskKey, redact, registerSecret } from "./redact.js";
 // The remote index: one model of the account's tree, and the one path resolver (docs/index.md). openIndex
 // loads SQLite by a dynamic import: this entry never loads the native module by itself.
-export { WrongKindError } from "./remote-index/errors.js";
+export { NotIndexedError, WrongKindError } from "./remote-index/errors.js";
+export { createMemoryIndex } from "./remote-index/memory-store.js";
 export type { OpenedIndex, OpenIndexOptions } from "./remote-index/open.js";
 export { indexFile, openIndex } from "./remote-index/open.js";
 export type { IndexEvent, IndexOptions, TreeListing } from "./remote-index/remote-index.js";

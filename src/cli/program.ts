@@ -125,6 +125,10 @@ export function createProgram(write: { out: (s: string) => void; err: (s: string
         .env("FICHIER_MAX_WAIT")
         .argParser(parseDurationOption("--max-wait", "FICHIER_MAX_WAIT")),
     )
+    .option(
+      "--refresh",
+      "list folders again even when the remote index's entry is fresh; `about`: ask again, not the 5-minute cache",
+    )
     .addOption(
       new Option(
         "--stats <duration>",

@@ -18,7 +18,7 @@ export interface CommandSummary {
  */
 export const SUMMARIES = {
   about: {
-    term: "about|whoami [options]",
+    term: "about|whoami",
     description: "account e-mail, offer, subscription end, storage, CDN credits, quota flags (cached 5 min)",
   },
   ls: {
@@ -26,7 +26,7 @@ export const SUMMARIES = {
     description: "list a folder (path or id), a file URL, or a public share URL",
   },
   tree: {
-    term: "tree [path]",
+    term: "tree [options] [path]",
     description: "folders and files as a tree",
   },
   info: {

@@ -15,7 +15,6 @@ import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { table } from "../output.js";
 import { SUMMARIES } from "../summaries.js";
-import { resolveFolderId } from "../targets.js";
 
 const UNITS: Record<string, number> = {
   ms: 1,
@@ -263,7 +262,7 @@ async function addToken(ctx: CliContext, name: string, o: AddOptions): Promise<v
     : null;
   // The folder is resolved once, now: the token keeps its id even if the folder is renamed later.
   const folder = o.folder
-    ? { path: o.folder, id: await resolveFolderId(await ctx.client(), o.folder) }
+    ? { path: o.folder, id: (await (await ctx.index()).resolveFolder(o.folder)).id }
     : null;
   const store = new TokenStore(gatewayDir(ctx.env));
   let made: Awaited<ReturnType<typeof store.add>>;

@@ -69,6 +69,8 @@ export function register(program: Command, ctx: CliContext): void {
         "Refused up front: empty files, files over 300 GB, names 1fichier cannot store, unreadable paths. Inside\n" +
         "a folder, empty files, fifos, sockets and links to nothing are skipped with a warning (exit 0).\n" +
         "Each file is named by its path relative to what was named (photos/2026/a.jpg for `upload photos`).\n" +
+        "--to and the tree's folders are found or made through the remote index (a folder just made is known\n" +
+        "empty), and every file uploaded is written to it: a download or ls of the folder right after lists nothing.\n" +
         "JSON: {uploaded:[{path,relativePath,filename,folderId,size,url,whirlpool,skipped?}],\n" +
         "       failed:[{item,error,code?}], skipped:[{item,reason}],\n" +
         "       bytes, seconds}; with --json, progress events are NDJSON lines on stderr.",
@@ -86,7 +88,8 @@ export function register(program: Command, ctx: CliContext): void {
       ) => {
         const password = await readNewPassword(ctx, opts.password);
         if (password) registerSecret(password);
-        const client = await ctx.client();
+        // --to resolves, and the folders are found or made, through the run's remote index.
+        const index = await ctx.index();
         const key = await ctx.key();
         const journal = openUploadJournal(key.key, { env: ctx.env, warn: (m) => ctx.out.warn(m) });
         const label = (file: string): string => relativeToNamed(file, paths);
@@ -96,7 +99,8 @@ export function register(program: Command, ctx: CliContext): void {
         const stopListening = listenForCleanStop(onSigint);
         let result: Awaited<ReturnType<typeof uploadTree>>;
         try {
-          result = await uploadTree(client, {
+          result = await uploadTree(index.client, {
+            index,
             paths,
             to: opts.to,
             parallel: opts.parallel,

@@ -7,7 +7,7 @@
  * them all and the path then shows what was asked for.
  */
 import { isNotFoundError } from "../../api/errors.js";
-import { parisDateMs } from "../../remote-index/dates.js";
+import { serviceDateMs } from "../../api/service-time.js";
 import { WrongKindError } from "../../remote-index/errors.js";
 import type { OpenedIndex } from "../../remote-index/open.js";
 import type { IndexedFile, IndexedFolder } from "../../remote-index/views.js";
@@ -174,6 +174,6 @@ function folderEntry(path: string, f: IndexedFolder): Entry {
 }
 
 function dateOf(date: string | undefined): Date | undefined {
-  const ms = date ? parisDateMs(date) : undefined;
+  const ms = date ? serviceDateMs(date) : undefined;
   return ms === undefined ? undefined : new Date(ms);
 }

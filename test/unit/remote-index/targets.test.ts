@@ -2,7 +2,8 @@
 // rely on: pure, no I/O.
 import { describe, expect, it } from "vitest";
 import { InvalidNameError, InvalidUrlError } from "../../../src/api/errors.js";
-import { parisDate, parisDateMs, shiftDate } from "../../../src/remote-index/dates.js";
+import { parisDate, serviceDateMs } from "../../../src/api/service-time.js";
+import { shiftDate } from "../../../src/remote-index/dates.js";
 import {
   classifyTarget,
   joinRemotePath,
@@ -101,8 +102,8 @@ describe("dates", () => {
       Date.UTC(2026, 9, 25, 0, 30),
       Date.UTC(2026, 9, 25, 2, 0),
     ];
-    for (const t of moments) expect(parisDateMs(parisDate(t))).toBe(t);
-    expect(parisDateMs("2026-01-05 10:00:00")).toBe(Date.UTC(2026, 0, 5, 9));
-    expect(parisDateMs("yesterday")).toBeUndefined();
+    for (const t of moments) expect(serviceDateMs(parisDate(t))).toBe(t);
+    expect(serviceDateMs("2026-01-05 10:00:00")).toBe(Date.UTC(2026, 0, 5, 9));
+    expect(serviceDateMs("yesterday")).toBeUndefined();
   });
 });
