@@ -5,6 +5,7 @@
 // download-finalize.ts). Plus whole folders and public shares, one file after another.
 import { dirname, join } from "node:path";
 import { AbortedError } from "../api/errors.js";
+import { type ByteBudget, byteBudgetOf } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
 import { finalizeDownload } from "./download-finalize.js";
 import { alreadyThere, checkRoom, type DownloadPlan, planDownload, reportDone } from "./download-plan.js";
@@ -50,6 +51,11 @@ export interface DownloadFileOptions {
   journalIntervalMs?: number;
   /** Known metadata (skips `file/info.cgi`, e.g. for files of a public share that the key does not own). */
   known?: { filename: string; size: number; checksum?: string };
+  /**
+   * Bandwidth limit in bytes per second (`parseRate("10M")`), shared by every connection of the download, or
+   * a {@link ByteBudget} shared with other transfers; default none.
+   */
+  bwlimit?: number | ByteBudget;
 }
 
 /** What {@link downloadFile} did. */
@@ -168,6 +174,7 @@ export async function downloadFolder(
   options: DownloadManyOptions = {},
 ): Promise<DownloadManyResult> {
   const result: DownloadManyResult = { downloaded: [], failed: [] };
+  options = shareBudget(options);
   // Disk full or read-only: every next file would fail the same way, so the walk stops.
   let diskFailed = false;
   const walk = async (id: number, localDir: string, top: boolean) => {
@@ -223,6 +230,7 @@ export async function downloadShare(
   options: DownloadManyOptions = {},
 ): Promise<DownloadManyResult> {
   const result: DownloadManyResult = { downloaded: [], failed: [] };
+  options = shareBudget(options);
   const files = await client.shares.listPublic(share, options.password ? { password: options.password } : {});
   const warn = options.onWarning ?? (() => {});
   if (files.length === 0) {
@@ -238,6 +246,12 @@ export async function downloadShare(
   const listed = files.map((f) => ({ ...f, checksum: checksum(f.url) }));
   await downloadEach(client, options, listed, options.dir ?? ".", result);
   return result;
+}
+
+/** The options with one byte budget for every file of the run (a number would make one per file). */
+function shareBudget(options: DownloadManyOptions): DownloadManyOptions {
+  const budget = byteBudgetOf(options.bwlimit);
+  return budget ? { ...options, bwlimit: budget } : options;
 }
 
 /** A file of a remote listing, with its Whirlpool when it can be had. */
