@@ -2,8 +2,9 @@
 // GET of the token URL) and the emulator's peak memory. Size: BENCH_SIZE_MIB (default 1024); file content:
 // BENCH_FILE=random|sparse (default random). Results are printed and saved to bench/out/latest.json.
 // Then, in the same run, the later tables: API call overhead vs curl (bench/api-overhead.mjs), transfers
-// through fichier beside curl (bench/transfer.mjs) and the governor's workload under real limits.
-// BENCH_SECTIONS picks them (default "baseline,api,transfer,workload").
+// through fichier beside curl (bench/transfer.mjs), the governor's workload under real limits, and many small
+// files batched vs one per request under real limits (bench/batch.mjs).
+// BENCH_SECTIONS picks them (default "baseline,api,transfer,workload,batch").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -88,7 +89,7 @@ async function transfer(emu, file, bytes) {
   return { up, end, down };
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? "baseline,api,transfer,workload").split(","));
+const sections = new Set((process.env.BENCH_SECTIONS ?? "baseline,api,transfer,workload,batch").split(","));
 if (sections.has("baseline")) {
   const tmp = await tempFolder();
   let emu;
@@ -164,4 +165,15 @@ if (sections.has("workload")) {
     stdio: "inherit",
   });
   if (run.status !== 0) process.exitCode = 1;
+}
+if (sections.has("batch")) {
+  // Real time under real limits: about 15 s batched, about 1 s per file one per request.
+  const { batchBench } = await import("./batch.mjs");
+  try {
+    const t = await batchBench();
+    console.log(table(t.title, t.columns, t.rows));
+  } catch (e) {
+    console.error(`batch bench failed: ${e instanceof Error ? e.message : e}`);
+    process.exitCode = 1;
+  }
 }

@@ -50,6 +50,7 @@ export {
 export { resolveApiKey } from "./keys/resolve.js";
 export { looksLikeApiKey, maskKey, redact, registerSecret } from "./redact.js";
 // Transfers: streamed, verified uploads and segmented, resumable downloads.
+export { ByteBudget, parseRate, RateSyntaxError } from "./transfer/bandwidth.js";
 export type { TransferClient } from "./transfer/client.js";
 export type {
   DownloadFileOptions,
@@ -70,6 +71,7 @@ export type { UploadFileOptions, UploadResult } from "./transfer/upload.js";
 export { uploadFile } from "./transfer/upload.js";
 export { checkUploadable } from "./transfer/upload-check.js";
 export { openUploadJournal, UploadJournal } from "./transfer/upload-journal.js";
+export { type BatchLimits, DEFAULT_BATCH } from "./transfer/upload-pack.js";
 export type { UploadTreeOptions, UploadTreeResult } from "./transfer/upload-tree.js";
 export { uploadTree } from "./transfer/upload-tree.js";
 export { VERSION } from "./version.js";
