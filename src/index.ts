@@ -49,6 +49,34 @@ export {
 // Key lifecycle: where the key comes from, and the check of a key's shape.
 export { resolveApiKey } from "./keys/resolve.js";
 export { looksLikeApiKey, maskKey, redact, registerSecret } from "./redact.js";
+// The remote index: one model of the account's tree, and the one path resolver (docs/index.md). openIndex
+// loads SQLite by a dynamic import: this entry never loads the native module by itself.
+export { WrongKindError } from "./remote-index/errors.js";
+export type { OpenedIndex, OpenIndexOptions } from "./remote-index/open.js";
+export { indexFile, openIndex } from "./remote-index/open.js";
+export type { IndexEvent, IndexOptions, TreeListing } from "./remote-index/remote-index.js";
+export { RemoteIndex } from "./remote-index/remote-index.js";
+export type { Resolved, ResolvedFile, ResolvedFolder, ResolveOptions } from "./remote-index/resolver.js";
+export type { Target } from "./remote-index/targets.js";
+export {
+  classifyTarget,
+  joinRemotePath,
+  normalisePath,
+  parentAndName,
+  pathSegments,
+} from "./remote-index/targets.js";
+export type { FolderView, IndexedFile, IndexedFolder, ReadOptions } from "./remote-index/views.js";
+// Sync's pure core (docs/sync.md): filters, the plan, the deletion guards; local hashes kept in the index.
+export type { FilterRule, FilterSource, FilterSpec } from "./sync/filter.js";
+export { buildFilter, Filter, FilterError } from "./sync/filter.js";
+export type { DeletionVerdict, SourceState } from "./sync/guards.js";
+export { deletionVerdict, maxDeleteLimit } from "./sync/guards.js";
+export type { LocalHash, LocalHashCache } from "./sync/local-hash.js";
+export { hashLocal, LocalFileChangedError } from "./sync/local-hash.js";
+export type { SyncEntry } from "./sync/march.js";
+export type { CheckReport, PlanOptions, SyncPlan, SyncSide, Transfer } from "./sync/plan.js";
+export { hashesNeeded, planCheck, planSync } from "./sync/plan.js";
+export { remoteSide } from "./sync/sides.js";
 // Transfers: streamed, verified uploads and segmented, resumable downloads.
 export { ByteBudget, parseRate, RateSyntaxError } from "./transfer/bandwidth.js";
 export type { TransferClient } from "./transfer/client.js";

@@ -1,6 +1,7 @@
 // createClient: the typed 1fichier client. Endpoint groups describe requests; the governor paces and
 // retries them; the transport decodes API calls; every byte goes through the one HTTP exchange (http.ts).
 import type { Dispatcher } from "undici";
+import { keyFingerprint } from "./budget-store.js";
 import type { CallOptions, ClientContext } from "./context.js";
 import { parseWith } from "./context.js";
 import { DEFAULT_API_URL, DEFAULT_WEB_URL } from "./defaults.js";
@@ -31,9 +32,10 @@ import {
 import { AuthError } from "./errors.js";
 import { Governor, type GovernorOptions } from "./governor.js";
 import { HttpExchange } from "./http.js";
+import { Observers, observeUploads } from "./observers.js";
 import { MAX_TIMER_MS } from "./retry-policy.js";
 import { Transport } from "./transport.js";
-import type { ClientEvent } from "./types.js";
+import type { ClientEvent, ClientObserver } from "./types.js";
 
 export type { FilesApi } from "./endpoints/files.js";
 export type { FoldersApi } from "./endpoints/folders.js";
@@ -78,6 +80,11 @@ export interface ClientOptions {
   deadlineMs?: number;
   /** Custom undici dispatcher (advanced; replaces the proxy logic; `close()` leaves it open). */
   dispatcher?: Dispatcher;
+  /**
+   * Told of every listing and every change this client makes, after the service accepted it (the remote index
+   * feeds on it: docs/index.md). The same as calling `client.observe(observer)` at once.
+   */
+  observer?: ClientObserver;
 }
 
 /** The client returned by `createClient`. */
@@ -98,6 +105,17 @@ export interface FichierClient {
   governor: Governor | undefined;
   apiUrl: string;
   webUrl: string;
+  /** A non-reversible fingerprint of the API key (never the key), naming per-account state files. */
+  keyFingerprint: string;
+  /**
+   * Adds an observer of this client's listings and changes (see `ClientOptions.observer`); returns the function
+   * that removes it.
+   * @example
+   * ```ts
+   * const off = client.observe({ listed: (l) => console.log(l.folderId), changed: (c) => console.log(c.type) });
+   * ```
+   */
+  observe(observer: ClientObserver): () => void;
   /**
    * Closes the connections this client opened (its own dispatcher only).
    * @example
@@ -184,7 +202,7 @@ export function createClient(options: ClientOptions): FichierClient {
     return own ?? options.signal;
   };
 
-  let paths: PathsApi | undefined;
+  const observers = new Observers(options.observer);
   const ctx: ClientContext = {
     async call(endpoint, body, schema, opts: CallOptions = {}) {
       const signal = combine(opts.signal);
@@ -218,27 +236,23 @@ export function createClient(options: ClientOptions): FichierClient {
     scheme: parsedApi.protocol,
     now,
     signal: combine,
-    mutated(
-      kind: "files" | "folders" | "folder-created",
-      folder?: { parentId: number; id: number; name: string },
-    ) {
-      // Listing caches are dropped by the client's own changes (docs/client.md, "Caches").
+    mutated() {
+      // Listing caches are dropped by the client's own changes (docs/client.md, "Caches"); the observers
+      // (the paths resolver's index among them) are told what changed by the endpoint groups.
       governor?.invalidate("listings");
-      if (kind === "folders") paths?.forget();
-      if (kind === "folder-created" && folder) {
-        paths?.learn(folder.parentId, { id: folder.id, name: folder.name, createDate: "", password: false });
-      }
     },
   };
 
-  const folders = foldersApi(ctx);
-  paths = pathsApi(folders);
+  const files = filesApi(ctx, observers);
+  const folders = foldersApi(ctx, observers);
+  const observe = (o: ClientObserver) => observers.add(o);
+  const paths = pathsApi({ folders, files, observe, now, onEvent: options.onEvent });
   return {
     user: userApi(ctx),
-    files: filesApi(ctx),
+    files,
     folders,
     download: downloadApi(ctx),
-    upload: uploadApi(ctx),
+    upload: observeUploads(uploadApi(ctx), observers, now),
     remote: remoteApi(ctx),
     ftp: ftpApi(ctx),
     vouchers: vouchersApi(ctx),
@@ -249,6 +263,8 @@ export function createClient(options: ClientOptions): FichierClient {
     governor,
     apiUrl,
     webUrl,
+    keyFingerprint: keyFingerprint(options.apiKey),
+    observe,
     async close() {
       offEvents?.();
       await http.close();

@@ -124,3 +124,66 @@ export type ClientEvent =
   | { type: "flood"; unlockAt: number; endpoint: string; message: string }
   | { type: "cache"; endpoint: string; message: string }
   | { type: "warning"; message: string };
+
+/**
+ * What one listing answered, told to the client's observers after a successful `file/ls.cgi` or
+ * `folder/ls.cgi` (the remote index feeds on it; docs/index.md). A listing of more than 5 000 results is cut
+ * by the service (spec §12): the receiver decides from the counts whether it saw the whole folder.
+ */
+export interface ListingEvent {
+  endpoint: "folder/ls.cgi" | "file/ls.cgi";
+  folderId: number;
+  /** When the call was asked for (ms, the client's clock): the answer shows the account at or after it. */
+  startedAt: number;
+  /** `folder/ls.cgi` only: the folder itself (`fileCount` is its number of files, not recursive). */
+  folder?: { name: string; createDate: string; password: boolean; shared: string | null; fileCount: number };
+  /** `folder/ls.cgi` only. */
+  subFolders?: SubFolder[];
+  /** `file/ls.cgi`, or `folder/ls.cgi` with `files: true`. */
+  files?: FileItem[];
+  /** `file/ls.cgi` date bounds: the answer is then a page of the folder, not all of it. */
+  sentAfter?: string;
+  sentBefore?: string;
+}
+
+/** A file the client added to a folder (an upload's `end.pl` link), as the index stores it. */
+export interface AddedFile {
+  url: string;
+  name: string;
+  size: number;
+  whirlpool: string;
+  /** Upload date (`YYYY-MM-DD HH:MM:SS`, Paris time) when known; else the receiver takes "now". */
+  date?: string;
+}
+
+/**
+ * A change the client made, told to its observers after the service accepted it, with what the answer said
+ * (new ids, the URLs of copies). `at` is when it was accepted (ms, the client's clock).
+ */
+export type ClientChange = { at: number } & (
+  | { type: "folder-created"; parentId: number; folderId: number; name: string }
+  /** `parentId` when the folder moved, `name` when it was renamed (both: a move and a rename at once). */
+  | { type: "folder-moved"; folderId: number; parentId?: number; name?: string }
+  | { type: "folder-removed"; folderId: number }
+  /** `shared`: the public share URL, null when unshared, undefined when unchanged; `password` likewise. */
+  | { type: "folder-shared"; folderId: number; shared?: string | null; password?: boolean }
+  | { type: "files-added"; folderId: number; files: AddedFile[] }
+  | { type: "files-moved"; folderId: number; urls: string[]; name?: string }
+  | { type: "files-copied"; folderId: number; copies: { from: string; to: string }[]; name?: string }
+  | { type: "files-renamed"; renames: { url: string; name: string }[] }
+  | { type: "files-removed"; urls: string[] }
+  | {
+      type: "files-changed";
+      urls: string[];
+      name?: string;
+      password?: boolean;
+      acl?: boolean;
+      cdn?: boolean;
+    }
+);
+
+/** Told of every listing and change a client makes (`ClientOptions.observer`, `client.observe`). */
+export interface ClientObserver {
+  listed(event: ListingEvent): void;
+  changed(change: ClientChange): void;
+}

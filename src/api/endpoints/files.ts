@@ -12,7 +12,7 @@ import {
   removeSchema,
   renameSchema,
 } from "../schemas.js";
-import type { FileInfo, FileItem } from "../types.js";
+import type { ClientObserver, FileInfo, FileItem } from "../types.js";
 import { normaliseFileUrl } from "../urls.js";
 
 const statusSchema = z.looseObject({ status: z.string().optional(), message: z.string().optional() });
@@ -113,19 +113,10 @@ export interface FilesApi {
 
 const flag = (b: boolean | undefined) => (b ? 1 : 0);
 
-/** Builds the `files` group. */
-export function filesApi(ctx: ClientContext): FilesApi {
+/** Builds the `files` group; listings and changes are told to `observers` after each success. */
+export function filesApi(ctx: ClientContext, observers: ClientObserver): FilesApi {
   return {
-    async list(opts = {}) {
-      const body: Record<string, unknown> = { folder_id: opts.folderId ?? 0 };
-      if (opts.sentBefore) body.sent_before = opts.sentBefore;
-      if (opts.sentAfter) body.sent_after = opts.sentAfter;
-      return ctx.call("file/ls.cgi", body, fileListSchema, {
-        cache: true,
-        fresh: opts.fresh ?? false,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-    },
+    list: (opts = {}) => listFiles(ctx, observers, opts),
     async info(opts) {
       const body: Record<string, unknown> = { url: normaliseFileUrl(opts.url) };
       if (opts.password !== undefined) body.pass = opts.password;
@@ -135,7 +126,9 @@ export function filesApi(ctx: ClientContext): FilesApi {
       const files = urls.map((u) => ({ url: normaliseFileUrl(u) }));
       const r = await ctx.call("file/rm.cgi", { files }, removeSchema, sig(opts));
       ctx.mutated("files");
-      return { removed: r.removed ?? files.length, urls: r.urls ?? files.map((f) => f.url) };
+      const removed = r.urls ?? files.map((f) => f.url);
+      observers.changed({ type: "files-removed", urls: removed, at: ctx.now() });
+      return { removed: r.removed ?? files.length, urls: removed };
     },
     async move(opts) {
       const body: Record<string, unknown> = {
@@ -149,7 +142,15 @@ export function filesApi(ctx: ClientContext): FilesApi {
       }
       const r = await ctx.call("file/mv.cgi", body, moveSchema, sig(opts));
       ctx.mutated("files");
-      return { urls: r.urls ?? (body.urls as string[]) };
+      const urls = r.urls ?? (body.urls as string[]);
+      observers.changed({
+        type: "files-moved",
+        folderId: opts.folderId,
+        urls,
+        name: opts.rename,
+        at: ctx.now(),
+      });
+      return { urls };
     },
     async copy(opts) {
       const body: Record<string, unknown> = {
@@ -164,49 +165,24 @@ export function filesApi(ctx: ClientContext): FilesApi {
       // A copy makes a new file each time: a retried copy could leave two, so it is never re-sent.
       const r = await ctx.call("file/cp.cgi", body, copySchema, { idempotent: false, ...sig(opts) });
       ctx.mutated("files");
-      return { urls: (r.urls ?? []).map((u) => ({ from: u.from_url, to: u.to_url })) };
+      const copies = (r.urls ?? []).map((u) => ({ from: u.from_url, to: u.to_url }));
+      observers.changed({
+        type: "files-copied",
+        folderId: opts.folderId,
+        copies,
+        name: opts.rename,
+        at: ctx.now(),
+      });
+      return { urls: copies };
     },
-    async rename(opts) {
-      const url = normaliseFileUrl(opts.url);
-      const r = await ctx.call(
-        "file/rename.cgi",
-        { urls: [{ url, filename: encodeName(opts.filename) }] },
-        renameSchema,
-        sig(opts),
-      );
-      ctx.mutated("files");
-      const first = r.urls?.[0];
-      return {
-        url: first?.url ?? url,
-        oldFilename: decodeName(first?.old_filename ?? ""),
-        newFilename: decodeName(first?.new_filename ?? encodeName(opts.filename)),
-      };
-    },
+    rename: (opts) => renameFile(ctx, observers, opts),
     async setAttributes(opts) {
-      const body: Record<string, unknown> = { urls: opts.urls.map(normaliseFileUrl) };
-      if (opts.filename !== undefined) {
-        oneUrlOnly(opts.urls, "setting a file name");
-        body.filename = encodeName(opts.filename);
-      }
-      if (opts.description !== undefined) body.description = opts.description;
-      if (opts.password !== undefined) body.pass = opts.password ?? "";
-      if (opts.inline !== undefined) body.inline = flag(opts.inline);
-      if (opts.cdn !== undefined) body.cdn = flag(opts.cdn);
-      if (opts.noSsl !== undefined) body.no_ssl = flag(opts.noSsl);
-      if (opts.acl !== undefined) {
-        body.acl =
-          opts.acl === null
-            ? {}
-            : {
-                ip: opts.acl.ip ?? [],
-                country: opts.acl.country ?? [],
-                email: opts.acl.email ?? [],
-                premium: flag(opts.acl.premium),
-              };
-      }
+      const body = attributesBody(opts);
       const r = await ctx.call("file/chattr.cgi", body, chattrSchema, sig(opts));
       ctx.mutated("files");
-      return { updated: r.updated ?? opts.urls.length, urls: r.urls ?? (body.urls as string[]) };
+      const urls = r.urls ?? (body.urls as string[]);
+      observers.changed({ type: "files-changed", urls, ...attributeChanges(opts), at: ctx.now() });
+      return { updated: r.updated ?? opts.urls.length, urls };
     },
     async scan(opts) {
       const r = await ctx.call(
@@ -218,6 +194,103 @@ export function filesApi(ctx: ClientContext): FilesApi {
       return { status: r.status ?? "OK", message: r.message ?? "", date: r.date ?? null };
     },
   };
+}
+
+type ListOptions = Parameters<FilesApi["list"]>[0] & {};
+type AttributeOptions = Parameters<FilesApi["setAttributes"]>[0];
+
+async function listFiles(
+  ctx: ClientContext,
+  observers: ClientObserver,
+  opts: ListOptions,
+): Promise<FileItem[]> {
+  const folderId = opts.folderId ?? 0;
+  const body: Record<string, unknown> = { folder_id: folderId };
+  if (opts.sentBefore) body.sent_before = opts.sentBefore;
+  if (opts.sentAfter) body.sent_after = opts.sentAfter;
+  const startedAt = ctx.now();
+  const files = await ctx.call("file/ls.cgi", body, fileListSchema, {
+    cache: true,
+    fresh: opts.fresh ?? false,
+    ...sig(opts),
+  });
+  // The whole-account listing (-1) says no folder per file: nothing to tell.
+  if (folderId >= 0) {
+    const { sentAfter, sentBefore } = opts;
+    observers.listed({ endpoint: "file/ls.cgi", folderId, startedAt, files, sentAfter, sentBefore });
+  }
+  return files;
+}
+
+async function renameFile(
+  ctx: ClientContext,
+  observers: ClientObserver,
+  opts: Parameters<FilesApi["rename"]>[0],
+): ReturnType<FilesApi["rename"]> {
+  const url = normaliseFileUrl(opts.url);
+  const r = await ctx.call(
+    "file/rename.cgi",
+    { urls: [{ url, filename: encodeName(opts.filename) }] },
+    renameSchema,
+    sig(opts),
+  );
+  ctx.mutated("files");
+  const first = r.urls?.[0];
+  const renamed = {
+    url: first?.url ?? url,
+    oldFilename: decodeName(first?.old_filename ?? ""),
+    newFilename: decodeName(first?.new_filename ?? encodeName(opts.filename)),
+  };
+  observers.changed({
+    type: "files-renamed",
+    renames: [{ url: renamed.url, name: renamed.newFilename }],
+    at: ctx.now(),
+  });
+  return renamed;
+}
+
+/** The `file/chattr.cgi` body (spec §7.12). */
+function attributesBody(opts: AttributeOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = { urls: opts.urls.map(normaliseFileUrl) };
+  if (opts.filename !== undefined) {
+    oneUrlOnly(opts.urls, "setting a file name");
+    body.filename = encodeName(opts.filename);
+  }
+  if (opts.description !== undefined) body.description = opts.description;
+  if (opts.password !== undefined) body.pass = opts.password ?? "";
+  if (opts.inline !== undefined) body.inline = flag(opts.inline);
+  if (opts.cdn !== undefined) body.cdn = flag(opts.cdn);
+  if (opts.noSsl !== undefined) body.no_ssl = flag(opts.noSsl);
+  if (opts.acl !== undefined) {
+    body.acl =
+      opts.acl === null
+        ? {}
+        : {
+            ip: opts.acl.ip ?? [],
+            country: opts.acl.country ?? [],
+            email: opts.acl.email ?? [],
+            premium: flag(opts.acl.premium),
+          };
+  }
+  return body;
+}
+
+/** What a `file/chattr.cgi` call changed, as the index records it (flags, not the secrets themselves). */
+function attributeChanges(opts: AttributeOptions): {
+  name?: string;
+  password?: boolean;
+  acl?: boolean;
+  cdn?: boolean;
+} {
+  const out: { name?: string; password?: boolean; acl?: boolean; cdn?: boolean } = {};
+  if (opts.filename !== undefined) out.name = opts.filename;
+  if (opts.password !== undefined) out.password = !!opts.password;
+  if (opts.cdn !== undefined) out.cdn = opts.cdn;
+  if (opts.acl !== undefined) {
+    const a = opts.acl;
+    out.acl = !!a && (!!a.premium || [a.ip, a.country, a.email].some((l) => (l?.length ?? 0) > 0));
+  }
+  return out;
 }
 
 /** spec §7.9, §7.11, §7.12: a new name applies to a single file. */

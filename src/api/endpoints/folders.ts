@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ClientContext } from "../context.js";
 import { decodeName, encodeName } from "../names.js";
 import { folderListingSchema, mkdirSchema, shareSchema } from "../schemas.js";
-import type { FolderListing } from "../types.js";
+import type { ClientObserver, FileItem, FolderListing, ListingEvent } from "../types.js";
 import { type Signalable, sig } from "./files.js";
 
 const okSchema = z.looseObject({ message: z.string().optional() });
@@ -65,17 +65,40 @@ export interface FoldersApi {
   ): Promise<{ url?: string }>;
 }
 
-/** Builds the `folders` group. */
-export function foldersApi(ctx: ClientContext): FoldersApi {
+/**
+ * The observers' event of a `folder/ls.cgi` answer; `files` when the files were asked for (or read otherwise).
+ * @example
+ * ```ts
+ * observers.listed(folderListingEvent(listing, startedAt, listing.items ?? []));
+ * ```
+ */
+export function folderListingEvent(l: FolderListing, startedAt: number, files?: FileItem[]): ListingEvent {
+  const { name, createDate, password, shared, fileCount } = l;
+  return {
+    endpoint: "folder/ls.cgi",
+    folderId: l.folderId,
+    startedAt,
+    folder: { name, createDate, password, shared, fileCount },
+    subFolders: l.subFolders,
+    files,
+  };
+}
+
+/** Builds the `folders` group; listings and changes are told to `observers` after each success. */
+export function foldersApi(ctx: ClientContext, observers: ClientObserver): FoldersApi {
   return {
     async list(opts = {}) {
       const body: Record<string, unknown> = { folder_id: opts.folderId ?? 0 };
       if (opts.files) body.files = 1;
-      return ctx.call("folder/ls.cgi", body, folderListingSchema, {
+      const startedAt = ctx.now();
+      const l = await ctx.call("folder/ls.cgi", body, folderListingSchema, {
         cache: true,
         fresh: opts.fresh ?? false,
         ...sig(opts),
       });
+      // spec §7.13: `items` only with `files: 1`; an empty folder may leave it out ([PY] reads it with a default).
+      observers.listed(folderListingEvent(l, startedAt, opts.files ? (l.items ?? []) : undefined));
+      return l;
     },
     async create(opts) {
       const r = await ctx.call(
@@ -84,16 +107,16 @@ export function foldersApi(ctx: ClientContext): FoldersApi {
         mkdirSchema,
         sig(opts),
       );
-      ctx.mutated("folder-created", {
-        parentId: opts.parentId ?? 0,
-        id: r.folder_id,
-        name: decodeName(r.name),
-      });
-      return { folderId: r.folder_id, name: decodeName(r.name) };
+      const parentId = opts.parentId ?? 0;
+      const name = decodeName(r.name);
+      ctx.mutated("folder-created", { parentId, id: r.folder_id, name });
+      observers.changed({ type: "folder-created", parentId, folderId: r.folder_id, name, at: ctx.now() });
+      return { folderId: r.folder_id, name };
     },
     async remove(opts) {
       const r = await ctx.call("folder/rm.cgi", { folder_id: opts.folderId }, okSchema, sig(opts));
       ctx.mutated("folders");
+      observers.changed({ type: "folder-removed", folderId: opts.folderId, at: ctx.now() });
       return { message: r.message ?? "" };
     },
     async move(opts) {
@@ -103,6 +126,15 @@ export function foldersApi(ctx: ClientContext): FoldersApi {
       if (opts.rename !== undefined) body.rename = encodeName(opts.rename);
       const r = await ctx.call("folder/mv.cgi", body, folderMoveSchema, sig(opts));
       ctx.mutated("folders");
+      // spec §7.16: no destination means the root, unless only a rename is asked (a rename in place).
+      const parentId = opts.destinationId ?? (opts.rename === undefined ? 0 : undefined);
+      observers.changed({
+        type: "folder-moved",
+        folderId: opts.folderId,
+        ...(parentId !== undefined ? { parentId } : {}),
+        ...(opts.rename !== undefined ? { name: opts.rename } : {}),
+        at: ctx.now(),
+      });
       return {
         oldName: r.old_name !== undefined ? decodeName(r.old_name) : null,
         newName: r.new_name !== undefined ? decodeName(r.new_name) : null,
@@ -121,6 +153,14 @@ export function foldersApi(ctx: ClientContext): FoldersApi {
       }
       const r = await ctx.call("folder/share.cgi", body, shareSchema, sig(opts));
       ctx.mutated("files");
+      const shared = opts.share === undefined ? undefined : opts.share ? (r.url ?? undefined) : null;
+      observers.changed({
+        type: "folder-shared",
+        folderId: opts.folderId,
+        ...(shared !== undefined ? { shared } : {}),
+        ...(opts.password !== undefined ? { password: opts.password !== "" } : {}),
+        at: ctx.now(),
+      });
       return r.url ? { url: r.url } : {};
     },
   };

@@ -7,7 +7,8 @@ import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
-import { ConflictError, InvalidNameError, NotFoundError } from "../../../src/api/errors.js";
+import { InvalidNameError, NotFoundError } from "../../../src/api/errors.js";
+import { WrongKindError } from "../../../src/remote-index/errors.js";
 import { downloadFolder } from "../../../src/transfer/download.js";
 import { UploadJournal } from "../../../src/transfer/upload-journal.js";
 import { uploadTree } from "../../../src/transfer/upload-tree.js";
@@ -179,7 +180,7 @@ describe("where the file goes", () => {
     const other = join(h.tmp, "other.bin");
     await randomFile(other, 1000);
     const err = await uploadTree(h.client, { paths: [other], to: "/has-a-file/inside.bin" }).catch((e) => e);
-    expect(err).toBeInstanceOf(ConflictError);
+    expect(err).toBeInstanceOf(WrongKindError);
     expect((err as Error).message).toBe("/has-a-file/inside.bin is a file, not a folder");
     const listing = await h.client.folders.list({ folderId, fresh: true });
     expect(listing.subFolders).toEqual([]);
