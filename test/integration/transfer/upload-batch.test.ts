@@ -103,6 +103,29 @@ describe("batched uploads against the emulator", () => {
     }
   });
 
+  it("the client's observers hear each finished file of a batch once, with its folder (files-added)", async () => {
+    const dir = join(h.tmp, "observed");
+    await mkdir(join(dir, "sub"), { recursive: true });
+    for (const n of ["a.bin", "b.bin", "sub/c.bin", "sub/d.bin", "sub/e.bin"])
+      await randomFile(join(dir, n), 3000);
+    const added: { folderId: number; name: string; url: string }[] = [];
+    const off = h.client.observe({
+      listed: () => {},
+      changed: (c) => {
+        if (c.type === "files-added") for (const f of c.files) added.push({ folderId: c.folderId, ...f });
+      },
+    });
+    try {
+      const r = await uploadTree(h.client, { paths: [`${dir}/`], to: "/batch-observed" });
+      expect(r.failed).toEqual([]);
+      const told = added.map((a) => `${a.folderId}/${a.name}/${a.url}`).sort();
+      expect(told).toEqual(r.uploaded.map((u) => `${u.folderId}/${u.filename}/${u.url}`).sort());
+      expect(new Set(added.map((a) => a.folderId)).size).toBe(2);
+    } finally {
+      off();
+    }
+  });
+
   it("end.pl's links in another order than sent still verify, each file to its own link", async () => {
     const dir = await tree("reversed", [10, 10, 10, 2000, 3000]);
     const client = withEndLinks((links) => [...links].reverse());
