@@ -1,6 +1,7 @@
 // Streamed, verified, journaled uploads (spec §7.2-§7.4, §9.1), as named steps: checks (upload-check.ts),
-// settle what an earlier run left and `--skip-existing` (upload-earlier.ts), the send loop (upload-send.ts),
-// end.pl confirmation (upload-confirm.ts), then the journal settled and the one `done` event.
+// settle what an earlier run left and `--skip-existing` (upload-earlier.ts), then one request
+// (upload-request.ts: the send loop, end.pl confirmation, the journal settled and the one `done` event). A
+// batch of small files (upload-batch.ts) is the same steps for several files in one request.
 // The file is read as a stream into an exact-length multipart body; its Whirlpool is computed on the same
 // bytes as they go out and compared with the one end.pl reports. Every upload is journaled before the first
 // byte is sent, so a rerun after a crash or a lost end.pl answer finds the file (one listing per folder,
