@@ -43,7 +43,7 @@ export function parseRate(text: string): number | undefined {
   if (/^(off|0+(\.0*)?)$/i.test(t)) return undefined;
   if (/[:,;\s]/.test(t)) {
     throw new RateSyntaxError(`${shown} is not one rate`, {
-      hint: "fichier takes one rate, not an rclone timetable or UPLOAD:DOWNLOAD pair: give one, e.g. 10M",
+      hint: "give one rate, e.g. 10M (rclone's timetables and UPLOAD:DOWNLOAD pairs are not taken)",
     });
   }
   const m = /^(\d+(?:\.\d+)?|\.\d+)(?:([kmgt])i?b?|(b))?(?:\/s)?$/i.exec(t);
