@@ -145,7 +145,14 @@ async function closeAll(bodies: HashedBody[]): Promise<void> {
   await Promise.all(bodies.map((b) => b.close()));
 }
 
-function newEntry(server: UploadServer, file: LocalUpload, place: number): UploadJournalEntry {
+/**
+ * The journal entry of a file about to go out (state `sending`), recorded before the first byte; `place` is
+ * the file's place in its request (from 0).
+ *
+ * @example
+ * await journal.put(newEntry(server, file));
+ */
+export function newEntry(server: UploadServer, file: LocalUpload, place = 0): UploadJournalEntry {
   const now = Date.now();
   return {
     id: `${server.host}/${server.id}#${place + 1}`,
