@@ -83,18 +83,30 @@ async function settleLanded(
   await options.journal?.patchMany(
     good.map((l) => ({ id: l.sent.entry.id, changes: { state: "done", url: l.landed.url } })),
   );
-  const failed = mismatched.map(({ sent: { file, whirlpool }, landed: { url, remoteWhirlpool } }) => ({
-    file,
-    error: new ChecksumMismatchError(
-      `${file.name}: Whirlpool mismatch after upload: 1fichier stored ${remoteWhirlpool.slice(0, 16)}..., we sent ${whirlpool.slice(0, 16)}...; the bad remote copy is ${url}`,
-      { expected: whirlpool, actual: remoteWhirlpool, remoteUrl: url, localPath: file.path },
-    ),
-  }));
+  const failed = mismatched.map(({ sent, landed }) => ({ file: sent.file, error: mismatchOf(sent, landed) }));
   const done = good.map(({ sent: { file, whirlpool }, landed: { url } }) => ({
     file,
     result: reportUpload(options, file, { url, whirlpool }),
   }));
   return [...failed, ...done];
+}
+
+/**
+ * The error of a file whose copy up there is not what was sent (the copy is left in place and named).
+ *
+ * @example
+ * if (landed.remoteWhirlpool !== sent.whirlpool) throw mismatchOf(sent, landed);
+ */
+export function mismatchOf(
+  sent: Pick<SentFile, "file" | "whirlpool">,
+  landed: Landed,
+): ChecksumMismatchError {
+  const { file, whirlpool } = sent;
+  const { url, remoteWhirlpool } = landed;
+  return new ChecksumMismatchError(
+    `${file.name}: Whirlpool mismatch after upload: 1fichier stored ${remoteWhirlpool.slice(0, 16)}..., we sent ${whirlpool.slice(0, 16)}...; the bad remote copy is ${url}`,
+    { expected: whirlpool, actual: remoteWhirlpool, remoteUrl: url, localPath: file.path },
+  );
 }
 
 /**

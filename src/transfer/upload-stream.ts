@@ -5,12 +5,12 @@
 import { AbortedError } from "../api/errors.js";
 import type { UploadServer } from "../api/types.js";
 import type { TransferClient } from "./client.js";
-import { ChecksumMismatchError } from "./errors.js";
 import type { LocalUpload, UploadFileOptions } from "./upload.js";
 import { checkStreamUploadable } from "./upload-check.js";
 import { confirmSent, pollEnd } from "./upload-confirm.js";
 import { findEntries, type UploadJournal, type UploadJournalEntry } from "./upload-journal.js";
 import { matchLinks } from "./upload-links.js";
+import { mismatchOf } from "./upload-request.js";
 import { newEntry } from "./upload-send.js";
 import { createWhirlpoolHasher } from "./whirlpool.js";
 
@@ -85,15 +85,7 @@ export async function uploadStream(
   if (!landed || landed === "resend") throw new Error("unreachable: a stream upload never resends");
   if (landed.remoteWhirlpool !== whirlpool) {
     await journal?.remove(entry.id);
-    throw new ChecksumMismatchError(
-      `${name}: Whirlpool mismatch after upload: 1fichier stored ${landed.remoteWhirlpool.slice(0, 16)}..., we sent ${whirlpool.slice(0, 16)}...; the bad remote copy is ${landed.url}`,
-      {
-        expected: whirlpool,
-        actual: landed.remoteWhirlpool,
-        remoteUrl: landed.url,
-        localPath: options.source,
-      },
-    );
+    throw mismatchOf({ file, whirlpool }, landed);
   }
   await journal?.patch(entry.id, { state: "done", url: landed.url });
   return { url: landed.url, whirlpool, size, name, folderId };
