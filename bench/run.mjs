@@ -2,9 +2,10 @@
 // GET of the token URL) and the emulator's peak memory. Size: BENCH_SIZE_MIB (default 1024); file content:
 // BENCH_FILE=random|sparse (default random). Results are printed and saved to bench/out/latest.json.
 // Then, in the same run, the later tables: API call overhead vs curl (bench/api-overhead.mjs), transfers
-// through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs), the governor's workload
-// under real limits, and the gateway under load (bench/gateway.mjs). BENCH_SECTIONS picks them (default
-// "baseline,api,transfer,serve,workload,gateway").
+// through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs), the governor's
+// workload under real limits, many small files batched vs one per request under real limits (bench/batch.mjs),
+// and the gateway under load (bench/gateway.mjs). BENCH_SECTIONS picks them (default
+// "baseline,api,transfer,serve,workload,batch,gateway").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -90,7 +91,7 @@ async function transfer(emu, file, bytes) {
 }
 
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,gateway").split(","),
+  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,batch,gateway").split(","),
 );
 if (sections.has("baseline")) {
   const tmp = await tempFolder();
@@ -175,6 +176,11 @@ if (sections.has("workload")) {
     stdio: "inherit",
   });
   if (run.status !== 0) process.exitCode = 1;
+}
+if (sections.has("batch")) {
+  // Real time under real limits: about 15 s batched, about 1 s per file one per request.
+  const { batchBench } = await import("./batch.mjs");
+  await printTables("batch", async () => ({ tables: [await batchBench()] }));
 }
 if (sections.has("gateway")) {
   // The gateway under load runs in real time (about 10 min: the mix is bound by the 30 s listing spacing) in its

@@ -79,6 +79,7 @@ export type { CheckReport, PlanOptions, SyncPlan, SyncSide, Transfer } from "./s
 export { hashesNeeded, planCheck, planSync } from "./sync/plan.js";
 export { remoteSide } from "./sync/sides.js";
 // Transfers: streamed, verified uploads and segmented, resumable downloads.
+export { ByteBudget, parseRate, RateSyntaxError } from "./transfer/bandwidth.js";
 export type { TransferClient } from "./transfer/client.js";
 export type {
   DownloadFileOptions,
@@ -100,6 +101,7 @@ export type { UploadFileOptions, UploadResult } from "./transfer/upload.js";
 export { uploadFile } from "./transfer/upload.js";
 export { checkUploadable } from "./transfer/upload-check.js";
 export { openUploadJournal, UploadJournal } from "./transfer/upload-journal.js";
+export { type BatchLimits, DEFAULT_BATCH } from "./transfer/upload-pack.js";
 export {
   type StreamUploadResult,
   type UploadStreamOptions,

@@ -9,6 +9,7 @@ import { AbortedError, isNotFoundError } from "../api/errors.js";
 import { createMemoryIndex } from "../remote-index/memory-store.js";
 import type { RemoteIndex } from "../remote-index/remote-index.js";
 import type { FolderView, IndexedFile } from "../remote-index/views.js";
+import { type ByteBudget, byteBudgetOf } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
 import { finalizeDownload } from "./download-finalize.js";
 import { alreadyThere, checkRoom, type DownloadPlan, planDownload, reportDone } from "./download-plan.js";
@@ -54,6 +55,11 @@ export interface DownloadFileOptions {
   journalIntervalMs?: number;
   /** Known metadata (skips `file/info.cgi`, e.g. for files of a public share that the key does not own). */
   known?: { filename: string; size: number; checksum?: string };
+  /**
+   * Bandwidth limit in bytes per second (`parseRate("10M")`), shared by every connection of the download, or
+   * a {@link ByteBudget} shared with other transfers; default none.
+   */
+  bwlimit?: number | ByteBudget;
 }
 
 /** What {@link downloadFile} did. */
@@ -181,6 +187,7 @@ export async function downloadFolder(
 ): Promise<DownloadManyResult> {
   const index = options.index ?? createMemoryIndex(client);
   const result: DownloadManyResult = { downloaded: [], failed: [] };
+  options = shareBudget(options);
   // Disk full or read-only: every next file would fail the same way, so the walk stops.
   let diskFailed = false;
   const walk = async (id: number, localDir: string, top: boolean) => {
@@ -264,6 +271,7 @@ export async function downloadShare(
   options: DownloadManyOptions = {},
 ): Promise<DownloadManyResult> {
   const result: DownloadManyResult = { downloaded: [], failed: [] };
+  options = shareBudget(options);
   const files = await client.shares.listPublic(share, options.password ? { password: options.password } : {});
   const warn = options.onWarning ?? (() => {});
   if (files.length === 0) {
@@ -279,6 +287,12 @@ export async function downloadShare(
   const listed = files.map((f) => ({ ...f, checksum: checksum(f.url) }));
   await downloadEach(client, options, listed, options.dir ?? ".", result);
   return result;
+}
+
+/** The options with one byte budget for every file of the run (a number would make one per file). */
+function shareBudget(options: DownloadManyOptions): DownloadManyOptions {
+  const budget = byteBudgetOf(options.bwlimit);
+  return budget ? { ...options, bwlimit: budget } : options;
 }
 
 /** A file of a remote listing, with its Whirlpool when it can be had. */

@@ -5,11 +5,12 @@
 import { AbortedError } from "../api/errors.js";
 import type { UploadServer } from "../api/types.js";
 import type { TransferClient } from "./client.js";
-import { ChecksumMismatchError } from "./errors.js";
 import type { LocalUpload, UploadFileOptions } from "./upload.js";
 import { checkStreamUploadable } from "./upload-check.js";
 import { confirmSent, pollEnd } from "./upload-confirm.js";
 import { findEntries, type UploadJournal, type UploadJournalEntry } from "./upload-journal.js";
+import { matchLinks } from "./upload-links.js";
+import { mismatchOf } from "./upload-request.js";
 import { newEntry } from "./upload-send.js";
 import { createWhirlpoolHasher } from "./whirlpool.js";
 
@@ -78,20 +79,13 @@ export async function uploadStream(
     ...(options.endTimeoutMs !== undefined ? { endTimeoutMs: options.endTimeoutMs } : {}),
     ...(options.endPollMs !== undefined ? { endPollMs: options.endPollMs } : {}),
   };
-  const sent = { server, entry, whirlpool, answerLost };
-  const landed = await confirmSent(client, confirmOptions, file, sent, false);
-  if (landed === "resend") throw new Error("unreachable: a stream upload never resends");
+  const sent = { server, files: [{ file, entry, whirlpool }], answerLost };
+  const [landed] = await confirmSent(client, confirmOptions, sent, false);
+  if (landed instanceof Error) throw landed;
+  if (!landed || landed === "resend") throw new Error("unreachable: a stream upload never resends");
   if (landed.remoteWhirlpool !== whirlpool) {
     await journal?.remove(entry.id);
-    throw new ChecksumMismatchError(
-      `${name}: Whirlpool mismatch after upload: 1fichier stored ${landed.remoteWhirlpool.slice(0, 16)}..., we sent ${whirlpool.slice(0, 16)}...; the bad remote copy is ${landed.url}`,
-      {
-        expected: whirlpool,
-        actual: landed.remoteWhirlpool,
-        remoteUrl: landed.url,
-        localPath: options.source,
-      },
-    );
+    throw mismatchOf({ file, whirlpool }, landed);
   }
   await journal?.patch(entry.id, { state: "done", url: landed.url });
   return { url: landed.url, whirlpool, size, name, folderId };
@@ -163,12 +157,10 @@ export async function earlierStreamUploads(
   }).filter((e) => e.state !== "done");
   const found: { url: string; whirlpool: string }[] = [];
   for (const e of entries) {
-    const link = await pollEnd(
-      client,
-      { host: e.node, id: e.uploadId },
-      { name: file.name, size: file.size },
-      { endTimeoutMs: 0 },
-    ).catch(() => undefined);
+    const links = await pollEnd(client, { host: e.node, id: e.uploadId }, file.name, {
+      endTimeoutMs: 0,
+    }).catch(() => undefined);
+    const [link] = matchLinks(links ?? [], [{ name: file.name, size: file.size }]);
     if (link) found.push({ url: link.download, whirlpool: link.whirlpool.toLowerCase() });
     await journal.remove(e.id);
   }

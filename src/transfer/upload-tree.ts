@@ -9,12 +9,15 @@ import type { FileItem } from "../api/types.js";
 import { createMemoryIndex } from "../remote-index/memory-store.js";
 import type { RemoteIndex } from "../remote-index/remote-index.js";
 import { asFileItem } from "../remote-index/views.js";
+import { byteBudgetOf } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
 import { UploadRefusedError } from "./errors.js";
 import { sourcePath } from "./source-path.js";
 import { type UploadFileOptions, type UploadResult, uploadFile } from "./upload.js";
+import { uploadBatch } from "./upload-batch.js";
 import { checkUploadable } from "./upload-check.js";
 import type { ListingCache } from "./upload-listing.js";
+import { type BatchLimits, batchLimits, packUploads, type UploadUnit } from "./upload-pack.js";
 
 /** Options of {@link uploadTree}. */
 export interface UploadTreeOptions
@@ -36,6 +39,11 @@ export interface UploadTreeOptions
    * memory for this call.
    */
   index?: RemoteIndex;
+  /**
+   * Small files (under 16 MiB) of one folder share upload requests, up to `files` (default 100, at most 500)
+   * and `bytes` (default 64 MiB) per request (upload-pack.ts); `false` sends one request per file.
+   */
+  batch?: false | Partial<BatchLimits>;
 }
 
 /** Result of {@link uploadTree}: failures are listed rather than thrown. */
@@ -59,6 +67,8 @@ interface PlannedFile {
   inTree: boolean;
   /** The name on disk is not valid UTF-8: Node decoded it lossily, so neither reading nor naming would work. */
   invalidUtf8?: boolean;
+  /** Bytes, once checked. */
+  size?: number;
 }
 
 interface TreePlan {
@@ -86,6 +96,7 @@ export async function uploadTree(
   options: UploadTreeOptions,
 ): Promise<UploadTreeResult> {
   const result: UploadTreeResult = { uploaded: [], failed: [], skipped: [] };
+  const limits = batchLimits(options.batch);
   const plan = await planTree(options.paths, options.onWarning ?? (() => {}));
   const { ok, bytes } = await checkPlanned(plan.files, options, result);
   if (ok.length === 0) return result;
@@ -93,7 +104,10 @@ export async function uploadTree(
   const folders = await RemoteFolders.open(options.index ?? createMemoryIndex(client), options.to);
   // Folders are created in order (parents first), one at a time: creation is cheap and races are not.
   for (const d of plan.dirs) await folders.ensure(d);
-  await uploadPlanned(client, options, ok, folders, result);
+  // One byte budget for every file of the run (--bwlimit).
+  const budget = byteBudgetOf(options.bwlimit);
+  const run = { ...options, ...(budget ? { bwlimit: budget } : {}) };
+  await uploadPlanned(client, run, await packPlanned(ok, folders, limits), folders, result);
   return result;
 }
 
@@ -188,7 +202,8 @@ async function checkPlanned(
           hint: "Rename it to a UTF-8 name (e.g. with `convmv -f latin1 -t utf8`), then upload again.",
         });
       }
-      bytes += (await checkUploadable(f.path, f.name)).size;
+      f.size = (await checkUploadable(f.path, f.name)).size;
+      bytes += f.size;
       ok.push(f);
     } catch (e) {
       if (f.inTree && e instanceof UploadRefusedError && SKIPPED_IN_TREE.has(e.reason)) {
@@ -250,6 +265,7 @@ class RemoteFolders {
       const age = this.index.ageOf(folderId);
       return age === null ? undefined : Date.now() - age;
     },
+    endAnswers: new Map(),
   };
 
   /** Whether the index holds a fresh listing of the folder (a single file then uses it, at no cost). */
@@ -274,25 +290,61 @@ class RemoteFolders {
   }
 }
 
-/** Sends the checked files, `parallel` at a time; a failing file is listed and the others go on. */
+/** A checked file with its remote folder's id, as the requests take it. */
+interface PlacedFile {
+  path: string;
+  name: string;
+  folderId: number;
+  size: number;
+}
+
+/** The checked files with their folders' ids, packed into requests (upload-pack.ts). */
+async function packPlanned(
+  ok: PlannedFile[],
+  folders: RemoteFolders,
+  limits: BatchLimits | false,
+): Promise<UploadUnit<PlacedFile>[]> {
+  const placed: PlacedFile[] = [];
+  for (const f of ok) {
+    placed.push({ path: f.path, name: f.name, folderId: await folders.ensure(f.dirs), size: f.size ?? 0 });
+  }
+  return packUploads(placed, limits);
+}
+
+/** Sends the packed requests, `parallel` at a time; a failing file is listed and the others go on. */
 async function uploadPlanned(
   client: TransferClient,
   options: UploadTreeOptions,
-  ok: PlannedFile[],
+  units: UploadUnit<PlacedFile>[],
   folders: RemoteFolders,
   result: UploadTreeResult,
 ): Promise<void> {
-  const queue = [...ok];
+  const queue = [...units];
+  const files = units.reduce((n, u) => n + (u.kind === "one" ? 1 : u.files.length), 0);
   const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
+    for (let u = queue.shift(); u; u = queue.shift()) {
       if (options.signal?.aborted) throw new AbortedError();
+      if (u.kind === "batch") {
+        const outcomes = await uploadBatch(client, { ...options, listings: folders.cache }, u.files);
+        for (const o of outcomes) {
+          if ("result" in o) result.uploaded.push(o.result);
+          else failed(options, result, o.file.path, o.error);
+        }
+        continue;
+      }
+      const f = u.file;
       try {
-        const folderId = await folders.ensure(f.dirs);
         // A single file checks a finished journal entry with one file/info call rather than a folder
         // listing (1 per 30 s per folder); a tree shares one listing per folder (docs/transfers.md).
-        const shared = ok.length > 1 || folders.listed(folderId) ? { listings: folders.cache } : {};
+        const shared = files > 1 || folders.listed(f.folderId) ? { listings: folders.cache } : {};
         result.uploaded.push(
-          await uploadFile(client, { ...options, path: f.path, name: f.name, folderId, ...shared }),
+          await uploadFile(client, {
+            ...options,
+            path: f.path,
+            name: f.name,
+            folderId: f.folderId,
+            ...shared,
+          }),
         );
       } catch (e) {
         if (e instanceof AbortedError) throw e;
@@ -301,5 +353,5 @@ async function uploadPlanned(
     }
   };
   const parallel = Math.max(1, Math.floor(options.parallel ?? 2));
-  await Promise.all(Array.from({ length: Math.min(parallel, ok.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(parallel, units.length) }, worker));
 }

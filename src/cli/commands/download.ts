@@ -1,12 +1,13 @@
 /**
- * `fichier download URL|PATH... [-o DIR] [--connections N] [--password P] [--force]`: files, folders
- * (recursively) and public shares, with parallel Range segments, resume after an interruption, Whirlpool
- * verification and an atomic rename (src/transfer/download.ts).
+ * `fichier download URL|PATH... [-o DIR] [--connections N] [--password P] [--force] [--bwlimit RATE]`: files,
+ * folders (recursively) and public shares, with parallel Range segments, resume after an interruption,
+ * Whirlpool verification and an atomic rename (src/transfer/download.ts).
  */
 import { stat } from "node:fs/promises";
 import type { Command } from "commander";
 import type { OpenedIndex } from "../../remote-index/open.js";
 import { classifyTarget } from "../../remote-index/targets.js";
+import { byteBudgetOf } from "../../transfer/bandwidth.js";
 import {
   DEFAULT_CONNECTIONS,
   type DownloadManyOptions,
@@ -23,7 +24,7 @@ import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { escapeControls } from "../escape.js";
-import { parseIntOption } from "../options.js";
+import { parseIntOption, parseRateOption } from "../options.js";
 import { formatBytes } from "../output.js";
 import { createProgressView } from "../progress.js";
 import { readPassword } from "../prompts.js";
@@ -39,6 +40,8 @@ function contentsOf(target: string): { contents?: true } {
 const DOWNLOAD_HELP =
   "\nA folder is downloaded into -o with its name: `download /b/photos -o out` makes out/photos/...; with a\n" +
   "trailing slash its contents go straight into -o: `download /b/photos/ -o out` makes out/... (rsync's rule).\n" +
+  "--bwlimit takes bytes per second with binary units as rclone does (512k, 10M; a bare number is KiB/s;\n" +
+  "off): one budget shared by every connection and file of the run.\n" +
   "Working files live in DIR/.fichier-partial/ (NAME.part and NAME.part.json), never beside your files: an\n" +
   "interrupted download (Ctrl-C, crash, kill) leaves them there; run the same command again to resume\n" +
   "without fetching the completed ranges again. The file gets its final name only once its Whirlpool\n" +
@@ -70,6 +73,11 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option("--password [password]", "file or share password (asked, or read from stdin, when no value)")
     .option("--force", "overwrite existing files")
+    .option(
+      "--bwlimit <rate>",
+      "bandwidth limit for all connections together: 512k, 10M, off",
+      parseRateOption("--bwlimit"),
+    )
     .addHelpText("after", DOWNLOAD_HELP)
     .action((targets: string[], opts: DownloadOptions) => runDownload(ctx, targets, opts));
 }
@@ -80,6 +88,8 @@ export interface DownloadOptions {
   connections: number;
   password?: string | boolean;
   force?: boolean;
+  /** Bytes per second (`--bwlimit`), for every connection of the run together. */
+  bwlimit?: number;
 }
 
 /** What the transfers of one `download` run gave. */
@@ -116,6 +126,8 @@ export async function runDownload(ctx: CliContext, targets: string[], opts: Down
     signal: ac.signal,
     ...(password ? { password } : {}),
     ...(opts.force ? { force: true } : {}),
+    // One budget for every target of the run, not one per file.
+    ...(opts.bwlimit ? { bwlimit: byteBudgetOf(opts.bwlimit) } : {}),
     onProgress: view.onProgress,
     onWarning: (m: string) => ctx.out.warn(m),
   };
