@@ -7,6 +7,7 @@ import type { OpenedIndex } from "../remote-index/open.js";
 import { downloadFile } from "../transfer/download.js";
 import { ensureFolder } from "../transfer/local-names.js";
 import type { Destination, RunOptions } from "./destination.js";
+import { rememberVerified } from "./local-hash.js";
 import type { SyncEntry } from "./march.js";
 import type { Transfer } from "./plan.js";
 import type { SyncSides } from "./read-sides.js";
@@ -63,6 +64,8 @@ export class LocalDestination implements Destination {
       ...o.download,
     });
     this.result.bytes += r.fetchedBytes;
+    // The Whirlpool just verified is the new local file's: the next run reads nothing.
+    if (r.verified) await rememberVerified(this.index, r.path, r.whirlpool);
     if (t.replaces.length > 0) this.result.replaced++;
     else this.result.downloaded++;
   }

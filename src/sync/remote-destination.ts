@@ -9,6 +9,8 @@ import { joinRemotePath } from "../remote-index/targets.js";
 import type { UploadFileOptions } from "../transfer/upload.js";
 import { uploadFile } from "../transfer/upload.js";
 import type { Destination, RunOptions } from "./destination.js";
+import { rememberVerified } from "./local-hash.js";
+import type { LocalEntry } from "./local-walk.js";
 import type { SyncEntry } from "./march.js";
 import type { Transfer } from "./plan.js";
 import type { SyncSides } from "./read-sides.js";
@@ -87,6 +89,9 @@ export class RemoteDestination implements Destination {
     if (folderId === undefined) throw new FichierError(`the folder of ${t.path} could not be made`);
     const up = await uploadFile(this.index.client, this.uploadOptions(t, folderId));
     if (!up.skipped) this.result.bytes += up.size;
+    // The Whirlpool end.pl confirmed is the local file's while it is unchanged: the next run reads nothing.
+    const local = t.source as LocalEntry;
+    await rememberVerified(this.index, local.abs, up.whirlpool, local.stat);
     if (t.replaces.length === 0) this.result.uploaded++;
     else {
       // The new copy is verified (end.pl's Whirlpool, or the journal's): only now do the old ones go.
@@ -98,7 +103,7 @@ export class RemoteDestination implements Destination {
   private uploadOptions(t: Transfer, folderId: number): UploadFileOptions {
     const o = this.options;
     return {
-      path: (t.source as { abs?: string }).abs ?? t.path,
+      path: (t.source as LocalEntry).abs,
       name: baseName(t.path),
       folderId,
       ...(o.journal ? { journal: o.journal } : {}),

@@ -90,11 +90,12 @@ describe("sync local → remote", () => {
       "sub/deep/c.txt": [7],
     });
 
-    // Touch a file without changing it: the size matches, so it is hashed (once) and found the same.
+    // The uploads' verified Whirlpools were kept: nothing is read. A touched file (same bytes, new mtime) is
+    // hashed once, found the same, and kept again.
     utimesSync(join(src, "a.txt"), new Date(), new Date(Date.now() - 60_000));
     const calls0 = emu.admin.stats().requests;
     const second = await syncTrees(index, ends, { journal: journal() });
-    expect(second).toMatchObject({ uploaded: 0, replaced: 0, skipped: 3, hashed: 3 });
+    expect(second).toMatchObject({ uploaded: 0, replaced: 0, skipped: 3, hashed: 1, cachedHashes: 2 });
     const third = await syncTrees(index, ends, { journal: journal() });
     expect(third).toMatchObject({ uploaded: 0, skipped: 3, hashed: 0, cachedHashes: 3 });
     // Within the listing window the index serves every folder: no call at all.
@@ -259,8 +260,9 @@ describe("sync remote → local", () => {
     expect(readFileSync(join(out, "down1", "a.txt"), "utf8")).toBe("alpha");
     expect(readFileSync(join(out, "down1", "sub", "b.txt"), "utf8")).toBe("bravo");
     expect(readdirSync(join(out, "down1")).sort()).toEqual([".fichier-partial", "a.txt", "sub"]);
+    // The downloads' verified Whirlpools were kept: the check reads no local file.
     const check = await checkTrees(index, ends);
-    expect(check).toMatchObject({ identical: true, same: 2 });
+    expect(check).toMatchObject({ identical: true, same: 2, hashed: 0, cachedHashes: 2 });
   });
 
   it("a remote source that does not exist is not found; a remote file as the source is refused", async () => {
