@@ -40,7 +40,10 @@ describe("parseSyncEnds", () => {
       source: { ref: "42" },
       contents: true,
     });
-    expect(await parseSyncEnds("../nowhere", "x")).toMatchObject({ direction: "upload", destination: { ref: "x" } });
+    expect(await parseSyncEnds("../nowhere", "x")).toMatchObject({
+      direction: "upload",
+      destination: { ref: "x" },
+    });
   });
 
   it("refuses two ends of one kind, and ends of unknown kind, naming the fix", async () => {
@@ -85,7 +88,10 @@ describe("walkLocal", () => {
       onWarning: (m) => warnings.push(m),
     });
     expect(side.entries.map((e) => `${e.kind} ${e.path}`)).toEqual(["dir keep", "file keep/z.txt"]);
-    expect(side.leftOut.map((l) => `${l.reason} ${l.path}`)).toEqual(["dangling dangling", "empty empty.txt"]);
+    expect(side.leftOut.map((l) => `${l.reason} ${l.path}`)).toEqual([
+      "dangling dangling",
+      "empty empty.txt",
+    ]);
     expect(warnings.some((w) => /linked: a symbolic link to a folder, not followed/.test(w))).toBe(true);
     expect(side.state).toBeUndefined();
     // Downloads keep empty local files: they are compared like any other.
