@@ -4,7 +4,6 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import envPaths from "env-paths";
 // Types only: the client (undici, zod: ~30 MB and a tenth of a second) is imported when a command first
@@ -16,7 +15,9 @@ import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resol
 import { redact, registerSecret } from "../redact.js";
 import { VERSION } from "../version.js";
 import { UsageError } from "./errors.js";
+import { durationMs } from "./options.js";
 import { createOutput, type Output, type Sink, useColor } from "./output.js";
+import { createStdin, type StdinHelpers } from "./stdin.js";
 
 /** Global options, as parsed from the command line and the environment. */
 export interface GlobalOptions {
@@ -30,19 +31,17 @@ export interface GlobalOptions {
   color: boolean;
   apiKeyStdin: boolean;
   apiKey?: string;
+  /** `--max-wait` / `FICHIER_MAX_WAIT`: the longest wait the governor sits through (ms), else exit 6. */
+  maxWaitMs?: number;
+  /** Interval of the progress lines of transfers without a terminal (ms; 0: none): `--stats`, or 30 s with -v. */
+  statsMs: number;
 }
+
+/** The progress-line interval `-v` gives transfers without a terminal (as `--stats 30s`). */
+export const VERBOSE_STATS_MS = 30_000;
 
 /** Where the key came from: the key library's sources, plus the embedded emulator's premium account. */
 export type ResolvedKey = Omit<LibResolvedKey, "source"> & { source: LibResolvedKey["source"] | "emulator" };
-
-/** Stdin helpers given to commands. */
-export interface StdinHelpers {
-  readonly isTTY: boolean;
-  /** Reads stdin to its end (for `--api-key-stdin`, `key set` from a pipe). */
-  readAll(): Promise<string>;
-  /** Asks on stderr and reads one line without echo; only on a terminal. */
-  promptHidden(question: string): Promise<string>;
-}
 
 export type { FichierClient };
 
@@ -64,8 +63,6 @@ export interface CliContext {
   /** The API URL in use: `--api-url`, `FICHIER_API_URL`, the emulator's, or the real service's. */
   apiUrl(): Promise<string>;
   readonly stdin: StdinHelpers;
-  /** Asks a yes/no question on a terminal; false (never blocks) when stdin is not a terminal. */
-  confirm(question: string): Promise<boolean>;
   /** Environment (tests may pass their own). */
   readonly env: NodeJS.ProcessEnv;
   /** Releases what the run holds (the embedded emulator). Called by main.ts. */
@@ -75,7 +72,7 @@ export interface CliContext {
 /** Streams and environment of one run; tests of pure parts may pass their own. */
 export interface ContextIO {
   stdout: Sink;
-  stderr: Sink;
+  stderr: Sink & NodeJS.WritableStream;
   stdin: NodeJS.ReadStream;
   env: NodeJS.ProcessEnv;
 }
@@ -154,7 +151,103 @@ function readGlobals(program: Command, env: NodeJS.ProcessEnv): GlobalOptions {
     color: o.color !== false,
     apiKeyStdin: o.apiKeyStdin === true,
     apiKey: str(o.apiKey),
+    ...(typeof o.maxWait === "number" ? { maxWaitMs: o.maxWait } : {}),
+    statsMs: typeof o.stats === "number" ? o.stats : o.verbose === true ? VERBOSE_STATS_MS : 0,
   };
+}
+
+/** Starts the embedded emulator once, on first use (`--emulator`, `fichier demo`). */
+function emulatorStarter(): {
+  start(opts?: { dataDir?: string; temp?: boolean }): Promise<EmulatorHandle>;
+  started(): Promise<EmulatorHandle> | undefined;
+} {
+  let emuP: Promise<EmulatorHandle> | undefined;
+  return {
+    start(opts) {
+      emuP ??= (async () => {
+        // Imported only when used: the emulator loads SQLite, which plain commands never need.
+        const mod = await import("../emulator/index.js");
+        let dataDir: string | undefined;
+        if (!opts?.temp) {
+          dataDir = opts?.dataDir ?? emulatorDataDir();
+          mkdirSync(dataDir, { recursive: true });
+        }
+        // limits "off": the emulator is a sandbox here, and the command's own pacing is tested elsewhere.
+        const emu = await mod.startEmulator(dataDir ? { dataDir, limits: "off" } : { limits: "off" });
+        for (const a of emu.accounts) registerSecret(a.apiKey);
+        return emu;
+      })();
+      return emuP;
+    },
+    started: () => emuP,
+  };
+}
+
+/** What building the key and the client of a run needs. */
+interface RunParts {
+  globals: () => GlobalOptions;
+  out: () => Output;
+  io: ContextIO;
+  stdin: StdinHelpers;
+  emulator: ReturnType<typeof emulatorStarter>;
+}
+
+/** Whether the run talks to the embedded emulator: `--emulator`, or a command (demo) that started it. */
+const usingEmulator = (p: RunParts): boolean => p.globals().emulator || p.emulator.started() !== undefined;
+
+/** Resolves the run's key: the emulator's premium account, or the documented sources (keys/resolve.ts). */
+async function resolveKey(p: RunParts): Promise<ResolvedKey> {
+  const g = p.globals();
+  if (usingEmulator(p)) {
+    const emu = await p.emulator.start();
+    const premium = emu.accounts.find((a) => a.offer === 1) ?? emu.accounts[0];
+    if (!premium) throw new Error("the emulator has no account");
+    return { key: premium.apiKey, source: "emulator", profile: "emulator" };
+  }
+  const resolved = await resolveApiKey({
+    ...(g.profile ? { profile: g.profile } : {}),
+    apiKeyStdin: g.apiKeyStdin,
+    ...(g.apiKey ? { apiKeyFlag: g.apiKey } : {}),
+    env: p.io.env,
+    cwd: process.cwd(),
+    readStdin: p.stdin.readAll,
+    ...(p.stdin.isTTY ? { promptHidden: p.stdin.promptHidden } : {}),
+    warn: (m) => p.out().warn(m),
+  });
+  registerSecret(resolved.key);
+  await remindRotation(resolved, p.io.env, (m) => p.out().warn(m));
+  return resolved;
+}
+
+/** The API URL of the run: the emulator's, `--api-url`/`FICHIER_API_URL` (checked), or the real service's. */
+async function resolveApiUrl(p: RunParts): Promise<string> {
+  const g = p.globals();
+  if (usingEmulator(p)) return (await p.emulator.start()).apiUrl;
+  if (g.apiUrl !== undefined) checkApiUrl(g.apiUrl);
+  return g.apiUrl ?? DEFAULT_API_URL;
+}
+
+/** Builds the run's client: URL first (a malformed --api-url is a usage error, whatever the key), then key. */
+async function buildClient(p: RunParts, key: () => Promise<ResolvedKey>): Promise<FichierClient> {
+  const g = p.globals();
+  const url = await resolveApiUrl(p);
+  const k = await key();
+  const o = p.out();
+  const emulated = usingEmulator(p);
+  // A warning, so -q does not hide it: results from the emulator must never pass for real ones.
+  if (emulated) o.warn(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);
+  const { createClient } = await import("../api/client.js");
+  const governor = governorOptions(p.io.env, g.maxWaitMs);
+  return createClient({
+    apiKey: k.key,
+    apiUrl: url,
+    // The embedded emulator runs with its limits off (a sandbox): pacing every call as for 1fichier would
+    // only make the quick start wait 30 s between two commands listing the same folder.
+    governor: emulated ? { ...governor, ...EMULATOR_PACING } : governor,
+    userAgent: `fichier-cli/${VERSION}`,
+    onEvent: (e: ClientEvent) => reportClientEvent(o, e),
+    ...(g.debug ? { trace: (line: string) => o.debug(line) } : {}),
+  });
 }
 
 /**
@@ -165,192 +258,73 @@ function readGlobals(program: Command, env: NodeJS.ProcessEnv): GlobalOptions {
  */
 export function createContext(program: Command, io: ContextIO): CliContext {
   let out: Output | undefined;
-  let clientP: Promise<FichierClient> | undefined;
-  let keyP: Promise<ResolvedKey> | undefined;
-  let emuP: Promise<EmulatorHandle> | undefined;
-  let stdinText: Promise<string> | undefined;
-
   const globals = (): GlobalOptions => readGlobals(program, io.env);
   const getOut = (): Output => {
-    if (!out) {
-      const g = globals();
-      out = createOutput({
-        json: g.json,
-        quiet: g.quiet,
-        verbose: g.verbose,
-        debug: g.debug,
-        color: useColor({ flag: g.color, env: io.env, isTTY: io.stderr.isTTY === true }),
-        stdout: io.stdout,
-        stderr: io.stderr,
-        redact,
-      });
-    }
+    out ??= outputFor(globals(), io);
     return out;
   };
-
-  const readAll = (): Promise<string> => {
-    stdinText ??= (async () => {
-      if (io.stdin.isTTY) return "";
-      const chunks: Buffer[] = [];
-      for await (const c of io.stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
-      return Buffer.concat(chunks).toString("utf8");
-    })();
-    return stdinText;
+  const parts: RunParts = {
+    globals,
+    out: getOut,
+    io,
+    stdin: createStdin(io.stdin, io.stderr),
+    emulator: emulatorStarter(),
   };
-
-  const askLine = (question: string, hidden: boolean): Promise<string> =>
-    new Promise((resolve, reject) => {
-      if (!io.stdin.isTTY) {
-        reject(
-          new UsageError("cannot ask a question: stdin is not a terminal", "pass the value as an option"),
-        );
-        return;
-      }
-      const errStream = io.stderr as unknown as NodeJS.WritableStream;
-      const rl = createInterface({ input: io.stdin, output: errStream, terminal: true });
-      if (hidden) {
-        // Mute the echo of typed characters; the question itself is written before muting.
-        const anyRl = rl as unknown as { _writeToOutput: (s: string) => void };
-        errStream.write(question);
-        anyRl._writeToOutput = () => {};
-        rl.question("", (answer) => {
-          rl.close();
-          errStream.write("\n");
-          resolve(answer);
-        });
-      } else {
-        rl.question(question, (answer) => {
-          rl.close();
-          resolve(answer);
-        });
-      }
-      rl.on("SIGINT", () => {
-        rl.close();
-        reject(new UsageError("cancelled", "run the command again"));
-      });
-    });
-
-  const emulator = (opts?: { dataDir?: string; temp?: boolean }): Promise<EmulatorHandle> => {
-    emuP ??= (async () => {
-      // Imported only when used: the emulator loads SQLite, which plain commands never need.
-      const mod = await import("../emulator/index.js");
-      let dataDir: string | undefined;
-      if (!opts?.temp) {
-        dataDir = opts?.dataDir ?? emulatorDataDir();
-        mkdirSync(dataDir, { recursive: true });
-      }
-      // limits "off": the emulator is a sandbox here, and the command's own pacing is tested elsewhere.
-      const emu = await mod.startEmulator(dataDir ? { dataDir, limits: "off" } : { limits: "off" });
-      for (const a of emu.accounts) registerSecret(a.apiKey);
-      return emu;
-    })();
-    return emuP;
-  };
-
-  // `--emulator`, or a command (demo) that started the emulator itself: either way every call goes there.
-  const usingEmulator = (): boolean => globals().emulator || emuP !== undefined;
-
+  let keyP: Promise<ResolvedKey> | undefined;
+  let clientP: Promise<FichierClient> | undefined;
   const key = (): Promise<ResolvedKey> => {
-    keyP ??= (async () => {
-      const g = globals();
-      if (usingEmulator()) {
-        const emu = await emulator();
-        const premium = emu.accounts.find((a) => a.offer === 1) ?? emu.accounts[0];
-        if (!premium) throw new Error("the emulator has no account");
-        return { key: premium.apiKey, source: "emulator", profile: "emulator" };
-      }
-      const resolved = await resolveApiKey({
-        ...(g.profile ? { profile: g.profile } : {}),
-        apiKeyStdin: g.apiKeyStdin,
-        ...(g.apiKey ? { apiKeyFlag: g.apiKey } : {}),
-        env: io.env,
-        cwd: process.cwd(),
-        readStdin: readAll,
-        ...(io.stdin.isTTY ? { promptHidden: (q: string) => askLine(q, true) } : {}),
-        warn: (m) => getOut().warn(m),
-      });
-      registerSecret(resolved.key);
-      await remindRotation(resolved, io.env, (m) => getOut().warn(m));
-      return resolved;
-    })();
+    keyP ??= resolveKey(parts);
     return keyP;
   };
-
-  const apiUrl = async (): Promise<string> => {
-    const g = globals();
-    if (usingEmulator()) return (await emulator()).apiUrl;
-    if (g.apiUrl !== undefined) checkApiUrl(g.apiUrl);
-    return g.apiUrl ?? DEFAULT_API_URL;
-  };
-
-  const client = (): Promise<FichierClient> => {
-    clientP ??= (async () => {
-      const g = globals();
-      // The URL first: a malformed --api-url is a usage error, whatever the key.
-      const url = await apiUrl();
-      const k = await key();
-      // A warning, so -q does not hide it: results from the emulator must never pass for real ones.
-      if (usingEmulator())
-        getOut().warn(`fichier: talking to the embedded emulator at ${url} (not 1fichier.com)`);
-      const o = getOut();
-      const { createClient } = await import("../api/client.js");
-      return createClient({
-        apiKey: k.key,
-        apiUrl: url,
-        // The embedded emulator runs with its limits off (a sandbox): pacing every call as for 1fichier would
-        // only make the quick start wait 30 s between two commands listing the same folder.
-        governor: usingEmulator()
-          ? { ...governorOptions(io.env), ...EMULATOR_PACING }
-          : governorOptions(io.env),
-        userAgent: `fichier-cli/${VERSION}`,
-        onEvent: (e: ClientEvent) => reportClientEvent(o, e),
-        ...(g.debug ? { trace: (line: string) => o.debug(line) } : {}),
-      });
-    })();
-    return clientP;
-  };
-
   return {
     globals,
     get out() {
       return getOut();
     },
-    client,
+    client: () => {
+      clientP ??= buildClient(parts, key);
+      return clientP;
+    },
     key,
-    emulator,
-    apiUrl,
-    stdin: {
-      get isTTY() {
-        return io.stdin.isTTY === true;
-      },
-      readAll,
-      promptHidden: (q) => askLine(q, true),
-    },
-    async confirm(question) {
-      if (!io.stdin.isTTY) return false;
-      const answer = await askLine(`${question} [y/N] `, false);
-      return /^y(es)?$/i.test(answer.trim());
-    },
+    emulator: (opts) => parts.emulator.start(opts),
+    apiUrl: () => resolveApiUrl(parts),
+    stdin: parts.stdin,
     env: io.env,
     async close() {
-      if (emuP) {
-        const emu = await emuP.catch(() => undefined);
-        await emu?.close();
-      }
+      const emu = await parts.emulator.started()?.catch(() => undefined);
+      await emu?.close();
     },
   };
 }
 
+/** The writer for the run's global options. */
+function outputFor(g: GlobalOptions, io: ContextIO): Output {
+  return createOutput({
+    json: g.json,
+    quiet: g.quiet,
+    verbose: g.verbose,
+    debug: g.debug,
+    color: useColor({ flag: g.color, env: io.env, isTTY: io.stderr.isTTY === true }),
+    stdout: io.stdout,
+    stderr: io.stderr,
+    redact,
+  });
+}
+
 /**
- * Governor settings a script may tighten through the environment: `FICHIER_RETRIES` (transient failures
- * retried, default 4: the retry policy's `attempts` is one more) and `FICHIER_FLOOD_RETRIES` (flood pauses
- * sat through before failing with exit 6, default 3; 0 fails at once, even on a saved lock, with the unlock time).
+ * Governor settings a script may tighten: `FICHIER_RETRIES` (transient failures retried, default 4: the retry
+ * policy's `attempts` is one more), `FICHIER_FLOOD_RETRIES` (flood pauses sat through before failing with exit 6,
+ * default 3; 0 fails at once, even on a saved lock, with the unlock time), and the longest wait, `--max-wait`
+ * (`maxWaitMs`) else `FICHIER_MAX_WAIT`.
  *
  * @example
  * governorOptions({ FICHIER_FLOOD_RETRIES: "0" }); // { floodRetries: 0 }
+ * governorOptions({}, 600_000); // { maxWaitMs: 600000 }
  */
-export function governorOptions(env: NodeJS.ProcessEnv): GovernorOptions {
+export function governorOptions(env: NodeJS.ProcessEnv, maxWaitMs?: number): GovernorOptions {
   const o: GovernorOptions = {};
+  const maxWait = maxWaitMs ?? durationMs(env.FICHIER_MAX_WAIT ?? "");
+  if (maxWait !== undefined) o.maxWaitMs = maxWait;
   const int = (v: string | undefined): number | undefined =>
     v !== undefined && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined;
   const retries = int(env.FICHIER_RETRIES);

@@ -64,3 +64,18 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * The same error with the fix that fits where it was met: a command knows better than the client what to do
+ * about a "not found" from `remote/info.cgi` (an unknown job id, not a folder id). The class (and so the exit
+ * code), message and `#code` stay.
+ *
+ * @example
+ * throw withHint(e, "list the jobs with `fichier remote ls`");
+ */
+export function withHint<T extends object>(e: T, hint: string): T {
+  // Every own property, `message` and `stack` included (they are not enumerable), on the same prototype.
+  const copy = Object.create(Object.getPrototypeOf(e), Object.getOwnPropertyDescriptors(e));
+  Object.defineProperty(copy, "hint", { value: hint, enumerable: true, writable: true, configurable: true });
+  return copy;
+}

@@ -2,9 +2,29 @@
  * Exit codes of the `fichier` command and the pure mapping from a thrown error to a code and a one-line message.
  * Documented in README.md and docs/cli.md; scripts rely on them, so never renumber.
  *
- * Classification is by class name along the prototype chain rather than `instanceof`, so it stays pure (no import
- * of the client) and works even if two copies of a module end up loaded.
+ * Classification is by class (`instanceof`), most specific first: a subclass nobody listed inherits the code of
+ * its nearest listed ancestor.
  */
+import { CommanderError } from "commander";
+import {
+  AccountLockedError,
+  AuthError,
+  EntitlementError,
+  FichierError,
+  FloodError,
+  HtmlResponseError,
+  InvalidNameError,
+  InvalidUrlError,
+  NetworkError,
+  NotFoundError,
+  ServerError,
+  TimeoutError,
+} from "../api/errors.js";
+import { KeyError } from "../keys/errors.js";
+import { ChecksumMismatchError } from "../transfer/errors.js";
+import { CliError, PartialSuccessError, UsageError } from "./errors.js";
+import { escapeControls } from "./escape.js";
+import { formatClock, rfc3339 } from "./time.js";
 
 export const ExitCode = {
   ok: 0,
@@ -35,26 +55,29 @@ export function signalExitCode(signal: StopSignal): number {
   return 128 + SIGNAL_NUMBERS[signal];
 }
 
-/** Error class name -> exit code. Subclasses inherit the code of the nearest listed ancestor. */
-const BY_CLASS: Record<string, ExitCodeValue> = {
-  UsageError: ExitCode.usage,
-  CommanderError: ExitCode.usage,
-  InvalidNameError: ExitCode.usage,
-  InvalidUrlError: ExitCode.usage,
-  NotFoundError: ExitCode.notFound,
-  AuthError: ExitCode.auth,
-  MissingKeyError: ExitCode.auth,
-  InvalidKeyError: ExitCode.auth,
-  EntitlementError: ExitCode.entitlement,
-  FloodError: ExitCode.rateLimited,
-  AccountLockedError: ExitCode.rateLimited,
-  ServerError: ExitCode.network,
-  HtmlResponseError: ExitCode.network,
-  NetworkError: ExitCode.network,
-  TimeoutError: ExitCode.network,
-  ChecksumMismatchError: ExitCode.checksum,
-  PartialSuccessError: ExitCode.partial,
-};
+/** An error class (any constructor works with `instanceof`). */
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Error class -> exit code, checked in order: a subclass comes before its parent (ChecksumMismatchError is a
+ * FichierError; FichierError itself falls back on its HTTP status below).
+ */
+const BY_CLASS: readonly (readonly [ErrorClass, ExitCodeValue])[] = [
+  [UsageError, ExitCode.usage],
+  [InvalidNameError, ExitCode.usage],
+  [InvalidUrlError, ExitCode.usage],
+  [NotFoundError, ExitCode.notFound],
+  [AuthError, ExitCode.auth],
+  [EntitlementError, ExitCode.entitlement],
+  [FloodError, ExitCode.rateLimited],
+  [AccountLockedError, ExitCode.rateLimited],
+  [ServerError, ExitCode.network],
+  [HtmlResponseError, ExitCode.network],
+  [NetworkError, ExitCode.network],
+  [TimeoutError, ExitCode.network],
+  [ChecksumMismatchError, ExitCode.checksum],
+  [PartialSuccessError, ExitCode.partial],
+];
 
 /** Node system error codes that mean the network failed (when a raw error escapes the client). */
 const NETWORK_ERRNO = new Set([
@@ -70,17 +93,13 @@ const NETWORK_ERRNO = new Set([
   "UND_ERR_BODY_TIMEOUT",
 ]);
 
-/** Names of the classes of `e`, most derived first (its own `name` property included). */
-export function classNames(e: unknown): string[] {
-  const names: string[] = [];
-  if (typeof e !== "object" || e === null) return names;
-  const own = (e as { name?: unknown }).name;
-  if (typeof own === "string") names.push(own);
-  for (let p = Object.getPrototypeOf(e); p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    const n = (p as { constructor?: { name?: string } }).constructor?.name;
-    if (n && !names.includes(n)) names.push(n);
-  }
-  return names;
+/** A FichierError of no more specific class: its HTTP status decides (spec §8, DECISIONS.md "Errors"). */
+function byHttpStatus(status: number | undefined): ExitCodeValue {
+  if (status === 401) return ExitCode.auth;
+  if (status === 404) return ExitCode.notFound;
+  if (status === 429) return ExitCode.rateLimited;
+  if (status !== undefined && status >= 500) return ExitCode.network;
+  return ExitCode.other;
 }
 
 /**
@@ -88,33 +107,17 @@ export function classNames(e: unknown): string[] {
  *
  * @example
  * exitCodeFor(new UsageError("bad")); // 2
- * exitCodeFor(Object.assign(new Error("x"), { name: "FloodError" })); // 6
+ * exitCodeFor(new FloodError("Flood detected #374", { code: 374 })); // 6
  */
-export function exitCodeFor(e: unknown): ExitCodeValue {
-  if (typeof e !== "object" || e === null) return ExitCode.other;
-  const withCode = e as { exitCode?: unknown; code?: unknown; httpStatus?: unknown };
-  const names = classNames(e);
+export function exitCodeFor(e: unknown): number {
   // commander reports --help/--version as errors with exit code 0.
-  if (names.includes("CommanderError")) {
-    return withCode.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-  }
+  if (e instanceof CommanderError) return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   // Errors that carry their own code: the CLI's CliError and the key library's KeyError family.
-  if ((names.includes("CliError") || names.includes("KeyError")) && typeof withCode.exitCode === "number") {
-    return withCode.exitCode as ExitCodeValue;
-  }
-  for (const n of names) {
-    const code = BY_CLASS[n];
-    if (code !== undefined) return code;
-  }
-  // A FichierError of no more specific class: fall back on the HTTP status (spec §8, DECISIONS.md "Errors").
-  if (names.includes("FichierError") && typeof withCode.httpStatus === "number") {
-    const s = withCode.httpStatus;
-    if (s === 401) return ExitCode.auth;
-    if (s === 404) return ExitCode.notFound;
-    if (s === 429) return ExitCode.rateLimited;
-    if (s >= 500) return ExitCode.network;
-  }
-  if (typeof withCode.code === "string" && NETWORK_ERRNO.has(withCode.code)) return ExitCode.network;
+  if (e instanceof CliError || e instanceof KeyError) return e.exitCode;
+  for (const [cls, code] of BY_CLASS) if (e instanceof cls) return code;
+  if (e instanceof FichierError) return byHttpStatus(e.httpStatus);
+  const errno = (e as { code?: unknown } | null)?.code;
+  if (typeof errno === "string" && NETWORK_ERRNO.has(errno)) return ExitCode.network;
   return ExitCode.other;
 }
 
@@ -129,19 +132,21 @@ interface ErrorLike {
 }
 
 function sentence(s: string): string {
-  const t = s.trim().replace(/\s+/g, " ");
+  // Runs of spaces folded; a line break stays, to be escaped in the human line (it may be a remote name's).
+  const t = s.trim().replace(/[ \t]+/g, " ");
   if (t === "") return t;
   return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
-/** "14:03:20 (in 25 s)" for an unlock time, relative to `now`. */
-export function formatUnlock(unlockAt: number, now: number): string {
-  const d = new Date(unlockAt);
-  const hh = String(d.getHours()).padStart(2, "0");
-  const mm = String(d.getMinutes()).padStart(2, "0");
-  const ss = String(d.getSeconds()).padStart(2, "0");
+/**
+ * "14:03:20 (in 25 s)" for an unlock time, relative to `now` (local time; the date too when not today).
+ *
+ * @example
+ * formatUnlock(Date.now() + 25_000, Date.now()); // "14:03:20 (in 25 s)"
+ */
+function formatUnlock(unlockAt: number, now: number): string {
   const secs = Math.max(0, Math.ceil((unlockAt - now) / 1000));
-  return `${hh}:${mm}:${ss} (in ${secs} s)`;
+  return `${formatClock(unlockAt, now)} (in ${secs} s)`;
 }
 
 /** The parts of an error's line: cause, unlock time, fix and 1fichier `#code`, each cleaned up. */
@@ -160,8 +165,9 @@ function errorParts(e: unknown): ErrorParts {
   if (typeof e !== "object" || e === null) return { message: sentence(String(e)), fix: "" };
   const err = e as ErrorLike;
   let message = typeof err.message === "string" && err.message !== "" ? err.message : String(e);
-  // commander prefixes its messages with "error: " and puts the suggestion on a second line.
-  message = message.replace(/^error:\s*/i, "").replace(/\n+/g, " ");
+  // commander prefixes its messages with "error: " and puts the suggestion on a second line (its own text).
+  message = message.replace(/^error:\s*/i, "");
+  if (e instanceof CommanderError) message = message.replace(/\n+/g, " ");
   let code: number | undefined;
   if (typeof err.code === "number") code = err.code;
   // The service's text usually ends with its "#N"; show it once, at the end.
@@ -198,8 +204,9 @@ function debugDetail(e: unknown): string {
 }
 
 /**
- * The one line printed on stderr for an error: `fichier: <cause>. <fix> (#code)`. With `debug`, the stack and
- * the chain of causes follow on the next lines. The caller redacts the result.
+ * The one line printed on stderr for an error: `fichier: <cause>. <fix> (#code)`, control characters escaped
+ * (`escape.ts`). With `debug`, the stack and the chain of causes follow on the next lines. The caller redacts
+ * the result.
  *
  * @example
  * formatErrorLine(Object.assign(new Error("Resource not found #469"), { hint: "check the URL", code: 469 }), {});
@@ -211,6 +218,8 @@ export function formatErrorLine(e: unknown, opts: { debug?: boolean; now?: numbe
   if (p.unlockAt !== undefined) line += ` Locked until ${formatUnlock(p.unlockAt, opts.now ?? Date.now())}.`;
   if (p.fix !== "") line += ` ${p.fix}`;
   if (p.code !== undefined) line += ` (#${p.code})`;
+  // The message may quote a server's text or a remote name: one line that cannot drive the terminal.
+  line = escapeControls(line);
   if (opts.debug) {
     const detail = debugDetail(e);
     if (detail !== "") line += `\n${detail}`;
@@ -238,7 +247,7 @@ export function errorEvent(
     message: p.message,
     ...(p.fix !== "" ? { hint: p.fix } : {}),
     ...(p.code !== undefined ? { code: p.code } : {}),
-    ...(p.unlockAt !== undefined ? { unlockAt: new Date(p.unlockAt).toISOString() } : {}),
+    ...(p.unlockAt !== undefined ? { unlockAt: rfc3339(p.unlockAt) } : {}),
     exit: opts.exit,
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(detail !== "" ? { stack: detail } : {}),

@@ -6,6 +6,7 @@
  * Ctrl-C (SIGINT), SIGTERM and SIGHUP end a run they cut short with 128 + the signal's number after one line.
  * The first line's Node options are explained in `node-flags.ts` (a test keeps the two equal).
  */
+import { CommanderError } from "commander";
 import { redact } from "../redact.js";
 import { cleanStopListening } from "./clean-stop.js";
 import { createContext } from "./context.js";
@@ -19,9 +20,14 @@ import {
   signalExitCode,
 } from "./exit-codes.js";
 import { stderrJson } from "./output.js";
-import { commandWord, createProgram, registerCommands } from "./program.js";
+import { commandWord, createProgram, isCommand, registerCommands, VALUE_OPTIONS } from "./program.js";
+import { keepMemoryOutOfCoreDumps, maskKeyShaped, registerKnownSecrets } from "./secrets.js";
 
+// Before anything reads a key: no core dump of this process holds it, and every key the run could be given is
+// known to the redactor before argv is parsed (a usage error quotes the command line).
+keepMemoryOutOfCoreDumps();
 const args = process.argv.slice(2);
+registerKnownSecrets(args, process.env, process.cwd(), VALUE_OPTIONS);
 // Options end at "--": a file named --json after it is an operand.
 const optionArgs = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
 const debug = optionArgs.includes("--debug");
@@ -31,12 +37,18 @@ function writeErr(s: string): void {
   process.stderr.write(redact(s));
 }
 
-/** The closing line of a failed run: text, or one JSON object with --json. */
+/**
+ * The closing line of a failed run: text, or one JSON object with --json. A usage error quotes the command
+ * line: anything key-shaped in it is masked, registered or not.
+ */
 function writeError(e: unknown, exit: number, signal?: StopSignal): void {
+  const mask = exit === ExitCode.usage ? maskKeyShaped : (text: string) => text;
   if (json) {
-    writeErr(stderrJson(errorEvent(e, { exit, debug, ...(signal ? { signal } : {}) }), redact));
+    writeErr(
+      stderrJson(errorEvent(e, { exit, debug, ...(signal ? { signal } : {}) }), (t) => redact(mask(t))),
+    );
   } else {
-    writeErr(`${formatErrorLine(e, { debug })}\n`);
+    writeErr(`${mask(formatErrorLine(e, { debug }))}\n`);
   }
 }
 
@@ -140,26 +152,27 @@ async function main(): Promise<number> {
       return code;
     }
     const code = exitCodeFor(e);
-    // commander's own usage errors carry no fix: point at the help of the command that failed.
-    if (code === ExitCode.usage && (e as { name?: string }).name === "CommanderError") {
-      // An unknown command has no help of its own: point at the list of commands instead.
-      const unknown = (e as { code?: string }).code === "commander.unknownCommand";
-      const word = unknown ? undefined : commandWord(args);
-      Object.assign(e as object, {
-        hint: `run \`fichier ${word && !word.startsWith("-") ? `${word} ` : ""}--help\``,
-      });
-      // No (sub)command given: commander printed the help on stderr; say what was missing.
-      if ((e as { code?: string }).code === "commander.help") {
-        (e as Error).message = json
-          ? "a command is needed (the list is in the help event above)"
-          : "a command is needed (the list is above)";
-      }
-    }
-    if (code !== ExitCode.ok) writeError(e, code);
+    if (code !== ExitCode.ok) writeError(e instanceof CommanderError ? withUsageHint(e) : e, code);
     return code;
   } finally {
     await ctx.close().catch(() => {});
   }
+}
+
+/**
+ * commander's own usage errors carry no fix: point at the help of the command that failed (only a known
+ * command: the word in that place may be anything, a key pasted in the wrong place included).
+ */
+function withUsageHint(e: CommanderError): CommanderError & { hint: string } {
+  const word = e.code === "commander.unknownCommand" ? undefined : commandWord(args);
+  const hint = `run \`fichier ${word !== undefined && isCommand(word) ? `${word} ` : ""}--help\``;
+  // No (sub)command given: commander printed the help on stderr; say what was missing.
+  if (e.code === "commander.help") {
+    e.message = json
+      ? "a command is needed (the list is in the help event above)"
+      : "a command is needed (the list is above)";
+  }
+  return Object.assign(e, { hint });
 }
 
 const code = await main();

@@ -1,16 +1,21 @@
 /**
  * Where the command writes: results on stdout (JSON with `--json`), messages and progress on stderr, every byte
- * through the redactor so no key, password or token URL leaves the process.
+ * through the redactor so no key, password or token URL leaves the process, and every human line through
+ * `escapeControls` so no remote name can drive the terminal (`--json` stays exact).
  *
  * With `--json`, stderr is NDJSON too: every line is one JSON object with a `type` (`info`, `warning`,
  * `progress`, `verbose`, `debug`, the client's `wait`/`retry`/`flood`/`cache`, the transfer events, and the
  * closing `error` written by main.ts), so `2>&1 | jq` and line-by-line readers never meet plain text.
  */
 
+import { escapeControls, escapeLines } from "./escape.js";
+
 /** Minimal writable used by {@link Output}; `process.stdout` and test buffers both fit. */
 export interface Sink {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** Width of the terminal, when the sink is one (the progress line fits it). */
+  columns?: number;
 }
 
 /** Options of {@link createOutput}. */
@@ -34,6 +39,8 @@ export interface Output {
   readonly json: boolean;
   /** Whether stderr is a terminal (progress bars and colours only then). */
   readonly isTTY: boolean;
+  /** The terminal's width when stderr is one (read at each call: the window may be resized). */
+  readonly columns: number | undefined;
   /**
    * Writes the command's result on stdout: `json` with `--json`, else `human` (a newline is added).
    * `reveal` lists values the user asked for that the redactor would otherwise mask (the token URL of
@@ -44,6 +51,11 @@ export interface Output {
   info(msg: string): void;
   /** A warning on stderr, always shown; `{"type":"warning","message"}` with `--json`. */
   warn(msg: string): void;
+  /**
+   * One item of a batch failed (a file of an upload, a target of `rm`): with `--json`, an `error` event with
+   * the `item` (once per item: a transfer's own `error` event counts); else a `fichier: warning:` line.
+   */
+  failed(item: string, message: string, code?: number): void;
   /**
    * A structured notice: with `--json`, `event` as one JSON line; else the `human` line (none when undefined).
    * `level` says who sees it: `info` (hidden by `-q`), `warn` (always), `verbose` (`-v`/`--debug` only).
@@ -85,31 +97,26 @@ export function createOutput(o: OutputOptions): Output {
       o.stderr.write("\r\x1b[K");
       progressOpen = false;
     }
-    o.stderr.write(`${o.redact(line)}\n`);
+    o.stderr.write(`${o.redact(escapeControls(line))}\n`);
   };
-  // "file: message" of every transfer `error` event already written: the command's closing list of failed
-  // items repeats them as warnings, which under --json would report the same failure twice.
+  // Items already reported by an `error` event (a transfer's own, or `failed`): one report per failed item.
   const reported = new Set<string>();
   const jsonLine = (ev: StderrEvent): void => {
-    if (ev.type === "error" && typeof ev.file === "string" && typeof ev.message === "string") {
-      reported.add(`${ev.file}: ${ev.message}`);
-    }
+    if (ev.type === "error" && typeof ev.item === "string") reported.add(ev.item);
     o.stderr.write(stderrJson(ev, o.redact));
   };
   const message = (type: string, msg: string): StderrEvent => ({ type, message: stripPrefix(msg) });
   return {
     json: o.json,
     isTTY: errTTY,
+    get columns() {
+      return errTTY ? o.stderr.columns : undefined;
+    },
     result(human, json, opts) {
-      const text = o.json
-        ? `${JSON.stringify(json)}\n`
-        : human === ""
-          ? ""
-          : human.endsWith("\n")
-            ? human
-            : `${human}\n`;
+      const text = o.json ? `${JSON.stringify(json)}\n` : human === "" ? "" : withNewline(human);
       if (text === "") return;
-      o.stdout.write(redactExcept(text, opts?.reveal ?? [], o.redact));
+      const shown = o.json ? text : escapeLines(text, { keepColors: true });
+      o.stdout.write(redactExcept(shown, opts?.reveal ?? [], o.redact));
     },
     info(msg) {
       if (o.quiet) return;
@@ -117,13 +124,14 @@ export function createOutput(o: OutputOptions): Output {
       else err(msg);
     },
     warn(msg) {
-      if (!o.json) {
-        err(msg.startsWith("fichier: ") ? msg : `fichier: warning: ${msg}`);
-        return;
+      if (o.json) jsonLine(message("warning", msg));
+      else err(msg.startsWith("fichier: ") ? msg : `fichier: warning: ${msg}`);
+    },
+    failed(item, msg, code) {
+      if (!o.json) err(`fichier: warning: ${item}: ${msg}`);
+      else if (!reported.has(item)) {
+        jsonLine({ type: "error", item, message: msg, ...(code !== undefined ? { code } : {}) });
       }
-      const ev = message("warning", msg);
-      if (reported.has(ev.message as string)) return;
-      jsonLine(ev);
     },
     event(ev, human, level = "info") {
       if (level === "info" && o.quiet) return;
@@ -135,7 +143,7 @@ export function createOutput(o: OutputOptions): Output {
       if (o.quiet) return;
       if (o.json) jsonLine(message("progress", msg));
       else if (errTTY) {
-        o.stderr.write(`\r\x1b[K${o.redact(msg)}`);
+        o.stderr.write(`\r\x1b[K${o.redact(fitWidth(escapeControls(msg), o.stderr.columns))}`);
         progressOpen = true;
       } else {
         err(msg);
@@ -163,6 +171,23 @@ export function createOutput(o: OutputOptions): Output {
       }
     },
   };
+}
+
+function withNewline(text: string): string {
+  return text.endsWith("\n") ? text : `${text}\n`;
+}
+
+/**
+ * `line` cut to fit a terminal `columns` wide (one column spare, so the cursor never wraps); unchanged when the
+ * width is unknown.
+ *
+ * @example
+ * fitWidth("abcdef", 4); // "abc"
+ */
+export function fitWidth(line: string, columns: number | undefined): string {
+  if (!columns || columns < 2) return line;
+  const chars = Array.from(line);
+  return chars.length < columns ? line : chars.slice(0, columns - 1).join("");
 }
 
 /** "fichier: warning: x" and "fichier: x" -> "x": under --json the `type` says what the prefix said. */
@@ -220,6 +245,17 @@ export function useColor(o: { flag: boolean; env: NodeJS.ProcessEnv; isTTY: bool
   return o.isTTY;
 }
 
+/**
+ * A count and its noun, singular or plural: "1 file", "2 files", "0 files".
+ *
+ * @example
+ * plural(1, "file"); // "1 file"
+ * plural(3, "folder"); // "3 folders"
+ */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** Human size: 1536 -> "1.5 KiB". */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return String(n);
@@ -235,17 +271,20 @@ export function formatBytes(n: number): string {
 }
 
 /**
- * Lays rows out in aligned columns (left-aligned, two spaces apart; the last column is not padded).
+ * Lays rows out in aligned columns (left-aligned, two spaces apart; the last column is not padded), each cell
+ * with its control characters escaped.
  *
  * @example
  * table([["a", "1"], ["bbb", "22"]]); // "a    1\nbbb  22"
  */
 export function table(rows: string[][], align?: ("left" | "right")[]): string {
+  // Cells hold names and server texts: escaped here, so a line break in a name cannot break the table.
+  const cells = rows.map((r) => r.map(escapeControls));
   const widths: number[] = [];
-  for (const r of rows) {
+  for (const r of cells) {
     for (const [i, c] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);
   }
-  return rows
+  return cells
     .map((r) =>
       r
         .map((c, i) => {

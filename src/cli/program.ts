@@ -6,6 +6,7 @@
 import { Command, Help, Option } from "commander";
 import { VERSION } from "../version.js";
 import type { CliContext } from "./context.js";
+import { parseDurationOption } from "./options.js";
 import { SUMMARIES } from "./summaries.js";
 
 /** What a command module exports. */
@@ -17,8 +18,6 @@ export interface CommandModule {
 export interface CommandEntry {
   module: string;
   commands: string[];
-  /** Owner, for the error message when the module is missing from a build. */
-  owner?: string;
 }
 
 /** Every command of `fichier`, in the order `--help` lists them. */
@@ -43,8 +42,25 @@ export const COMMANDS: CommandEntry[] = [
   { module: "completion", commands: ["completion"] },
 ];
 
-/** Global options that take a value (to find the command word in argv). */
-const VALUE_OPTIONS = new Set(["--api-url", "--profile", "--api-key"]);
+/** Global options that take a value (to find the command word in argv, and the values to redact early). */
+export const VALUE_OPTIONS: readonly string[] = [
+  "--api-url",
+  "--profile",
+  "--api-key",
+  "--max-wait",
+  "--stats",
+];
+
+/**
+ * Whether `word` is one of fichier's commands (or aliases).
+ *
+ * @example
+ * isCommand("whoami"); // true
+ * isCommand("lss"); // false
+ */
+export function isCommand(word: string): boolean {
+  return COMMANDS.some((e) => e.commands.includes(word));
+}
 
 /**
  * The first operand of the command line (the command word), skipping global options and their values.
@@ -59,7 +75,7 @@ export function commandWord(args: string[]): string | undefined {
     const a = args[i] as string;
     if (a === "--") return args[i + 1];
     if (a.startsWith("-")) {
-      if (VALUE_OPTIONS.has(a)) i++;
+      if (VALUE_OPTIONS.includes(a)) i++;
       continue;
     }
     if (a === "help" && !sawHelp) {
@@ -104,6 +120,17 @@ export function createProgram(write: { out: (s: string) => void; err: (s: string
     .option("--no-color", "no colours (NO_COLOR is honoured too)")
     .option("--api-key-stdin", "read the API key from stdin")
     .option("--api-key <value>", "API key on the command line (discouraged: visible in ps and history)")
+    .addOption(
+      new Option("--max-wait <duration>", "longest rate-limit wait sat through, else exit 6 (default 1h)")
+        .env("FICHIER_MAX_WAIT")
+        .argParser(parseDurationOption("--max-wait", "FICHIER_MAX_WAIT")),
+    )
+    .addOption(
+      new Option(
+        "--stats <duration>",
+        "without a terminal, a transfer progress line this often (-v: 30s)",
+      ).argParser(parseDurationOption("--stats")),
+    )
     .helpCommand("help [command]", "show help for a command")
     .addHelpText(
       "after",
@@ -136,11 +163,7 @@ export async function registerCommands(program: Command, ctx: CliContext, args: 
     return;
   }
   const loaded = await Promise.all(entries.map((e) => loadModule(e.module)));
-  for (const [i, mod] of loaded.entries()) {
-    const entry = entries[i] as CommandEntry;
-    if (mod) await mod.register(program, ctx);
-    else registerMissing(program, entry);
-  }
+  for (const mod of loaded) await mod.register(program, ctx);
 }
 
 /**
@@ -173,32 +196,9 @@ function registerSummaries(program: Command): void {
   });
 }
 
-async function loadModule(name: string): Promise<CommandModule | undefined> {
+/** Imports a command module (`src/cli/commands/<name>.ts`). */
+async function loadModule(name: string): Promise<CommandModule> {
+  // A plain variable: bundlers and vite leave a computed specifier to Node's own import.
   const specifier = `./commands/${name}.js`;
-  try {
-    return (await import(specifier)) as CommandModule;
-  } catch (e) {
-    // A module another helper has not delivered yet: the command stays listed and says so when run.
-    if ((e as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String(e).includes(`${name}.js`)) {
-      return undefined;
-    }
-    throw e;
-  }
-}
-
-function registerMissing(program: Command, entry: CommandEntry): void {
-  for (const name of entry.commands) {
-    program
-      .command(name)
-      .description("(not available in this build)")
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(() => {
-        throw Object.assign(new Error(`the "${name}" command is not part of this build`), {
-          name: "CliError",
-          hint: "rebuild fichier with `npm run build`",
-          exitCode: 1,
-        });
-      });
-  }
+  return (await import(specifier)) as CommandModule;
 }

@@ -4,9 +4,9 @@
  * classification is separate from the resolution, which needs the client.
  */
 import { ConflictError, NotFoundError } from "../api/errors.js";
-import type { FileItem, FolderListing } from "../api/types.js";
+import type { FileInfo, FileItem, FolderListing } from "../api/types.js";
 import type { FichierClient } from "./context.js";
-import { UsageError } from "./errors.js";
+import { UsageError, withHint } from "./errors.js";
 
 /** A classified command-line target. */
 export type Target =
@@ -32,6 +32,19 @@ export function classifyTarget(arg: string): Target {
   }
   if (/^\d+$/.test(s)) return { kind: "folder-id", id: Number(s) };
   return { kind: "path", path: normalisePath(s) };
+}
+
+/**
+ * A warning when the path a command creates is not the one typed: spaces at the ends of the argument are
+ * dropped (1fichier refuses a name starting or ending with a space, DECISIONS "Errors"). Undefined when the
+ * path is as typed (up to repeated or trailing slashes).
+ *
+ * @example
+ * rewrittenPathNote("/trailing ", "/trailing"); // 'the name "/trailing " has spaces at its ends, ...'
+ */
+export function rewrittenPathNote(typed: string, path: string): string | undefined {
+  if (typed.trim() === typed) return undefined;
+  return `the name ${JSON.stringify(typed)} has spaces at its ends, which a 1fichier name cannot: it is ${path}`;
 }
 
 /**
@@ -256,4 +269,25 @@ export async function resolveFile(
     throw new UsageError(`${arg} is a folder, not a file`, "give a file URL or the path of a file");
   }
   return r;
+}
+
+/**
+ * `file/info.cgi` of a file given by URL, with the fix that fits a URL that is not (or no longer) there (the
+ * client's own names the folder-id mix-up, which a file URL cannot be).
+ *
+ * @example
+ * const info = await fileInfo(client, "https://1fichier.com/?abc", "secret");
+ */
+export async function fileInfo(client: FichierClient, url: string, password?: string): Promise<FileInfo> {
+  try {
+    return await client.files.info(password ? { url, password } : { url });
+  } catch (e) {
+    if (e instanceof NotFoundError) {
+      throw withHint(
+        e,
+        "check the URL (`fichier ls -l --url FOLDER` lists files with theirs): the file may be deleted",
+      );
+    }
+    throw e;
+  }
 }

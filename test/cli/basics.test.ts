@@ -14,17 +14,12 @@ import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { COMMANDS } from "../../src/cli/program.js";
 import { workingFilesFor } from "../../src/transfer/working-files.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { assertBuilt, BIN, captured, errorLines, json, type RunResult, run, sandbox } from "./support.js";
+import { assertBuilt, BIN, captured, errorLines, json, ok, run, runner, sandbox } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
 let emu: TestEmulator;
 let env: Record<string, string>;
-const fichier = (args: string[], extra: { env?: Record<string, string | undefined>; input?: string } = {}) =>
-  run(args, { ...extra, env: { ...env, ...extra.env } });
-function ok(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
+const fichier = runner(() => env);
 
 beforeAll(async () => {
   assertBuilt();

@@ -4,47 +4,23 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type FichierClient } from "../../src/api/client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/api/client.js";
 import { uploadFile } from "../../src/transfer/upload.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
-import { assertBuilt, captured, errorLines, json, type RunResult, run, runTTY, sandbox } from "./support.js";
+import { canaryAccount, captured, errorLines, json, ok, runTTY } from "./support.js";
 
-const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-let emu: TestEmulator;
-let client: FichierClient;
-let env: Record<string, string>;
+const account = canaryAccount("canary-files@test.local");
+const { fichier } = account;
 const work = mkdtempSync(join(tmpdir(), "fichier-cli-files-"));
 
 async function seedFile(folderId: number, name: string, content: string | Buffer): Promise<string> {
   const p = join(work, `${Math.random().toString(36).slice(2)}-${name}`);
   writeFileSync(p, content);
-  return (await uploadFile(client, { path: p, folderId, name })).url;
+  return (await uploadFile(account.client, { path: p, folderId, name })).url;
 }
 async function seedFolder(name: string, parentId = 0): Promise<number> {
-  return (await client.folders.create({ name, parentId })).folderId;
+  return (await account.client.folders.create({ name, parentId })).folderId;
 }
-const fichier = (args: string[], extra: { env?: Record<string, string | undefined>; input?: string } = {}) =>
-  run(args, { ...extra, env: { ...env, ...extra.env } });
-function ok(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
-
-beforeAll(async () => {
-  assertBuilt();
-  emu = await withEmulator();
-  emu.admin.createAccount({ email: "canary-files@test.local", offer: 1, apiKey: CANARY });
-  client = createClient({ apiKey: CANARY, apiUrl: emu.apiUrl, governor: false });
-  env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: emu.apiUrl };
-});
-
-afterAll(async () => {
-  // The key is never printed, whatever the command and whatever went wrong.
-  for (const text of captured) expect(text).not.toContain(CANARY);
-  await client?.close();
-  await emu?.close();
-});
 
 describe("ls and tree", () => {
   let docs: number;
@@ -65,22 +41,32 @@ describe("ls and tree", () => {
     expect(lines.indexOf("docs/")).toBeLessThan(lines.indexOf("root.bin"));
   });
 
-  it("-l shows size, date, URL and Whirlpool; --json has the documented shape", async () => {
-    const long = ok(await fichier(["ls", "-l", "/docs"]));
+  it("-l shows size, local date and name in 80 columns; --url, --hash and -h add to it", async () => {
+    const long = ok(await fichier(["ls", "-l", "/docs"], { env: { TZ: "UTC" } }));
     const line = long.stdout.split("\n").find((l) => l.endsWith("a.txt")) ?? "";
-    expect(line).toContain(aUrl);
-    expect(line).toMatch(/\b7\b/);
-    expect(line).toMatch(/\b[0-9a-f]{128}\b/);
-    expect(line).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    expect(line).toMatch(/^7 {2}\d{4}-\d\d-\d\d \d\d:\d\d {2}a\.txt$/);
+    for (const l of long.stdout.split("\n")) expect(l.length).toBeLessThanOrEqual(80);
+    expect(long.stdout).toContain("sub/");
+    const full = ok(await fichier(["ls", "-l", "--url", "--hash", "-h", "/docs"]));
+    const fullLine = full.stdout.split("\n").find((l) => l.endsWith("a.txt")) ?? "";
+    expect(fullLine).toContain(aUrl);
+    expect(fullLine).toMatch(/\b[0-9a-f]{128}\b/);
+    expect(fullLine).toMatch(/^7 B {2}/);
+  });
+
+  it("--json has the documented shape, its dates in RFC 3339", async () => {
     const j = json<{
       folder: { id: number; path: string };
-      folders: { name: string; path: string }[];
+      folders: { name: string; path: string; createDate: string }[];
       files: Record<string, unknown>[];
     }>(ok(await fichier(["--json", "ls", "/docs"])));
     expect(j.folder).toEqual({ id: docs, path: "/docs" });
     expect(j.folders.map((f) => f.path)).toEqual(["/docs/sub"]);
+    expect(j.folders[0]?.createDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(j.files).toHaveLength(1);
     expect(j.files[0]).toMatchObject({ url: aUrl, filename: "a.txt", path: "/docs/a.txt", size: 7 });
+    // Uploaded a moment ago: the date, read as Paris time and converted, is now.
+    expect(Math.abs(Date.parse(String(j.files[0]?.date)) - Date.now())).toBeLessThan(10 * 60_000);
     expect(Object.keys(j.files[0] ?? {}).sort()).toEqual(
       ["acl", "cdn", "checksum", "contentType", "date", "filename", "password", "path", "size", "url"].sort(),
     );
@@ -147,6 +133,9 @@ describe("info", () => {
     expect(one.code).toBe(3);
     expect(errorLines(one)).toHaveLength(1);
     expect(one.stderr).toMatch(/\(#469\)/);
+    // A file URL is not a folder id: the fix is about the URL.
+    expect(errorLines(one)[0]).toMatch(/Check the URL/);
+    expect(one.stderr).not.toMatch(/folder id/);
     const both = await fichier(["info", url, bad, "--json"]);
     expect(both.code).toBe(9);
     const j = json<{ files: unknown[]; failed: { item: string; code?: number }[] }>(both);
@@ -161,7 +150,7 @@ describe("mkdir and rmdir", () => {
       ok(await fichier(["mkdir", "/made", "--json"])),
     );
     expect(j).toMatchObject({ path: "/made", created: true });
-    const listing = await client.folders.list({ folderId: 0 });
+    const listing = await account.client.folders.list({ folderId: 0 });
     expect(listing.subFolders.find((f) => f.name === "made")?.id).toBe(j.folderId);
     const again = await fichier(["mkdir", "/made"]);
     expect(again.code).toBe(1);
@@ -172,14 +161,19 @@ describe("mkdir and rmdir", () => {
     expect(twice.created).toBe(false);
     const noParent = await fichier(["mkdir", "/absent/child"]);
     expect(noParent.code).toBe(3);
+    const trailing = ok(await fichier(["mkdir", "/trailing "]));
+    expect(trailing.stdout.trim()).toMatch(/^created \/trailing \(folder \d+\)$/);
+    expect(trailing.stderr).toMatch(
+      /warning: the name "\/trailing " has spaces at its ends.*it is \/trailing$/m,
+    );
   });
 
   it("rmdir deletes an empty folder; a full one needs -r, and -r needs --yes without a terminal", async () => {
     await seedFolder("empty");
     ok(await fichier(["rmdir", "/empty"]));
-    expect((await client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "empty")).toBe(
-      false,
-    );
+    expect(
+      (await account.client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "empty"),
+    ).toBe(false);
 
     const full = await seedFolder("full");
     const inner = await seedFolder("inner", full);
@@ -192,14 +186,14 @@ describe("mkdir and rmdir", () => {
     const noYes = await fichier(["rmdir", "-r", "/full"]);
     expect(noYes.code).toBe(2);
     expect(noYes.stderr).toContain("--yes");
-    expect((await client.folders.list({ folderId: full })).fileCount).toBe(1);
+    expect((await account.client.folders.list({ folderId: full })).fileCount).toBe(1);
     const yes = json<{ removedFiles: number; removedFolders: number }>(
       ok(await fichier(["rmdir", "-r", "--yes", "/full", "--json"])),
     );
     expect(yes).toMatchObject({ removedFiles: 3, removedFolders: 2 });
-    expect((await client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "full")).toBe(
-      false,
-    );
+    expect(
+      (await account.client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "full"),
+    ).toBe(false);
   });
 });
 
@@ -217,10 +211,10 @@ describe("rm", () => {
     const ask = await fichier(["rm", u2, u3]);
     expect(ask.code).toBe(2);
     expect(ask.stderr).toContain("--yes");
-    expect((await client.files.list({ folderId: folder })).length).toBe(2);
+    expect((await account.client.files.list({ folderId: folder })).length).toBe(2);
     const many = ok(await fichier(["rm", "-y", u2, u3]));
     expect(many.stdout.trim()).toBe("deleted 2 files");
-    expect(await client.files.list({ folderId: folder })).toEqual([]);
+    expect(await account.client.files.list({ folderId: folder })).toEqual([]);
     const missing = await fichier(["rm", "/rmme/none.txt"]);
     expect(missing.code).toBe(3);
     const folderGiven = await fichier(["rm", "/rmme"]);
@@ -231,7 +225,16 @@ describe("rm", () => {
     const pj = json<{ removed: number; failed: { item: string }[] }>(partial);
     expect(pj.removed).toBe(1);
     expect(pj.failed.map((f) => f.item)).toEqual(["/rmme/absent.txt"]);
-    // --json: the closing line is an error event (docs/cli.md "--json: stdout and stderr").
+    // --json: the failed item is an error event with its item, as in upload (one shape for a failed item),
+    // and the closing line is an error event (docs/cli.md "--json: stdout and stderr").
+    const events = partial.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.filter((e) => e.item === "/rmme/absent.txt")).toEqual([
+      expect.objectContaining({ type: "error", item: "/rmme/absent.txt" }),
+    ]);
+    expect(events.some((e) => e.type === "warning")).toBe(false);
     expect(JSON.parse(partial.stderr.trim().split("\n").at(-1) ?? "")).toMatchObject({
       type: "error",
       message: "1 of 2 items failed.",
@@ -245,27 +248,27 @@ describe("confirmation on a terminal", () => {
     const folder = await seedFolder("tty-rm");
     const u1 = await seedFile(folder, "t1.txt", "1");
     const u2 = await seedFile(folder, "t2.txt", "2");
-    const no = await runTTY(["rm", u1, u2], "n\n", env);
+    const no = await runTTY(["rm", u1, u2], "n\n", account.env);
     expect(no.stdout).toContain("Delete 2 files? [y/N]");
     expect(no.code).toBe(1);
     expect(no.stdout).toContain("cancelled: nothing was deleted");
-    expect((await client.files.list({ folderId: folder })).length).toBe(2);
-    const yes = await runTTY(["rm", u1, u2], "y\n", env);
+    expect((await account.client.files.list({ folderId: folder })).length).toBe(2);
+    const yes = await runTTY(["rm", u1, u2], "y\n", account.env);
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain("deleted 2 files");
-    expect(await client.files.list({ folderId: folder })).toEqual([]);
+    expect(await account.client.files.list({ folderId: folder })).toEqual([]);
   });
 
   it("rmdir -r says how many files will go before asking", async () => {
     const folder = await seedFolder("tty-rmdir");
     await seedFile(folder, "x.txt", "x");
     await seedFile(await seedFolder("in", folder), "y.txt", "y");
-    const r = await runTTY(["rmdir", "-r", "/tty-rmdir"], "y\n", env);
+    const r = await runTTY(["rmdir", "-r", "/tty-rmdir"], "y\n", account.env);
     expect(r.stdout).toContain("Delete /tty-rmdir: 2 files in 2 folders? [y/N]");
     expect(r.code).toBe(0);
-    expect((await client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "tty-rmdir")).toBe(
-      false,
-    );
+    expect(
+      (await account.client.folders.list({ folderId: 0 })).subFolders.some((f) => f.name === "tty-rmdir"),
+    ).toBe(false);
   });
 });
 
@@ -278,11 +281,13 @@ describe("mv, cp, rename", () => {
       ok(await fichier(["mv", "/mvsrc/m.txt", "/mvdst", "--json"])),
     );
     expect(moved.moved).toEqual([expect.objectContaining({ type: "file", from: url, folderId: dst })]);
-    expect((await client.files.list({ folderId: dst })).map((f) => f.filename)).toEqual(["m.txt"]);
+    expect((await account.client.files.list({ folderId: dst })).map((f) => f.filename)).toEqual(["m.txt"]);
     ok(await fichier(["mv", "/mvdst/m.txt", "/mvsrc/renamed.txt"]));
-    expect((await client.files.list({ folderId: src })).map((f) => f.filename)).toEqual(["renamed.txt"]);
+    expect((await account.client.files.list({ folderId: src })).map((f) => f.filename)).toEqual([
+      "renamed.txt",
+    ]);
     ok(await fichier(["mv", "/mvsrc", "/mvdst"]));
-    const dstListing = await client.folders.list({ folderId: dst });
+    const dstListing = await account.client.folders.list({ folderId: dst });
     expect(dstListing.subFolders.map((f) => f.name)).toEqual(["mvsrc"]);
     const two = await fichier(["mv", "/mvdst/mvsrc/renamed.txt", "/mvdst/nothing-here.txt", "/not/there"]);
     expect(two.code).toBe(2);
@@ -298,9 +303,9 @@ describe("mv, cp, rename", () => {
     );
     expect(copied.copied[0]?.from).toBe(url);
     expect(copied.copied[0]?.to).not.toBe(url);
-    const info = await client.files.info({ url: copied.copied[0]?.to ?? "" });
+    const info = await account.client.files.info({ url: copied.copied[0]?.to ?? "" });
     expect(info.filename).toBe("copy-of-c.txt");
-    expect(info.checksum).toBe((await client.files.info({ url })).checksum);
+    expect(info.checksum).toBe((await account.client.files.info({ url })).checksum);
     ok(await fichier(["cp", "/cpsrc", "/cpdst"]));
     const tree = json<{ fileCount: number; folderCount: number }>(
       ok(await fichier(["tree", "/cpdst", "--json"])),
@@ -317,10 +322,73 @@ describe("mv, cp, rename", () => {
     expect(j).toMatchObject({ type: "file", oldName: "old.txt", newName: "new.txt", url });
     ok(await fichier(["rename", "/ren", "renamed-folder"]));
     expect(
-      (await client.folders.list({ folderId: 0 })).subFolders.some((s) => s.name === "renamed-folder"),
+      (await account.client.folders.list({ folderId: 0 })).subFolders.some(
+        (s) => s.name === "renamed-folder",
+      ),
     ).toBe(true);
     const slash = await fichier(["rename", url, "a/b"]);
     expect(slash.code).toBe(2);
+  });
+});
+
+describe("mv and cp say what went where, by path", () => {
+  it("moves and copies print paths and counts; --json has fromPath, toPath and folderPath", async () => {
+    const src = await seedFolder("wsrc");
+    await seedFolder("wdst");
+    await seedFile(src, "one.txt", "1");
+    const deeper = await seedFolder("inner", src);
+    await seedFile(deeper, "two.txt", "2");
+    const mv = ok(await fichier(["mv", "/wsrc/one.txt", "/wdst"]));
+    expect(mv.stdout.trim()).toBe("moved /wsrc/one.txt -> /wdst/one.txt");
+    const back = json<{ moved: Record<string, unknown>[] }>(
+      ok(await fichier(["mv", "/wdst/one.txt", "/wsrc/uno.txt", "--json"])),
+    );
+    expect(back.moved[0]).toMatchObject({
+      type: "file",
+      fromPath: "/wdst/one.txt",
+      toPath: "/wsrc/uno.txt",
+      folderPath: "/wsrc",
+      name: "uno.txt",
+    });
+    const cp = ok(await fichier(["cp", "/wsrc/inner", "/wdst"]));
+    expect(cp.stdout.trim()).toBe("copied /wsrc/inner -> /wdst/inner (1 file)");
+    expect(cp.stderr).toContain("copied 1 file\n");
+    expect(cp.stderr).not.toContain("1 files");
+    const url = (await account.client.files.list({ folderId: src }))[0]?.url ?? "";
+    const byUrl = ok(await fichier(["mv", url, "/wdst"]));
+    expect(byUrl.stdout.trim()).toBe(`moved ${url} -> /wdst/`);
+  });
+
+  it("a folder moved into itself is refused at once, with a fix and no 'message above'", async () => {
+    await seedFolder("self", await seedFolder("selfparent"));
+    for (const dest of ["/selfparent/2026", "/selfparent/self", "/selfparent"]) {
+      const r = await fichier(["mv", "/selfparent", dest]);
+      expect(r.code, dest).toBe(2);
+      expect(errorLines(r)).toHaveLength(1);
+      expect(errorLines(r)[0]).toMatch(/cannot move \/selfparent into itself.*Choose a destination outside/);
+      expect(r.stderr).not.toMatch(/message above/i);
+    }
+  });
+});
+
+describe("JSON shapes shared across commands", () => {
+  it("info and ls give a file the same path; tree nodes are folders with a path and full files", async () => {
+    const shape = await seedFolder("shape");
+    await seedFile(shape, "s.txt", "shape");
+    await seedFolder("kid", shape);
+    const info = json<{ files: Record<string, unknown>[] }>(
+      ok(await fichier(["info", "/shape/s.txt", "--json"])),
+    );
+    const ls = json<{ files: Record<string, unknown>[] }>(ok(await fichier(["ls", "/shape", "--json"])));
+    expect(info.files[0]).toMatchObject({ path: "/shape/s.txt", folderPath: "/shape", folderId: shape });
+    expect(ls.files[0]?.path).toBe(info.files[0]?.path);
+    expect(ls.files[0]?.date).toBe(info.files[0]?.date);
+    const tree = json<Record<string, unknown> & { folders: Record<string, unknown>[]; files: unknown[] }>(
+      ok(await fichier(["tree", "/shape", "--json"])),
+    );
+    expect(tree).toMatchObject({ id: shape, name: "shape", path: "/shape", folderCount: 1, fileCount: 1 });
+    expect(tree.folders[0]).toMatchObject({ name: "kid", path: "/shape/kid", folders: [], files: [] });
+    expect(tree.files[0]).toEqual(ls.files[0]);
   });
 });
 
@@ -328,14 +396,19 @@ describe("cp --password", () => {
   it("copies another account's password-protected file only with its password (read from stdin)", async () => {
     // A file of a publicly shared folder, protected by its own password (spec §7.11 `pass`).
     const shared = await seedFolder("public-locked");
-    await client.folders.share({ folderId: shared, share: true });
+    await account.client.folders.share({ folderId: shared, share: true });
     const p = join(work, "locked.txt");
     writeFileSync(p, "locked bytes");
     const url = (
-      await uploadFile(client, { path: p, folderId: shared, name: "locked.txt", password: "s3cret-pw" })
+      await uploadFile(account.client, {
+        path: p,
+        folderId: shared,
+        name: "locked.txt",
+        password: "s3cret-pw",
+      })
     ).url;
     const reader = `READER${randomBytes(20).toString("hex").slice(0, 26)}`;
-    emu.admin.createAccount({ email: "reader-cp@test.local", offer: 1, apiKey: reader });
+    account.emu.admin.createAccount({ email: "reader-cp@test.local", offer: 1, apiKey: reader });
     const asReader = { FICHIER_API_KEY: reader };
     const refused = await fichier(["cp", url, "/copied-locked.txt"], { env: asReader });
     expect(refused.code).toBe(1);
@@ -349,7 +422,7 @@ describe("cp --password", () => {
       ),
     );
     expect(copied.copied[0]?.from).toBe(url);
-    const mine = createClient({ apiKey: reader, apiUrl: emu.apiUrl, governor: false });
+    const mine = createClient({ apiKey: reader, apiUrl: account.emu.apiUrl, governor: false });
     try {
       expect((await mine.files.info({ url: copied.copied[0]?.to ?? "" })).filename).toBe("copied-locked.txt");
     } finally {
@@ -366,13 +439,13 @@ describe("attr", () => {
       ok(await fichier(["attr", url, "--description", "my notes", "--inline", "--cdn", "--json"])),
     );
     expect(j.updated).toBe(1);
-    let info = await client.files.info({ url });
+    let info = await account.client.files.info({ url });
     expect(info).toMatchObject({ description: "my notes", inline: true, cdn: true });
     ok(await fichier(["attr", url, "--password"], { input: "secret-pass\n" }));
-    info = await client.files.info({ url, password: "secret-pass" });
+    info = await account.client.files.info({ url, password: "secret-pass" });
     expect(info.password).toBe(true);
     ok(await fichier(["attr", url, "--no-password", "--no-inline"]));
-    info = await client.files.info({ url });
+    info = await account.client.files.info({ url });
     expect(info).toMatchObject({ password: false, inline: false });
     ok(await fichier(["attr", "/attr.txt", "--acl-ip", "10.0.0.0/8", "192.168.1.1", "--acl-country", "FR"]));
     const withAcl = json<{ files: { acl: boolean; aclRules: { ip: string[]; country: string[] } | null }[] }>(
@@ -440,6 +513,17 @@ describe("share", () => {
     );
   });
 
+  it("--json lists shares only when it set them; an unknown e-mail gets a fix about the e-mail", async () => {
+    await seedFolder("team2");
+    ok(await fichier(["share", "/team2", "--with", "free@emulator.local"]));
+    const again = json<{ shares: unknown }>(ok(await fichier(["share", "/team2", "--json"])));
+    expect(again.shares).toBeNull();
+    const r = await fichier(["share", "/team2", "--with", "nobody@nowhere.test"]);
+    expect(r.code).toBe(3);
+    expect(errorLines(r)[0]).toMatch(/--with e-mail must be the e-mail of a registered 1fichier account/);
+    expect(r.stderr).not.toMatch(/folder id/);
+  });
+
   it("rejects a malformed --with", async () => {
     const r = await fichier(["share", "/docs", "--with", "not-an-email"]);
     expect(r.code).toBe(2);
@@ -486,16 +570,42 @@ describe("link and play", () => {
     expect(missing.stderr).toContain("no player found");
   });
 
+  it("play says once which player it uses, and gives mpv and VLC -- before the link", async () => {
+    await seedFile(0, "film.bin", Buffer.from("a film"));
+    const bin = mkdtempSync(join(tmpdir(), "fichier-players-"));
+    const seen = join(bin, "argv.txt");
+    // Only "vlc" is on this PATH: play finds it before fetching a link.
+    writeFileSync(join(bin, "vlc"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${seen}'\n`);
+    chmodSync(join(bin, "vlc"), 0o755);
+    const r = ok(await fichier(["play", "/film.bin"], { env: { PATH: bin } }));
+    expect(r.stderr.split("\n").filter((l) => l.includes("playing"))).toEqual([
+      "fichier: playing film.bin with vlc",
+    ]);
+    const [dashes, url] = readFileSync(seen, "utf8").trim().split("\n");
+    expect(dashes).toBe("--");
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/dl\//);
+    const none = await fichier(["play", "/film.bin"], { env: { PATH: "/nonexistent" } });
+    expect(none.code).toBe(1);
+    expect(none.stderr).not.toContain("playing");
+    expect(errorLines(none)).toEqual([
+      "fichier: no player found (mpv, vlc). Install mpv or VLC, or pass --player <command> (or set FICHIER_PLAYER).",
+    ]);
+  });
+
   it("a free account gets exit 5 for a direct link", async () => {
     const freeUrl = await (async () => {
-      const freeClient = createClient({ apiKey: emu.free.apiKey, apiUrl: emu.apiUrl, governor: false });
+      const freeClient = createClient({
+        apiKey: account.emu.free.apiKey,
+        apiUrl: account.emu.apiUrl,
+        governor: false,
+      });
       const p = join(work, "free.txt");
       writeFileSync(p, "free");
       const u = (await uploadFile(freeClient, { path: p })).url;
       await freeClient.close();
       return u;
     })();
-    const r = await fichier(["link", freeUrl], { env: { FICHIER_API_KEY: emu.free.apiKey } });
+    const r = await fichier(["link", freeUrl], { env: { FICHIER_API_KEY: account.emu.free.apiKey } });
     expect(r.code).toBe(5);
     expect(errorLines(r)).toHaveLength(1);
     expect(r.stderr).toContain("#200");

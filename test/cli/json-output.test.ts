@@ -44,13 +44,24 @@ describe("the writer under --json", () => {
     ]);
   });
 
-  it("drops a warning that repeats a transfer error event, keeps other warnings", () => {
+  it("reports a failed item once, as an error event with its item; a transfer's own event counts", () => {
     const { out, err } = writer({ json: true });
-    out.event({ type: "error", file: "/e.txt", message: "/e.txt is empty" }, undefined);
-    out.warn("/e.txt: /e.txt is empty");
-    out.warn("/other.txt: refused");
+    out.event({ type: "error", file: "/e.txt", item: "/e.txt", message: "/e.txt is empty" }, undefined);
+    out.failed("/e.txt", "/e.txt is empty");
+    out.failed("/other.txt", "refused", 469);
     expect(err()).toHaveLength(2);
-    expect(JSON.parse(err()[1] ?? "")).toEqual({ type: "warning", message: "/other.txt: refused" });
+    expect(JSON.parse(err()[1] ?? "")).toEqual({
+      type: "error",
+      item: "/other.txt",
+      message: "refused",
+      code: 469,
+    });
+  });
+
+  it("without --json a failed item is a warning line", () => {
+    const { out, err } = writer({ json: false });
+    out.failed("/other.txt", "refused");
+    expect(err()).toEqual(["fichier: warning: /other.txt: refused"]);
   });
 
   it("without --json the lines are the human ones", () => {

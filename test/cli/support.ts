@@ -4,10 +4,14 @@
  * the canary key never appeared anywhere.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll, beforeAll, expect } from "vitest";
+import { createClient, type FichierClient } from "../../src/api/client.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
+import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
 
 export const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
 
@@ -74,6 +78,21 @@ export function run(
   });
 }
 
+/** The run, when it exited 0; else an error showing its exit code, stdout and stderr. */
+export function ok(r: RunResult): RunResult {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+/**
+ * A `run` bound to a test file's base environment (read at each call: files fill it in `beforeAll`); `extra.env`
+ * adds to it or (undefined) removes from it.
+ */
+export function runner(base: () => Record<string, string>) {
+  return (args: string[], extra: { env?: Record<string, string | undefined>; input?: string } = {}) =>
+    run(args, { ...extra, env: { ...base(), ...extra.env } });
+}
+
 /** Parses the single JSON document a `--json` run printed. */
 export function json<T = Record<string, unknown>>(r: RunResult): T {
   try {
@@ -99,12 +118,13 @@ function shq(a: string): string {
 
 /**
  * Runs `fichier ARGS` with stdin, stdout and stderr on a pseudo-terminal (util-linux `script`), feeding `input`
- * as typed text. stdout and stderr arrive merged in `stdout`.
+ * as typed text; `columns` sets the terminal's width. stdout and stderr arrive merged in `stdout`.
  */
 export function runTTY(
   args: string[],
   input: string,
   env: Record<string, string | undefined>,
+  opts: { columns?: number } = {},
 ): Promise<RunResult> {
   const full: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -112,7 +132,8 @@ export function runTTY(
     FICHIER_STATE_DIR: mkdtempSync(join(tmpdir(), "fichier-state-")),
   };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) full[k] = v;
-  const cmd = [process.execPath, ...NODE_FLAGS, BIN, ...args].map(shq).join(" ");
+  const command = [process.execPath, ...NODE_FLAGS, BIN, ...args].map(shq).join(" ");
+  const cmd = opts.columns ? `stty cols ${opts.columns} rows 24; exec ${command}` : command;
   return new Promise((resolvePromise, reject) => {
     const child = spawn("script", ["-qec", cmd, "/dev/null"], { env: full, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -127,4 +148,61 @@ export function runTTY(
     });
     child.stdin.end(input);
   });
+}
+
+/** What {@link canaryAccount} sets up for a test file (read inside tests: it is filled in `beforeAll`). */
+export interface CanaryAccount {
+  /** The account's key: a canary that must appear in no output. */
+  readonly key: string;
+  readonly emu: TestEmulator;
+  /** A client of the account (ungoverned), to seed files and check results. */
+  readonly client: FichierClient;
+  /** The sandboxed environment of the command, with the key and the emulator's URL. */
+  readonly env: Record<string, string>;
+  /** `run` with that environment. */
+  readonly fichier: ReturnType<typeof runner>;
+}
+
+/**
+ * A test file's opening: the built command, an emulator with a premium account whose key is a canary, a client
+ * of it, the sandboxed environment; after the file, the canary in no output the file captured.
+ *
+ * @example
+ * const account = canaryAccount("canary-output@test.local");
+ * it("lists", async () => ok(await account.fichier(["ls"])));
+ */
+export function canaryAccount(email: string): CanaryAccount {
+  const key = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
+  let emu: TestEmulator | undefined;
+  let client: FichierClient | undefined;
+  let env: Record<string, string> | undefined;
+  const ready = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error("canaryAccount: used before beforeAll ran");
+    return v;
+  };
+  beforeAll(async () => {
+    assertBuilt();
+    emu = await withEmulator();
+    emu.admin.createAccount({ email, offer: 1, apiKey: key });
+    client = createClient({ apiKey: key, apiUrl: emu.apiUrl, governor: false });
+    env = { ...sandbox(), FICHIER_API_KEY: key, FICHIER_API_URL: emu.apiUrl };
+  });
+  afterAll(async () => {
+    for (const text of captured) expect(text).not.toContain(key);
+    await client?.close();
+    await emu?.close();
+  });
+  return {
+    key,
+    get emu() {
+      return ready(emu);
+    },
+    get client() {
+      return ready(client);
+    },
+    get env() {
+      return ready(env);
+    },
+    fichier: runner(() => ready(env)),
+  };
 }

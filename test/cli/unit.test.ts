@@ -1,5 +1,5 @@
 // Pure parts of the command: exit-code table, error line, argv scanning, targets, parsers, completion, output.
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import {
   AccountLockedError,
@@ -131,9 +131,11 @@ describe("formatErrorLine", () => {
   });
 
   it("folds commander's two-line message into one", () => {
-    const e = Object.assign(new Error("error: unknown command 'lss'\n(Did you mean ls?)"), {
-      name: "CommanderError",
-    });
+    const e = new CommanderError(
+      1,
+      "commander.unknownCommand",
+      "error: unknown command 'lss'\n(Did you mean ls?)",
+    );
     expect(formatErrorLine(e, {})).toBe("fichier: unknown command 'lss' (Did you mean ls?).");
   });
 });

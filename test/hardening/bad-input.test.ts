@@ -48,10 +48,14 @@ let tmpfsReason = "";
 const recorded: string[] = [];
 let filesBefore: string[] = [];
 
-/** 32 random characters of the key alphabet (spec §1.7). */
+/**
+ * 32 random characters of the key alphabet (spec §1.7), the first a letter or digit: rows put the key where a
+ * command or an option's value goes, and a leading "-" would make it read as an option.
+ */
 function randomKey(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_=-";
-  return Array.from(randomBytes(32), (b) => alphabet[b % alphabet.length]).join("");
+  const key = Array.from(randomBytes(32), (b) => alphabet[b % alphabet.length]).join("");
+  return `${alphabet[(randomBytes(1)[0] ?? 0) % 62]}${key.slice(1)}`;
 }
 
 /** Fills `{name}` placeholders; a row naming an unknown one fails loudly. */

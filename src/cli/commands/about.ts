@@ -3,70 +3,11 @@
  * for 5 minutes (spec §2.1: the service allows one call per 5 minutes per key).
  */
 import type { Command } from "commander";
-import type { UserInfo } from "../../api/types.js";
+import { type AboutJson, loadAbout } from "../account.js";
 import type { CliContext } from "../context.js";
 import { formatBytes, table } from "../output.js";
 import { SUMMARIES } from "../summaries.js";
-
-/** The `--json` document of `fichier about`: the client's `UserInfo` (less its raw answer) and three facts more. */
-export type AboutJson = Omit<UserInfo, "raw" | "offer"> & {
-  offer: number;
-  offerName: string;
-  /** True when the answer came from the 5-minute cache rather than a new `user/info.cgi` call. */
-  cached: boolean;
-  emulator: boolean;
-};
-
-/**
- * Name of an offer number (spec §6, §7.18).
- *
- * @example
- * offerName(1); // "Premium"
- */
-export function offerName(offer: number): string {
-  return ["Free", "Premium", "Access", "GOLD"][offer] ?? `offer ${offer}`;
-}
-
-type UserInfoLike = Omit<AboutJson, "offerName" | "cached" | "emulator">;
-
-function pick(infoIn: object): UserInfoLike {
-  const info = infoIn as Record<string, unknown>;
-  const num = (v: unknown): number => (typeof v === "number" ? v : Number(v ?? 0));
-  return {
-    email: String(info.email ?? ""),
-    offer: num(info.offer),
-    subscriptionEnd: typeof info.subscriptionEnd === "string" ? info.subscriptionEnd : null,
-    cdnCredits: num(info.cdnCredits),
-    hotStorage: num(info.hotStorage),
-    coldStorage: num(info.coldStorage),
-    availableStorage: num(info.availableStorage),
-    allowedColdStorage: num(info.allowedColdStorage),
-    availableColdStorage: num(info.availableColdStorage),
-    overQuota: info.overQuota === true,
-    uploadForbidden: info.uploadForbidden === true,
-  };
-}
-
-/**
- * The account information. The client's governor answers from its shared 5-minute cache when it can
- * (spec §2.1: one `user/info.cgi` per 5 minutes per key); `cached` says whether it did.
- *
- * @example
- * const about = await loadAbout(ctx, { refresh: false });
- */
-export async function loadAbout(ctx: CliContext, opts: { refresh: boolean }): Promise<AboutJson> {
-  const client = await ctx.client();
-  let cached = false;
-  const off = client.governor?.on((e) => {
-    if (e.type === "cache" && e.endpoint === "user/info.cgi") cached = true;
-  });
-  try {
-    const info = pick(await client.user.info({ fresh: opts.refresh }));
-    return { ...info, offerName: offerName(info.offer), cached, emulator: ctx.globals().emulator };
-  } finally {
-    off?.();
-  }
-}
+import { humanServiceDate } from "../time.js";
 
 /**
  * Human rendering of {@link AboutJson}.
@@ -79,7 +20,7 @@ export function renderAbout(a: AboutJson): string {
   const rows: string[][] = [
     ["E-mail", a.email],
     ["Offer", a.offerName],
-    ["Subscription end", a.subscriptionEnd ?? "-"],
+    ["Subscription end", a.subscriptionEnd === null ? "-" : humanServiceDate(a.subscriptionEnd)],
     ["Hot storage used", formatBytes(a.hotStorage)],
     ["Available storage", formatBytes(a.availableStorage)],
     ["Cold storage used", formatBytes(a.coldStorage)],

@@ -9,9 +9,9 @@ import { parseUserRange } from "../../transfer/segments.js";
 import { streamFile } from "../../transfer/stream.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { readPassword } from "../prompts.js";
 import { SUMMARIES } from "../summaries.js";
 import { resolveFile } from "../targets.js";
-import { readPassword } from "./ls.js";
 
 /**
  * Refuses a reversed `--range A-B` (A after B) with its own message, before any call: the range parser would
@@ -34,6 +34,30 @@ export function checkRangeOrder(text: string): void {
 }
 
 /**
+ * Refuses to write a file's bytes to a terminal (as curl does): binary bytes would garble it, and could drive
+ * it. `--force` writes them anyway; a pipe or a file never needs it.
+ *
+ * @example
+ * refuseTerminal(process.stdout.isTTY === true, opts.force === true);
+ */
+export function refuseTerminal(stdoutIsTTY: boolean, force: boolean): void {
+  if (stdoutIsTTY && !force) {
+    throw new UsageError(
+      "cat writes the file's bytes and stdout is a terminal",
+      "pipe it (`fichier cat URL | mpv -`), redirect it (`> file`), or pass --force to print it anyway",
+    );
+  }
+}
+
+/** The options of `cat`, as commander parses them. */
+interface CatOptions {
+  range?: string;
+  password?: string | boolean;
+  /** Write to a terminal too. */
+  force?: boolean;
+}
+
+/**
  * Registers `cat`.
  *
  * @example
@@ -46,7 +70,9 @@ export function register(program: Command, ctx: CliContext): void {
     .argument("<target>", "file URL or remote path")
     .option("--range <A-B>", "only bytes A to B inclusive (A-, -N for the last N bytes)")
     .option("--password [password]", "file password (asked, or read from stdin, when no value)")
-    .action(async (target: string, opts: { range?: string; password?: string | boolean }) => {
+    .option("--force", "write to a terminal too")
+    .action(async (target: string, opts: CatOptions) => {
+      refuseTerminal(process.stdout.isTTY === true, opts.force === true);
       if (opts.range !== undefined) checkRangeOrder(opts.range);
       const password = await readPassword(ctx, opts.password);
       const client = await ctx.client();

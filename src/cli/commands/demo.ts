@@ -18,6 +18,7 @@ import { ChecksumMismatchError } from "../../transfer/errors.js";
 import type { CliContext } from "../context.js";
 import { CliError } from "../errors.js";
 import { NODE_FLAGS } from "../node-flags.js";
+import { parseIntOption } from "../options.js";
 import { formatBytes } from "../output.js";
 import { SUMMARIES } from "../summaries.js";
 
@@ -122,7 +123,12 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command("demo")
     .description(SUMMARIES.demo.description)
-    .option("--size <bytes>", "size of the test file", (v) => Number.parseInt(v, 10), DEMO_BYTES)
+    .option(
+      "--size <bytes>",
+      "size of the test file",
+      parseIntOption("--size", 1, Number.MAX_SAFE_INTEGER),
+      DEMO_BYTES,
+    )
     .option("--keep", "keep the temporary folder with the local files")
     .addHelpText(
       "after",
@@ -130,93 +136,120 @@ export function register(program: Command, ctx: CliContext): void {
         "whose data stays in your user data folder, so `fichier --emulator ls /demo` shows the file afterwards.\n" +
         "JSON: {ok, size, url, whirlpool, identical, uploadMs, downloadMs}",
     )
-    .action(async (opts: { size: number; keep?: boolean }) => {
-      if (!Number.isSafeInteger(opts.size) || opts.size < 1) {
-        const { UsageError } = await import("../errors.js");
-        throw new UsageError(`--size ${opts.size} is not a positive number of bytes`, "e.g. --size 1048576");
-      }
-      const out = ctx.out;
-      const step = (n: number, msg: string): void => out.info(`[${n}/4] ${msg}`);
-      const relay = (line: string): void => out.info(`      ${line}`);
-      const fail = (what: string, run: ChildRun): never => {
-        // The child already printed its one-line error (cause and fix) on stderr; keep its exit code.
-        throw new CliError(
-          `${what} failed (exit ${run.code})`,
-          "see the line above; run `fichier demo --debug` for details",
-          run.code,
-        );
-      };
-      const work = await mkdtemp(join(tmpdir(), "fichier-demo-"));
-      try {
-        const name = `demo-${new Date().toISOString().replace(/[:.]/g, "-")}.bin`;
-        const local = join(work, name);
-        step(1, `writing ${formatBytes(opts.size)} of random bytes to ${local}`);
-        await writeRandomFile(local, opts.size);
-        const { whirlpoolFile } = await import("../../transfer/whirlpool.js");
-        const localWhirlpool = await whirlpoolFile(local);
-        out.info(`      Whirlpool ${localWhirlpool.slice(0, 32)}...`);
+    .action((opts: { size: number; keep?: boolean }) => runDemo(ctx, opts));
+}
 
-        const upArgs = ["--emulator", "upload", local, "--to", "/demo"];
-        step(2, `fichier ${upArgs.join(" ")}`);
-        const t0 = Date.now();
-        const up = await runFichier(upArgs, relay);
-        if (up.code !== 0) fail("the upload", up);
-        const uploadMs = Date.now() - t0;
-        const uploaded = (JSON.parse(up.stdout) as { uploaded: { url: string; whirlpool: string }[] })
-          .uploaded[0];
-        if (!uploaded) throw new Error("the upload command reported no file");
-        out.info(`      uploaded in ${uploadMs} ms: ${uploaded.url}`);
-        if (uploaded.whirlpool !== localWhirlpool) {
-          throw new ChecksumMismatchError(
-            `the server's Whirlpool of ${name} differs from the local one`,
-            {
-              expected: localWhirlpool,
-              actual: uploaded.whirlpool,
-              remoteUrl: uploaded.url,
-              localPath: local,
-            },
-            { hint: "the upload was corrupted on the way; run the demo again" },
-          );
-        }
+/** The demo's steps share these. */
+interface Demo {
+  out: CliContext["out"];
+  /** The local file and its Whirlpool. */
+  local: string;
+  name: string;
+  whirlpool: string;
+  step(n: number, msg: string): void;
+  relay(line: string): void;
+}
 
-        const into = join(work, "downloaded");
-        const downArgs = ["--emulator", "download", uploaded.url, "-o", into];
-        step(3, `fichier ${downArgs.join(" ")}`);
-        const t1 = Date.now();
-        const down = await runFichier(downArgs, relay);
-        if (down.code !== 0) fail("the download", down);
-        const downloadMs = Date.now() - t1;
-        const got = (JSON.parse(down.stdout) as { downloaded: { path: string; whirlpool: string }[] })
-          .downloaded[0];
-        if (!got) throw new Error("the download command reported no file");
-        out.info(`      downloaded in ${downloadMs} ms to ${got.path}`);
+/**
+ * `fichier demo`: writes the file, runs `fichier --emulator upload` then `download` in their own processes,
+ * and checks the bytes and the Whirlpool came back identical.
+ *
+ * @example
+ * await runDemo(ctx, { size: 1 << 20 });
+ */
+export async function runDemo(ctx: CliContext, opts: { size: number; keep?: boolean }): Promise<void> {
+  const out = ctx.out;
+  const work = await mkdtemp(join(tmpdir(), "fichier-demo-"));
+  try {
+    const name = `demo-${new Date().toISOString().replace(/[:.]/g, "-")}.bin`;
+    const local = join(work, name);
+    const step = (n: number, msg: string): void => out.info(`[${n}/4] ${msg}`);
+    step(1, `writing ${formatBytes(opts.size)} of random bytes to ${local}`);
+    await writeRandomFile(local, opts.size);
+    const { whirlpoolFile } = await import("../../transfer/whirlpool.js");
+    const whirlpool = await whirlpoolFile(local);
+    out.info(`      Whirlpool ${whirlpool.slice(0, 32)}...`);
+    const demo: Demo = { out, local, name, whirlpool, step, relay: (line) => out.info(`      ${line}`) };
+    const up = await uploadStep(demo);
+    const down = await downloadStep(demo, up.url, join(work, "downloaded"));
+    const identical = await compareStep(demo, down.path, down.whirlpool);
+    out.result(
+      `demo ok: ${formatBytes(opts.size)} uploaded and downloaded back, byte-identical, Whirlpool ${whirlpool.slice(0, 16)}...`,
+      { ok: true, size: opts.size, url: up.url, whirlpool, identical, uploadMs: up.ms, downloadMs: down.ms },
+    );
+  } finally {
+    if (opts.keep) out.info(`kept ${work}`);
+    else await rm(work, { recursive: true, force: true });
+  }
+}
 
-        step(4, "comparing bytes and Whirlpool");
-        const identical = await sameBytes(local, got.path);
-        const downWhirlpool = got.whirlpool || (await whirlpoolFile(got.path));
-        if (!identical || downWhirlpool !== localWhirlpool) {
-          throw new ChecksumMismatchError(
-            "the downloaded file differs from the uploaded one",
-            { expected: localWhirlpool, actual: downWhirlpool, localPath: got.path },
-            { hint: "this is a bug in fichier or the emulator; run again with --debug and report it" },
-          );
-        }
-        out.info("      byte-identical, Whirlpool identical");
-        ctx.out.result(
-          `demo ok: ${formatBytes(opts.size)} uploaded and downloaded back, byte-identical, Whirlpool ${localWhirlpool.slice(0, 16)}...`,
-          {
-            ok: true,
-            size: opts.size,
-            url: uploaded.url,
-            whirlpool: localWhirlpool,
-            identical,
-            uploadMs,
-            downloadMs,
-          },
-        );
-      } finally {
-        if (opts.keep) out.info(`kept ${work}`);
-        else await rm(work, { recursive: true, force: true });
-      }
-    });
+/**
+ * Runs one step's command in its own process. A failed child already printed its one-line error (cause and
+ * fix) on the line above: the demo fails with its exit code.
+ */
+async function childStep(
+  d: Demo,
+  n: number,
+  what: string,
+  args: string[],
+): Promise<{ stdout: string; ms: number }> {
+  d.step(n, `fichier ${args.join(" ")}`);
+  const t0 = Date.now();
+  const run = await runFichier(args, d.relay);
+  if (run.code !== 0) {
+    throw new CliError(
+      `${what} failed (exit ${run.code})`,
+      "see the line above; run `fichier demo --debug` for details",
+      run.code,
+    );
+  }
+  return { stdout: run.stdout, ms: Date.now() - t0 };
+}
+
+/** Step 2: `fichier --emulator upload FILE --to /demo`, and the server's Whirlpool checked. */
+async function uploadStep(d: Demo): Promise<{ url: string; ms: number }> {
+  const { stdout, ms } = await childStep(d, 2, "the upload", [
+    "--emulator",
+    "upload",
+    d.local,
+    "--to",
+    "/demo",
+  ]);
+  const uploaded = (JSON.parse(stdout) as { uploaded: { url: string; whirlpool: string }[] }).uploaded[0];
+  if (!uploaded) throw new Error("the upload command reported no file");
+  d.out.info(`      uploaded in ${ms} ms: ${uploaded.url}`);
+  if (uploaded.whirlpool !== d.whirlpool) {
+    throw new ChecksumMismatchError(
+      `the server's Whirlpool of ${d.name} differs from the local one`,
+      { expected: d.whirlpool, actual: uploaded.whirlpool, remoteUrl: uploaded.url, localPath: d.local },
+      { hint: "the upload was corrupted on the way; run the demo again" },
+    );
+  }
+  return { url: uploaded.url, ms };
+}
+
+/** Step 3: `fichier --emulator download URL -o DIR`. */
+async function downloadStep(d: Demo, url: string, into: string) {
+  const { stdout, ms } = await childStep(d, 3, "the download", ["--emulator", "download", url, "-o", into]);
+  const got = (JSON.parse(stdout) as { downloaded: { path: string; whirlpool: string }[] }).downloaded[0];
+  if (!got) throw new Error("the download command reported no file");
+  d.out.info(`      downloaded in ${ms} ms to ${got.path}`);
+  return { ...got, ms };
+}
+
+/** Step 4: the downloaded file has the uploaded bytes and Whirlpool (exit 8 otherwise). */
+async function compareStep(d: Demo, path: string, reported: string): Promise<true> {
+  d.step(4, "comparing bytes and Whirlpool");
+  const identical = await sameBytes(d.local, path);
+  const { whirlpoolFile } = await import("../../transfer/whirlpool.js");
+  const whirlpool = reported || (await whirlpoolFile(path));
+  if (!identical || whirlpool !== d.whirlpool) {
+    throw new ChecksumMismatchError(
+      "the downloaded file differs from the uploaded one",
+      { expected: d.whirlpool, actual: whirlpool, localPath: path },
+      { hint: "this is a bug in fichier or the emulator; run again with --debug and report it" },
+    );
+  }
+  d.out.info("      byte-identical, Whirlpool identical");
+  return true;
 }

@@ -7,6 +7,7 @@ import { stat } from "node:fs/promises";
 import type { Command } from "commander";
 import {
   DEFAULT_CONNECTIONS,
+  type DownloadManyOptions,
   type DownloadManyResult,
   type DownloadResult,
   downloadFile,
@@ -15,15 +16,17 @@ import {
   MAX_CONNECTIONS,
 } from "../../transfer/download.js";
 import { sourcePath } from "../../transfer/source-path.js";
-import { toFailedItem } from "../batch.js";
+import { finishBatch, reportFailed, transferOutcome } from "../batch.js";
 import { listenForCleanStop } from "../clean-stop.js";
-import type { CliContext } from "../context.js";
+import type { CliContext, FichierClient } from "../context.js";
 import { UsageError } from "../errors.js";
+import { escapeControls } from "../escape.js";
+import { parseIntOption } from "../options.js";
 import { formatBytes } from "../output.js";
+import { createProgressView } from "../progress.js";
+import { readPassword } from "../prompts.js";
 import { SUMMARIES } from "../summaries.js";
 import { classifyTarget, resolveItem } from "../targets.js";
-import { readPassword } from "./ls.js";
-import { createProgressView, finishTransfers, parseIntOption } from "./upload.js";
 
 /** rsync's rule (source-path.ts): `folder/` downloads the folder's contents, not the folder itself. */
 function contentsOf(target: string): { contents?: true } {
@@ -64,81 +67,118 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--password [password]", "file or share password (asked, or read from stdin, when no value)")
     .option("--force", "overwrite existing files")
     .addHelpText("after", DOWNLOAD_HELP)
-    .action(
-      async (
-        targets: string[],
-        opts: { output: string; connections: number; password?: string | boolean; force?: boolean },
-      ) => {
-        // -o names a folder (created when missing); a file there would end in a raw EEXIST from mkdir.
-        const out = await stat(opts.output).catch(() => undefined);
-        if (out && !out.isDirectory()) {
-          throw new UsageError(
-            `-o ${opts.output} is a file, not a folder`,
-            "give -o the folder to write into (it is created when missing)",
-          );
-        }
-        const password = await readPassword(ctx, opts.password);
-        const client = await ctx.client();
-        const view = createProgressView(ctx);
-        const ac = new AbortController();
-        const onSigint = () => ac.abort(new Error("interrupted"));
-        const stopListening = listenForCleanStop(onSigint);
-        const common = {
-          dir: opts.output,
-          connections: opts.connections,
-          signal: ac.signal,
-          ...(password ? { password } : {}),
-          ...(opts.force ? { force: true } : {}),
-          onProgress: view.onProgress,
-          onWarning: (m: string) => ctx.out.warn(m),
-        };
-        const downloaded: DownloadResult[] = [];
-        const failed: { item: string; error: unknown }[] = [];
-        const addMany = (r: DownloadManyResult) => {
-          downloaded.push(...r.downloaded);
-          for (const f of r.failed) failed.push({ item: f.file, error: f.error });
-        };
-        try {
-          for (const target of targets) {
-            try {
-              const t = classifyTarget(target);
-              if (t.kind === "file") downloaded.push(await downloadFile(client, { ...common, url: t.url }));
-              else if (t.kind === "share") addMany(await downloadShare(client, t.url, common));
-              else if (t.kind === "folder-id") addMany(await downloadFolder(client, t.id, common));
-              else {
-                const r = await resolveItem(client, target);
-                if (r.type === "file") downloaded.push(await downloadFile(client, { ...common, url: r.url }));
-                else addMany(await downloadFolder(client, r.id, { ...common, ...contentsOf(target) }));
-              }
-            } catch (e) {
-              if (ac.signal.aborted) throw e;
-              failed.push({ item: target, error: e });
-            }
-          }
-        } finally {
-          stopListening();
-          view.end();
-        }
-        const { bytes, seconds } = view.stats();
-        // One line per failed item when there were several; a lone item's error is the closing line itself.
-        if (downloaded.length + failed.length > 1) {
-          for (const f of failed) ctx.out.warn(`${f.item}: ${(f.error as Error).message ?? f.error}`);
-        }
-        const lines = downloaded.map(
-          (d) =>
-            `${d.path}  ${formatBytes(d.size)}${d.skipped ? "  already there (same whirlpool)" : d.verified ? "  whirlpool ok" : "  (not verified)"}`,
-        );
-        const skipped = downloaded.filter((d) => d.skipped).length;
-        lines.push(
-          `${downloaded.length - skipped} downloaded, ${skipped} skipped (already there), ${failed.length} failed, ${formatBytes(bytes)} received in ${seconds.toFixed(1)} s (${formatBytes(seconds > 0 ? Math.round(bytes / seconds) : 0)}/s)`,
-        );
-        ctx.out.result(lines.join("\n"), {
-          downloaded,
-          failed: failed.map((f) => toFailedItem(f.item, f.error)),
-          bytes,
-          seconds,
-        });
-        finishTransfers(failed, downloaded.length + failed.length);
-      },
+    .action((targets: string[], opts: DownloadOptions) => runDownload(ctx, targets, opts));
+}
+
+/** The options of `download`, as commander parses them. */
+export interface DownloadOptions {
+  output: string;
+  connections: number;
+  password?: string | boolean;
+  force?: boolean;
+}
+
+/** What the transfers of one `download` run gave. */
+interface Downloads {
+  downloaded: DownloadResult[];
+  failed: { item: string; error: unknown }[];
+}
+
+/**
+ * `fichier download TARGET... [options]`: checks `-o`, downloads every target (a failed one does not stop the
+ * others), prints the result and ends as the batch calls for.
+ *
+ * @example
+ * await runDownload(ctx, ["https://1fichier.com/?abc"], { output: ".", connections: 4 });
+ */
+export async function runDownload(ctx: CliContext, targets: string[], opts: DownloadOptions): Promise<void> {
+  // -o names a folder (created when missing); a file there would end in a raw EEXIST from mkdir.
+  const out = await stat(opts.output).catch(() => undefined);
+  if (out && !out.isDirectory()) {
+    throw new UsageError(
+      `-o ${opts.output} is a file, not a folder`,
+      "give -o the folder to write into (it is created when missing)",
     );
+  }
+  const password = await readPassword(ctx, opts.password);
+  const client = await ctx.client();
+  const view = createProgressView(ctx.out, { statsMs: ctx.globals().statsMs });
+  const ac = new AbortController();
+  const stopListening = listenForCleanStop(() => ac.abort(new Error("interrupted")));
+  const common = {
+    dir: opts.output,
+    connections: opts.connections,
+    signal: ac.signal,
+    ...(password ? { password } : {}),
+    ...(opts.force ? { force: true } : {}),
+    onProgress: view.onProgress,
+    onWarning: (m: string) => ctx.out.warn(m),
+  };
+  let got: Downloads;
+  try {
+    got = await downloadAll(client, targets, common);
+  } finally {
+    stopListening();
+    view.end();
+  }
+  const { bytes, seconds } = view.stats();
+  const outcome = transferOutcome(got.failed);
+  const total = got.downloaded.length + outcome.failed.length;
+  reportFailed(ctx.out, outcome.failed, total);
+  ctx.out.result(downloadSummary(got.downloaded, outcome.failed.length, bytes, seconds), {
+    downloaded: got.downloaded,
+    failed: outcome.failed,
+    bytes,
+    seconds,
+  });
+  finishBatch(outcome, total);
+}
+
+/** Downloads each target in turn; an interruption ends the run, any other failure only its target. */
+async function downloadAll(
+  client: FichierClient,
+  targets: string[],
+  common: DownloadManyOptions & { signal: AbortSignal },
+): Promise<Downloads> {
+  const got: Downloads = { downloaded: [], failed: [] };
+  const addMany = (r: DownloadManyResult) => {
+    got.downloaded.push(...r.downloaded);
+    for (const f of r.failed) got.failed.push({ item: f.file, error: f.error });
+  };
+  for (const target of targets) {
+    try {
+      const t = classifyTarget(target);
+      if (t.kind === "file") got.downloaded.push(await downloadFile(client, { ...common, url: t.url }));
+      else if (t.kind === "share") addMany(await downloadShare(client, t.url, common));
+      else if (t.kind === "folder-id") addMany(await downloadFolder(client, t.id, common));
+      else {
+        const r = await resolveItem(client, target);
+        if (r.type === "file") got.downloaded.push(await downloadFile(client, { ...common, url: r.url }));
+        else addMany(await downloadFolder(client, r.id, { ...common, ...contentsOf(target) }));
+      }
+    } catch (e) {
+      if (common.signal.aborted) throw e;
+      got.failed.push({ item: target, error: e });
+    }
+  }
+  return got;
+}
+
+/** The human result of `download`: one line per file, then the totals. */
+function downloadSummary(
+  downloaded: DownloadResult[],
+  failed: number,
+  bytes: number,
+  seconds: number,
+): string {
+  const lines = downloaded.map(
+    (d) =>
+      `${escapeControls(d.path)}  ${formatBytes(d.size)}${d.skipped ? "  already there (same whirlpool)" : d.verified ? "  whirlpool ok" : "  (not verified)"}`,
+  );
+  const skipped = downloaded.filter((d) => d.skipped).length;
+  const speed = formatBytes(seconds > 0 ? Math.round(bytes / seconds) : 0);
+  lines.push(
+    `${downloaded.length - skipped} downloaded, ${skipped} skipped (already there), ${failed} failed, ${formatBytes(bytes)} received in ${seconds.toFixed(1)} s (${speed}/s)`,
+  );
+  return lines.join("\n");
 }

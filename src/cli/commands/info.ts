@@ -1,38 +1,16 @@
 /**
- * `fichier info URL...`: everything `file/info.cgi` says about each file (spec §7.6).
+ * `fichier info URL...`: everything `file/info.cgi` says about each file (spec §7.6), in the file shape every
+ * command shares (`listing.ts`) plus what only `info` knows.
  */
 import type { Command } from "commander";
-import type { FileInfo } from "../../api/types.js";
 import { finishBatch, runEach } from "../batch.js";
 import type { CliContext } from "../context.js";
+import { type FileInfoJson, fileInfoJson } from "../listing.js";
 import { formatBytes, table } from "../output.js";
+import { readPassword } from "../prompts.js";
 import { SUMMARIES } from "../summaries.js";
-import { resolveFile } from "../targets.js";
-import { readPassword } from "./ls.js";
-
-/** What `info` prints: the client's `FileInfo` without its `raw` copy of the answer. */
-type InfoLike = Omit<FileInfo, "raw">;
-
-/** The `--json` shape of one file: the client's `FileInfo` without its `raw` copy. */
-export function infoJson(i: InfoLike): InfoLike {
-  return {
-    url: i.url,
-    filename: i.filename,
-    size: i.size,
-    date: i.date,
-    checksum: i.checksum,
-    contentType: i.contentType,
-    password: i.password,
-    acl: i.acl,
-    cdn: i.cdn,
-    folderId: i.folderId,
-    path: i.path,
-    description: i.description,
-    inline: i.inline,
-    noSsl: i.noSsl,
-    aclRules: i.aclRules,
-  };
-}
+import { fileInfo, resolveFile } from "../targets.js";
+import { humanServiceDate } from "../time.js";
 
 /**
  * Human rendering of one file's information.
@@ -40,7 +18,7 @@ export function infoJson(i: InfoLike): InfoLike {
  * @example
  * renderInfo(info); // "URL           https://1fichier.com/?...\nName ..."
  */
-export function renderInfo(i: InfoLike): string {
+export function renderInfo(i: FileInfoJson): string {
   const yn = (b: boolean): string => (b ? "yes" : "no");
   const rules = i.aclRules;
   const acl = rules
@@ -56,11 +34,12 @@ export function renderInfo(i: InfoLike): string {
   return table([
     ["URL", i.url],
     ["Name", i.filename],
+    ["Path", i.path ?? "-"],
     ["Size", `${i.size} bytes (${formatBytes(i.size)})`],
-    ["Date", i.date],
+    ["Date", humanServiceDate(i.date)],
     ["Whirlpool", i.checksum || "-"],
     ["Content type", i.contentType || "-"],
-    ["Folder", `${i.folderId}${i.path ? ` (/${i.path.replace(/^\//, "")})` : ""}`],
+    ["Folder", `${i.folderPath} (folder ${i.folderId})`],
     ["Description", i.description || "-"],
     ["Password", yn(i.password)],
     ["Inline", yn(i.inline)],
@@ -79,24 +58,31 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--password [password]", "password of the files (asked, or read from stdin, when no value)")
     .addHelpText(
       "after",
-      "\nJSON: {files:[{url,filename,size,date,checksum,contentType,password,acl,cdn,folderId,path,description," +
-        "inline,noSsl,aclRules:{ip,country,email,premium}|null}], failed:[{item,error,code?}]}",
+      "\nJSON: {files:[{url,filename,path,size,date,checksum,contentType,password,acl,cdn,folderId,folderPath," +
+        "description,inline,noSsl,aclRules:{ip,country,email,premium}|null}], failed:[{item,error,code?}]}",
     )
-    .action(async (targets: string[], opts: { password?: string | boolean }) => {
-      const client = await ctx.client();
-      const password = await readPassword(ctx, opts.password);
-      const outcome = await runEach(
-        targets,
-        async (t) => {
-          const f = await resolveFile(client, t);
-          return infoJson(
-            (await client.files.info(password ? { url: f.url, password } : { url: f.url })) as InfoLike,
-          );
-        },
-        ctx.out,
-      );
-      const files = outcome.ok.map((o) => o.result);
-      ctx.out.result(files.map(renderInfo).join("\n\n"), { files, failed: outcome.failed });
-      finishBatch(outcome, targets.length);
-    });
+    .action((targets: string[], opts: { password?: string | boolean }) => runInfo(ctx, targets, opts));
+}
+
+/**
+ * `fichier info TARGET...`: one `file/info.cgi` per file; a failed one does not stop the others.
+ *
+ * @example
+ * await runInfo(ctx, ["/docs/a.txt"], {});
+ */
+export async function runInfo(
+  ctx: CliContext,
+  targets: string[],
+  opts: { password?: string | boolean },
+): Promise<void> {
+  const client = await ctx.client();
+  const password = await readPassword(ctx, opts.password);
+  const outcome = await runEach(
+    targets,
+    async (t) => fileInfoJson(await fileInfo(client, (await resolveFile(client, t)).url, password)),
+    ctx.out,
+  );
+  const files = outcome.ok.map((o) => o.result);
+  ctx.out.result(files.map(renderInfo).join("\n\n"), { files, failed: outcome.failed });
+  finishBatch(outcome, targets.length);
 }

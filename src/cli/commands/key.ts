@@ -178,7 +178,7 @@ async function statusAction(ctx: CliContext, opts: { rotationDays?: number }): P
   let accountError: string | null = null;
   try {
     // Through `about`'s 5-minute disk cache: user/info.cgi allows one call per 5 minutes per key (spec §7.18).
-    const { loadAbout } = await import("./about.js");
+    const { loadAbout } = await import("../account.js");
     const about = await loadAbout(ctx, { refresh: false });
     account = { email: about.email, offer: about.offer, subscriptionEnd: about.subscriptionEnd };
   } catch (e) {

@@ -1,111 +1,38 @@
 /**
  * `fichier ls [PATH|ID|URL]` and `fichier tree [PATH]`: folders and files of the account, a single file, or a
- * public share (`https://1fichier.com/dir/<hash>`).
+ * public share (`https://1fichier.com/dir/<hash>`). The JSON shapes of files, folders and tree nodes are those
+ * of `listing.ts`, the same in every command.
  */
 import type { Command } from "commander";
-import type { FileItem } from "../../api/types.js";
-import { registerSecret } from "../../redact.js";
 import type { CliContext, FichierClient } from "../context.js";
-import { UsageError } from "../errors.js";
-import { table } from "../output.js";
-import { SUMMARIES } from "../summaries.js";
+import { escapeControls } from "../escape.js";
 import {
-  classifyTarget,
-  folderIndex,
-  joinPath,
-  resolveFolderId,
-  resolveItem,
-  splitPath,
-} from "../targets.js";
+  type FileJson,
+  type FolderJson,
+  fileJson,
+  infoFolderPath,
+  type Section,
+  type TreeNode,
+  treeOf,
+  walk,
+} from "../listing.js";
+import { formatBytes, plural, table } from "../output.js";
+import { readPassword } from "../prompts.js";
+import { SUMMARIES } from "../summaries.js";
+import { classifyTarget, fileInfo, resolveFolderId, resolveItem, splitPath } from "../targets.js";
+import { humanServiceDate } from "../time.js";
 
-/** A file as `ls --json` prints it: the client's `FileItem` and, in recursive listings, its folder path. */
-export type LsFile = FileItem & { path: string | null };
-
-/** A folder as `ls --json` prints it. */
-export interface LsFolder {
-  id: number;
-  name: string;
-  path: string | null;
-  createDate: string;
-  password: boolean;
-}
-
-interface RawListing {
-  folderId: number;
-  name: string;
-  subFolders: { id: number; name: string; createDate: string; password: boolean }[];
-  items?: FileItem[];
-}
-
-function toFile(f: FileItem, parent: string | null): LsFile {
-  return {
-    url: f.url,
-    filename: f.filename,
-    path: parent === null ? null : joinPath(parent, f.filename),
-    size: f.size,
-    date: f.date,
-    checksum: f.checksum,
-    contentType: f.contentType,
-    password: f.password,
-    acl: f.acl,
-    cdn: f.cdn,
-  };
-}
-
-/** Lists one folder with its files (one `folder/ls.cgi` call per run; spec §7.13 `files: 1`). */
-async function listFolder(client: FichierClient, id: number): Promise<RawListing> {
-  return folderIndex(client).list(id);
-}
-
-/** One folder's section of a (recursive) listing. */
-export interface Section {
-  id: number;
-  path: string | null;
-  folders: LsFolder[];
-  files: LsFile[];
-}
-
-/**
- * Walks a folder (and, with `recursive`, its sub-folders, depth first, in name order).
- *
- * @example
- * const sections = await walk(client, 0, "/", true);
- */
-export async function walk(
-  client: FichierClient,
-  id: number,
-  path: string | null,
-  recursive: boolean,
-  onFolder?: (path: string | null) => void,
-): Promise<Section[]> {
-  onFolder?.(path);
-  const l = await listFolder(client, id);
-  const folders = [...l.subFolders]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((f) => ({
-      id: f.id,
-      name: f.name,
-      path: path === null ? null : joinPath(path, f.name),
-      createDate: f.createDate,
-      password: f.password,
-    }));
-  const files = [...(l.items ?? [])]
-    .sort((a, b) => a.filename.localeCompare(b.filename))
-    .map((f) => toFile(f, path));
-  const sections: Section[] = [{ id, path, folders, files }];
-  if (recursive) {
-    for (const f of folders) sections.push(...(await walk(client, f.id, f.path, true, onFolder)));
-  }
-  return sections;
-}
-
-function renderSection(s: Section, long: boolean): string {
-  if (!long) return [...s.folders.map((f) => `${f.name}/`), ...s.files.map((f) => f.filename)].join("\n");
-  const rows: string[][] = [
-    ...s.folders.map((f) => ["-", f.createDate, `folder:${f.id}`, "-", `${f.name}/`]),
-    ...s.files.map((f) => [String(f.size), f.date, f.url, f.checksum || "-", f.filename]),
-  ];
-  return table(rows, ["right", "left", "left", "left", "left"]);
+/** The options of `ls`, as commander parses them. */
+export interface LsOptions {
+  long?: boolean;
+  recursive?: boolean;
+  /** `-h`: sizes as 1.5 KiB rather than bytes. */
+  human?: boolean;
+  /** `--hash`: the Whirlpool column (with `-l`). */
+  hash?: boolean;
+  /** `--url`: the URL column (with `-l`). */
+  url?: boolean;
+  password?: string | boolean;
 }
 
 /** Registers `ls` and `tree`. */
@@ -118,83 +45,22 @@ export function register(program: Command, ctx: CliContext): void {
       "remote path (/backups), folder id, file URL or https://1fichier.com/dir/<hash>",
       "/",
     )
-    .option("-l, --long", "size, date, URL and Whirlpool checksum")
+    // -h is "human sizes" here, as in coreutils: help is --help only.
+    .helpOption("--help", "display help for command")
+    .option("-l, --long", "size, date (local time) and name")
+    .option("-h, --human-readable", "sizes as 1.5 KiB, 2.0 GiB rather than bytes")
+    .option("--url", "with -l: the file's URL")
+    .option("--hash", "with -l: the file's Whirlpool checksum")
     .option("-R, --recursive", "list sub-folders too")
     .option("--password [password]", "password of a public share (asked, or read from stdin, when no value)")
     .addHelpText(
       "after",
       "\nJSON: {folder:{id,path}|null, folders:[{id,name,path,createDate,password}], " +
         "files:[{url,filename,path,size,date,checksum,contentType,password,acl,cdn}]}\n" +
-        "      for a share: {share, files:[{filename,url,size}]}",
+        "      for a share: {share, files:[{filename,url,size}]}; dates are RFC 3339",
     )
-    .action(
-      async (arg: string, opts: { long?: boolean; recursive?: boolean; password?: string | boolean }) => {
-        const client = await ctx.client();
-        const t = classifyTarget(arg);
-        if (t.kind === "share") {
-          const password = await readPassword(ctx, opts.password);
-          const files = (await client.shares.listPublic(t.url, password ? { password } : {})) as {
-            filename: string;
-            url: string;
-            size: number;
-          }[];
-          const human = opts.long
-            ? table(
-                files.map((f) => [String(f.size), f.url, f.filename]),
-                ["right", "left", "left"],
-              )
-            : files.map((f) => f.filename).join("\n");
-          ctx.out.result(human, { share: t.url, files });
-          return;
-        }
-        if (t.kind === "file") {
-          const info = (await client.files.info({ url: t.url })) as FileItem & { path?: string };
-          const f = toFile(info, null);
-          ctx.out.result(renderSection({ id: -1, path: null, folders: [], files: [f] }, opts.long === true), {
-            folder: null,
-            folders: [],
-            files: [f],
-          });
-          return;
-        }
-        let id: number;
-        let path: string | null;
-        if (t.kind === "folder-id") {
-          id = t.id;
-          path = id === 0 ? "/" : null;
-        } else {
-          path = t.path;
-          const r = t.path === "/" ? ({ type: "folder", id: 0 } as const) : await resolveItem(client, t.path);
-          if (r.type === "file") {
-            // A file path: show that file, with what file/info.cgi says of it.
-            const info = (await client.files.info({ url: r.url })) as FileItem;
-            const f = toFile(info, splitPath(t.path).parent);
-            ctx.out.result(
-              renderSection({ id: -1, path: null, folders: [], files: [f] }, opts.long === true),
-              {
-                folder: null,
-                folders: [],
-                files: [f],
-              },
-            );
-            return;
-          }
-          id = r.id;
-        }
-        const sections = await walk(client, id, path, opts.recursive === true, (p) => {
-          if (opts.recursive) ctx.out.verbose(`listing ${p ?? `folder ${id}`}`);
-        });
-        const human = opts.recursive
-          ? sections
-              .map((s) => `${s.path ?? `folder ${s.id}`}:\n${renderSection(s, opts.long === true)}`)
-              .join("\n\n")
-          : renderSection(sections[0] as Section, opts.long === true);
-        ctx.out.result(human, {
-          folder: { id, path },
-          folders: sections.flatMap((s) => s.folders),
-          files: sections.flatMap((s) => s.files),
-        });
-      },
+    .action((arg: string, opts: LsOptions & { humanReadable?: boolean }) =>
+      runLs(ctx, arg, { ...opts, human: opts.humanReadable === true }),
     );
 
   program
@@ -203,101 +69,141 @@ export function register(program: Command, ctx: CliContext): void {
     .argument("[path]", "remote path or folder id", "/")
     .addHelpText(
       "after",
-      "\nJSON: {id,name,path,folders:[<same shape>],files:[{filename,url,size}]}, plus {folderCount,fileCount} at the top",
+      "\nJSON: {id,name,path,createDate,password,folders:[<same shape>],files:[<ls file>]}, " +
+        "plus {folderCount,fileCount} at the top",
     )
-    .action(async (arg: string) => {
-      const client = await ctx.client();
-      const t = classifyTarget(arg);
-      const id = await resolveFolderId(client, arg);
-      const rootPath = t.kind === "path" ? t.path : id === 0 ? "/" : null;
-      const sections = await walk(client, id, rootPath, true);
-      const byId = new Map(sections.map((s) => [s.id, s]));
-      interface Node {
-        id: number;
-        name: string;
-        path: string | null;
-        folders: Node[];
-        files: { filename: string; url: string; size: number }[];
-      }
-      const build = (sid: number, name: string, path: string | null): Node => {
-        const s = byId.get(sid);
-        return {
-          id: sid,
-          name,
-          path,
-          folders: (s?.folders ?? []).map((f) => build(f.id, f.name, f.path)),
-          files: (s?.files ?? []).map((f) => ({ filename: f.filename, url: f.url, size: f.size })),
-        };
-      };
-      const root = build(id, rootPath ?? String(id), rootPath);
-      const lines: string[] = [rootPath ?? `folder ${id}`];
-      const draw = (n: Node, prefix: string): void => {
-        const entries = [
-          ...n.folders.map((f) => ({ label: `${f.name}/`, node: f as Node | undefined })),
-          ...n.files.map((f) => ({ label: f.filename, node: undefined as Node | undefined })),
-        ];
-        entries.forEach((e, i) => {
-          const last = i === entries.length - 1;
-          lines.push(`${prefix}${last ? "└── " : "├── "}${e.label}`);
-          if (e.node) draw(e.node, `${prefix}${last ? "    " : "│   "}`);
-        });
-      };
-      draw(root, "");
-      const folderCount = sections.length - 1;
-      const fileCount = sections.reduce((n, s) => n + s.files.length, 0);
-      lines.push(
-        "",
-        `${folderCount} folder${folderCount === 1 ? "" : "s"}, ${fileCount} file${fileCount === 1 ? "" : "s"}`,
-      );
-      ctx.out.result(lines.join("\n"), { ...root, folderCount, fileCount });
-    });
+    .action((arg: string) => runTree(ctx, arg));
 }
 
 /**
- * A password given as `--password VALUE`, or asked (terminal) / read from stdin (pipe) for a bare `--password`.
- * Registered with the redactor either way.
- */
-export async function readPassword(
-  ctx: CliContext,
-  opt: string | boolean | undefined,
-): Promise<string | undefined> {
-  if (opt === undefined || opt === false) return undefined;
-  let value: string;
-  if (typeof opt === "string") value = opt;
-  else if (ctx.stdin.isTTY) value = await ctx.stdin.promptHidden("Password: ");
-  else value = (await ctx.stdin.readAll()).replace(/\r?\n$/, "");
-  if (value === "") {
-    // Going on would upload an unprotected file, or ask for a protected one with no password.
-    // Worded so that no word follows "--password": the redactor masks what follows it.
-    throw new UsageError(
-      "the password read is empty (option --password)",
-      "pipe it on stdin or type it at the prompt, or leave out --password",
-    );
-  }
-  registerSecret(value);
-  return value;
-}
-
-/** Shortest password 1fichier accepts on a file or a share (spec §7.12, §7.15, §12). */
-export const MIN_PASSWORD_LENGTH = 6;
-
-/**
- * Reads a password being SET (`attr --password`, `share --password`) and refuses one the service would refuse,
- * before any call: 1fichier wants at least 6 characters.
+ * `fichier ls TARGET`: a share, a single file, or a folder (recursively with `-R`).
  *
  * @example
- * const password = await readNewPassword(ctx, opts.password); // UsageError for "abc"
+ * await runLs(ctx, "/docs", { long: true, human: true });
  */
-export async function readNewPassword(
-  ctx: CliContext,
-  opt: string | boolean | undefined,
-): Promise<string | undefined> {
-  const value = await readPassword(ctx, opt);
-  if (value !== undefined && value.length < MIN_PASSWORD_LENGTH) {
-    throw new UsageError(
-      `the password is ${value.length} character${value.length === 1 ? "" : "s"} long; 1fichier needs at least ${MIN_PASSWORD_LENGTH}`,
-      "choose a longer password",
-    );
+export async function runLs(ctx: CliContext, arg: string, opts: LsOptions): Promise<void> {
+  const client = await ctx.client();
+  const t = classifyTarget(arg);
+  if (t.kind === "share") return listShare(ctx, client, t.url, opts);
+  if (t.kind === "file") return showFile(ctx, client, t.url, opts);
+  let id: number;
+  let path: string | null;
+  if (t.kind === "folder-id") {
+    id = t.id;
+    path = id === 0 ? "/" : null;
+  } else {
+    const r = t.path === "/" ? ({ type: "folder", id: 0 } as const) : await resolveItem(client, t.path);
+    if (r.type === "file") return showFile(ctx, client, r.url, opts);
+    id = r.id;
+    path = t.path;
   }
-  return value;
+  const sections = await walk(client, id, path, opts.recursive === true, (p) => {
+    if (opts.recursive) ctx.out.verbose(`listing ${p ?? `folder ${id}`}`);
+  });
+  const human = opts.recursive
+    ? sections
+        .map((s) => `${escapeControls(s.path ?? `folder ${s.id}`)}:\n${renderSection(s, opts)}`)
+        .join("\n\n")
+    : renderSection(sections[0] as Section, opts);
+  ctx.out.result(human, {
+    folder: { id, path },
+    folders: sections.flatMap((s) => s.folders),
+    files: sections.flatMap((s) => s.files),
+  });
+}
+
+/** A public share's files (`/dir/<hash>?json=1`, spec §10). */
+async function listShare(
+  ctx: CliContext,
+  client: FichierClient,
+  url: string,
+  opts: LsOptions,
+): Promise<void> {
+  const password = await readPassword(ctx, opts.password);
+  const files = await client.shares.listPublic(url, password ? { password } : {});
+  const human = opts.long
+    ? table(
+        files.map((f) => [size(f.size, opts), ...(opts.url ? [f.url] : []), f.filename]),
+        ["right", "left", "left"],
+      )
+    : files.map((f) => escapeControls(f.filename)).join("\n");
+  ctx.out.result(human, { share: url, files });
+}
+
+/** One file, with what `file/info.cgi` says of it. */
+async function showFile(ctx: CliContext, client: FichierClient, url: string, opts: LsOptions): Promise<void> {
+  const info = await fileInfo(client, url);
+  const file = fileJson(info, infoFolderPath(info));
+  ctx.out.result(renderSection({ id: -1, path: null, folders: [], files: [file] }, opts), {
+    folder: null,
+    folders: [],
+    files: [file],
+  });
+}
+
+/** A size as `ls` shows it: bytes, or with `-h` 1.5 KiB. */
+function size(n: number, opts: LsOptions): string {
+  return opts.human ? formatBytes(n) : String(n);
+}
+
+/**
+ * One folder's lines: names (folders with a trailing `/`), or with `-l` size, local date, [URL], [Whirlpool] and
+ * name: about 40 columns before the name, so typical names fit an 80-column terminal.
+ */
+function renderSection(s: Section, opts: LsOptions): string {
+  if (!opts.long) {
+    return [
+      ...s.folders.map((f) => `${escapeControls(f.name)}/`),
+      ...s.files.map((f) => escapeControls(f.filename)),
+    ].join("\n");
+  }
+  const folderRow = (f: FolderJson) => [
+    "-",
+    humanServiceDate(f.createDate),
+    ...(opts.url ? [`folder:${f.id}`] : []),
+    ...(opts.hash ? ["-"] : []),
+    `${f.name}/`,
+  ];
+  const fileRow = (f: FileJson) => [
+    size(f.size, opts),
+    humanServiceDate(f.date),
+    ...(opts.url ? [f.url] : []),
+    ...(opts.hash ? [f.checksum || "-"] : []),
+    f.filename,
+  ];
+  return table([...s.folders.map(folderRow), ...s.files.map(fileRow)], ["right"]);
+}
+
+/**
+ * `fichier tree PATH`: the folders and files below a folder, drawn, with counts.
+ *
+ * @example
+ * await runTree(ctx, "/docs");
+ */
+export async function runTree(ctx: CliContext, arg: string): Promise<void> {
+  const client = await ctx.client();
+  const t = classifyTarget(arg);
+  const id = await resolveFolderId(client, arg);
+  const rootPath = t.kind === "path" ? t.path : id === 0 ? "/" : null;
+  const sections = await walk(client, id, rootPath, true);
+  const rootName = rootPath === null ? String(id) : splitPath(rootPath).name;
+  const root = treeOf(sections, { id, name: rootName, path: rootPath, createDate: "", password: false });
+  const folderCount = sections.length - 1;
+  const fileCount = sections.reduce((n, s) => n + s.files.length, 0);
+  const lines = [escapeControls(rootPath ?? `folder ${id}`), ...drawTree(root, "")];
+  lines.push("", `${plural(folderCount, "folder")}, ${plural(fileCount, "file")}`);
+  ctx.out.result(lines.join("\n"), { ...root, folderCount, fileCount });
+}
+
+/** The lines of a tree below `n`, drawn with `├──`, `└──` and `│`. */
+function drawTree(n: TreeNode, prefix: string): string[] {
+  const entries = [
+    ...n.folders.map((f) => ({ label: `${f.name}/`, node: f as TreeNode | undefined })),
+    ...n.files.map((f) => ({ label: f.filename, node: undefined })),
+  ];
+  return entries.flatMap((e, i) => {
+    const last = i === entries.length - 1;
+    const line = `${prefix}${last ? "└── " : "├── "}${escapeControls(e.label)}`;
+    return e.node ? [line, ...drawTree(e.node, `${prefix}${last ? "    " : "│   "}`)] : [line];
+  });
 }

@@ -1,33 +1,178 @@
 /**
  * File and folder management on the server: `rm`, `mv`, `cp`, `rename`, `attr`. Nothing is downloaded: moves and
  * copies are server-side (spec §7.8-§7.12, §7.16), and a folder copy is a walk of server-side file copies.
+ * Each verb is an options object and a run function (testable without commander), registered by its own
+ * function.
  */
 import type { Command } from "commander";
-import { NotFoundError } from "../../api/errors.js";
+import { FichierError, NotFoundError } from "../../api/errors.js";
 import { finishBatch, runEach } from "../batch.js";
 import type { CliContext, FichierClient } from "../context.js";
-import { UsageError } from "../errors.js";
+import { UsageError, withHint } from "../errors.js";
+import { escapeControls } from "../escape.js";
+import { plural } from "../output.js";
+import { confirmOrThrow, readNewPassword, readPassword } from "../prompts.js";
 import { SUMMARIES } from "../summaries.js";
 import {
   classifyTarget,
   folderIndex,
+  joinPath,
   type Resolved,
   resolveFile,
   resolveFolderId,
   resolveItem,
   splitPath,
 } from "../targets.js";
-import { confirmOrThrow } from "./folders.js";
-import { readNewPassword, readPassword } from "./ls.js";
+
+/** Registers `rm`, `mv`, `cp`, `rename` and `attr`. */
+export function register(program: Command, ctx: CliContext): void {
+  registerRm(program, ctx);
+  registerMoveOrCopy(program, ctx, "mv");
+  registerMoveOrCopy(program, ctx, "cp");
+  registerRename(program, ctx);
+  registerAttr(program, ctx);
+}
+
+// --- rm ---------------------------------------------------------------------------------------------------
+
+function registerRm(program: Command, ctx: CliContext): void {
+  program
+    .command("rm")
+    .description(SUMMARIES.rm.description)
+    .argument("<target...>", "file URLs or remote file paths")
+    .option("-y, --yes", "do not ask for confirmation")
+    .addHelpText("after", "\nJSON: {removed, urls:[...], failed:[{item,error,code?}]}")
+    .action((targets: string[], opts: { yes?: boolean }) => runRm(ctx, targets, opts));
+}
+
+/**
+ * `fichier rm TARGET...`: deletes files (a confirmation for more than one), 100 per call.
+ *
+ * @example
+ * await runRm(ctx, ["/a.txt", "/b.txt"], { yes: true });
+ */
+export async function runRm(ctx: CliContext, targets: string[], opts: { yes?: boolean }): Promise<void> {
+  const client = await ctx.client();
+  const resolved = await runEach(targets, (t) => resolveFile(client, t), ctx.out);
+  const urls = resolved.ok.map((o) => o.result.url);
+  if (urls.length > 1) {
+    await confirmOrThrow(
+      ctx,
+      opts.yes === true,
+      `Delete ${urls.length} files?`,
+      `deleting ${urls.length} files`,
+    );
+  }
+  let removed = 0;
+  const removedUrls: string[] = [];
+  for (let i = 0; i < urls.length; i += 100) {
+    const r = await client.files.remove(urls.slice(i, i + 100));
+    removed += r.removed;
+    removedUrls.push(...r.urls);
+  }
+  ctx.out.result(`deleted ${plural(removed, "file")}`, {
+    removed,
+    urls: removedUrls,
+    failed: resolved.failed,
+  });
+  finishBatch(resolved, targets.length);
+}
+
+// --- mv and cp --------------------------------------------------------------------------------------------
 
 /** One moved or copied item in `mv`/`cp --json`. */
 export interface Transferred {
   type: "file" | "folder";
+  /** The source: a file URL, a folder path, or a folder id. */
   from: string;
-  /** New file URL (cp) or the same URL (mv); folder id for folders. */
+  /** The source's path from the root, when known (a file given by URL has none). */
+  fromPath: string | null;
+  /** New file URL (cp) or the same URL (mv); folder id (as a string) for folders. */
   to: string;
+  /** Where it is now, from the root, when known (not for a destination given by id, or a file given by URL). */
+  toPath: string | null;
+  /** The destination folder. */
   folderId: number;
+  /** The destination folder's path, when known. */
+  folderPath: string | null;
+  /** The new name, when it changed. */
   name?: string;
+  /** For a folder copy: the files copied. */
+  files?: number;
+}
+
+/** Where `mv`/`cp` put things. */
+interface Destination {
+  folderId: number;
+  /** The destination folder's path, when given as a path (or the root). */
+  path: string | null;
+  /** The new name: the destination did not exist and there is one source. */
+  rename?: string;
+}
+
+function registerMoveOrCopy(program: Command, ctx: CliContext, verb: "mv" | "cp"): void {
+  const cmd = program
+    .command(verb)
+    .description(SUMMARIES[verb].description)
+    .argument(
+      "<args...>",
+      "SRC... DEST: sources (URLs, paths, folder ids) then the destination folder or new path",
+    )
+    .addHelpText(
+      "after",
+      "\nDEST an existing folder: the sources go into it. DEST a new path (one source): moved/copied under that name.\n" +
+        `JSON: {${verb === "mv" ? "moved" : "copied"}:[{type,from,fromPath,to,toPath,folderId,folderPath,name?,files?}], ` +
+        "failed:[{item,error,code?}]}",
+    );
+  if (verb === "cp") cmd.option("--password [password]", "password of the source files");
+  cmd.action((args: string[], opts: { password?: string | boolean }) => runMoveOrCopy(ctx, verb, args, opts));
+}
+
+/**
+ * `fichier mv|cp SRC... DEST`: each source into the destination folder (or under the destination's new name),
+ * one line per item saying what went where, by path.
+ *
+ * @example
+ * await runMoveOrCopy(ctx, "mv", ["/a.txt", "/archive"], {});
+ */
+export async function runMoveOrCopy(
+  ctx: CliContext,
+  verb: "mv" | "cp",
+  args: string[],
+  opts: { password?: string | boolean },
+): Promise<void> {
+  if (args.length < 2) throw new UsageError(`${verb} needs at least a source and a destination`);
+  const client = await ctx.client();
+  const sources = args.slice(0, -1);
+  const dest = await resolveDestination(client, args[args.length - 1] as string, sources.length);
+  const password = verb === "cp" ? await readPassword(ctx, opts.password) : undefined;
+  const outcome = await runEach(
+    sources,
+    async (s) => {
+      const r = await resolveItem(client, s);
+      return verb === "mv" ? moveOne(client, r, dest) : copyOne(ctx, client, r, dest, password);
+    },
+    ctx.out,
+  );
+  const items = outcome.ok.map((o) => o.result);
+  const human = items.map((i) => describeTransferred(verb, i)).join("\n");
+  ctx.out.result(human, { [verb === "mv" ? "moved" : "copied"]: items, failed: outcome.failed });
+  finishBatch(outcome, sources.length);
+}
+
+/** `moved /a/m.txt -> /b/m.txt`, `copied /src -> /dst (3 files)`, names escaped. */
+function describeTransferred(verb: "mv" | "cp", i: Transferred): string {
+  const from = escapeControls(i.fromPath ?? i.from);
+  const to = escapeControls(
+    i.toPath ?? (i.folderPath !== null ? `${i.folderPath.replace(/\/$/, "")}/` : `folder ${i.folderId}`),
+  );
+  const extra =
+    i.type === "folder" && i.files !== undefined
+      ? ` (${plural(i.files, "file")})`
+      : verb === "cp" && i.type === "file"
+        ? ` (${i.to})`
+        : "";
+  return `${verb === "mv" ? "moved" : "copied"} ${from} -> ${to}${extra}`;
 }
 
 /**
@@ -38,7 +183,7 @@ async function resolveDestination(
   client: FichierClient,
   dest: string,
   sourceCount: number,
-): Promise<{ folderId: number; rename?: string }> {
+): Promise<Destination> {
   const t = classifyTarget(dest);
   if (t.kind === "file" || t.kind === "share") {
     throw new UsageError(
@@ -46,8 +191,9 @@ async function resolveDestination(
       "give a folder path such as /backups or a folder id",
     );
   }
+  const path = t.kind === "path" ? t.path : t.id === 0 ? "/" : null;
   try {
-    return { folderId: await resolveFolderId(client, dest) };
+    return { folderId: await resolveFolderId(client, dest), path };
   } catch (e) {
     if (!(e instanceof NotFoundError) || t.kind !== "path") throw e;
     if (sourceCount !== 1) {
@@ -57,10 +203,122 @@ async function resolveDestination(
       );
     }
     const { parent, name } = splitPath(t.path);
-    return { folderId: await resolveFolderId(client, parent), rename: name };
+    return { folderId: await resolveFolderId(client, parent), path: parent, rename: name };
   }
 }
 
+/** The path an item gets in the destination, when both are known. */
+function newPath(dest: Destination, name: string | undefined): string | null {
+  const final = dest.rename ?? name;
+  return dest.path === null || final === undefined ? null : joinPath(dest.path, final);
+}
+
+/** What every moved or copied item says of its source and destination. */
+function common(r: Resolved, dest: Destination) {
+  return {
+    fromPath: r.path ?? null,
+    folderId: dest.folderId,
+    folderPath: dest.path,
+    ...(dest.rename ? { name: dest.rename } : {}),
+  };
+}
+
+/** The source's name, when known (a file given by URL is known by its URL only). */
+function knownName(r: Resolved): string | undefined {
+  return r.path !== undefined ? splitPath(r.path).name : undefined;
+}
+
+async function moveOne(client: FichierClient, r: Resolved, dest: Destination): Promise<Transferred> {
+  const base = common(r, dest);
+  if (r.type === "file") {
+    const toPath = newPath(dest, knownName(r));
+    // spec §7.9: rename inside the same folder goes through file/rename.cgi; mv.cgi refuses a same-name rename.
+    if (dest.rename && r.folderId === dest.folderId) {
+      await client.files.rename({ url: r.url, filename: dest.rename });
+      return { type: "file", from: r.url, to: r.url, toPath, ...base };
+    }
+    const res = await client.files.move({
+      urls: [r.url],
+      folderId: dest.folderId,
+      ...(dest.rename ? { rename: dest.rename } : {}),
+    });
+    return { type: "file", from: r.url, to: res.urls[0] ?? r.url, toPath, ...base };
+  }
+  if (r.id === 0) throw new UsageError("the root folder cannot be moved", "give a sub-folder");
+  refuseMoveIntoItself(r, dest);
+  try {
+    // spec §7.16: a rename may make the server ignore the destination, so move and rename are two calls.
+    await client.folders.move({ folderId: r.id, destinationId: dest.folderId });
+    if (dest.rename) await client.folders.move({ folderId: r.id, rename: dest.rename });
+  } catch (e) {
+    // #9009 "Invalid destination folder": the folder itself, one inside it, or not one of ours.
+    if (e instanceof FichierError && e.code === 9009) {
+      throw withHint(e, "choose a destination folder of yours that is not the folder itself or inside it");
+    }
+    throw e;
+  }
+  const toPath = newPath(dest, r.name);
+  return { type: "folder", from: r.path ?? String(r.id), to: String(r.id), toPath, ...base };
+}
+
+/** A folder cannot go into itself or into one of its own sub-folders (`mv /backups /backups/2026`). */
+function refuseMoveIntoItself(r: Resolved & { type: "folder" }, dest: Destination): void {
+  const inside = (p: string | null): boolean =>
+    p !== null && r.path !== undefined && (p === r.path || p.startsWith(`${r.path}/`));
+  if (dest.folderId === r.id || inside(dest.path)) {
+    const where =
+      dest.rename && dest.path !== null
+        ? joinPath(dest.path, dest.rename)
+        : (dest.path ?? `folder ${dest.folderId}`);
+    throw new UsageError(
+      `cannot move ${r.path ?? `folder ${r.id}`} into itself (${where})`,
+      "choose a destination outside the folder",
+    );
+  }
+}
+
+async function copyOne(
+  ctx: CliContext,
+  client: FichierClient,
+  r: Resolved,
+  dest: Destination,
+  password: string | undefined,
+): Promise<Transferred> {
+  const base = common(r, dest);
+  if (r.type === "file") {
+    const res = await client.files.copy({
+      urls: [r.url],
+      folderId: dest.folderId,
+      ...(dest.rename ? { rename: dest.rename } : {}),
+      ...(password ? { password } : {}),
+    });
+    return {
+      type: "file",
+      from: r.url,
+      to: res.urls[0]?.to ?? "",
+      toPath: newPath(dest, knownName(r)),
+      ...base,
+    };
+  }
+  const name = dest.rename ?? r.name;
+  if (!name) throw new UsageError("the root folder cannot be copied as a folder", "copy its sub-folders");
+  let files = 0;
+  const id = await copyFolder(client, r.id, name, dest.folderId, () => {
+    files++;
+    ctx.out.progress(`copied ${plural(files, "file")}`);
+  });
+  ctx.out.endProgress();
+  return {
+    type: "folder",
+    from: r.path ?? String(r.id),
+    to: String(id),
+    toPath: newPath(dest, r.name),
+    files,
+    ...base,
+  };
+}
+
+/** Re-creates a folder tree under `destId` and copies every file server-side, 100 per call. */
 async function copyFolder(
   client: FichierClient,
   src: number,
@@ -68,201 +326,79 @@ async function copyFolder(
   destId: number,
   onFile: () => void,
 ): Promise<number> {
-  const created = (await client.folders.create({ name, parentId: destId })) as { folderId: number };
+  const created = await client.folders.create({ name, parentId: destId });
   const l = await folderIndex(client).list(src);
   const urls = l.items.map((i) => i.url);
   for (let i = 0; i < urls.length; i += 100) {
-    await client.files.copy({ urls: urls.slice(i, i + 100), folderId: created.folderId });
-    for (let k = 0; k < Math.min(100, urls.length - i); k++) onFile();
+    const batch = urls.slice(i, i + 100);
+    await client.files.copy({ urls: batch, folderId: created.folderId });
+    for (let k = 0; k < batch.length; k++) onFile();
   }
   for (const sub of l.subFolders) await copyFolder(client, sub.id, sub.name, created.folderId, onFile);
   return created.folderId;
 }
 
-async function moveOne(
-  client: FichierClient,
-  r: Resolved,
-  folderId: number,
-  rename?: string,
-): Promise<Transferred> {
-  if (r.type === "file") {
-    // spec §7.9: rename inside the same folder goes through file/rename.cgi; mv.cgi refuses a same-name rename.
-    if (rename && r.folderId === folderId) {
-      await client.files.rename({ url: r.url, filename: rename });
-      return { type: "file", from: r.url, to: r.url, folderId, name: rename };
-    }
-    const res = (await client.files.move({ urls: [r.url], folderId, ...(rename ? { rename } : {}) })) as {
-      urls: string[];
-    };
-    return {
-      type: "file",
-      from: r.url,
-      to: res.urls[0] ?? r.url,
-      folderId,
-      ...(rename ? { name: rename } : {}),
-    };
-  }
-  if (r.id === 0) throw new UsageError("the root folder cannot be moved", "give a sub-folder");
-  // spec §7.16: a rename may make the server ignore the destination, so move and rename are two calls.
-  await client.folders.move({ folderId: r.id, destinationId: folderId });
-  if (rename) await client.folders.move({ folderId: r.id, rename });
-  return {
-    type: "folder",
-    from: r.path ?? String(r.id),
-    to: String(r.id),
-    folderId,
-    ...(rename ? { name: rename } : {}),
-  };
-}
+// --- rename -----------------------------------------------------------------------------------------------
 
-async function copyOne(
-  ctx: CliContext,
-  client: FichierClient,
-  r: Resolved,
-  folderId: number,
-  rename: string | undefined,
-  password: string | undefined,
-): Promise<Transferred> {
-  if (r.type === "file") {
-    const res = (await client.files.copy({
-      urls: [r.url],
-      folderId,
-      ...(rename ? { rename } : {}),
-      ...(password ? { password } : {}),
-    })) as { urls: { from: string; to: string }[] };
-    return {
-      type: "file",
-      from: r.url,
-      to: res.urls[0]?.to ?? "",
-      folderId,
-      ...(rename ? { name: rename } : {}),
-    };
-  }
-  let files = 0;
-  const name = rename ?? r.name;
-  if (!name) throw new UsageError("the root folder cannot be copied as a folder", "copy its sub-folders");
-  const id = await copyFolder(client, r.id, name, folderId, () => {
-    files++;
-    ctx.out.progress(`copied ${files} files`);
-  });
-  ctx.out.endProgress();
-  return { type: "folder", from: r.path ?? String(r.id), to: String(id), folderId, name };
-}
-
-/** Registers `rm`, `mv`, `cp`, `rename` and `attr`. */
-export function register(program: Command, ctx: CliContext): void {
-  program
-    .command("rm")
-    .description(SUMMARIES.rm.description)
-    .argument("<target...>", "file URLs or remote file paths")
-    .option("-y, --yes", "do not ask for confirmation")
-    .addHelpText("after", "\nJSON: {removed, urls:[...], failed:[{item,error,code?}]}")
-    .action(async (targets: string[], opts: { yes?: boolean }) => {
-      const client = await ctx.client();
-      const resolved = await runEach(targets, (t) => resolveFile(client, t), ctx.out);
-      const urls = resolved.ok.map((o) => o.result.url);
-      if (urls.length > 1) {
-        await confirmOrThrow(
-          ctx,
-          opts.yes === true,
-          `Delete ${urls.length} files?`,
-          `deleting ${urls.length} files`,
-        );
-      }
-      let removed = 0;
-      const removedUrls: string[] = [];
-      for (let i = 0; i < urls.length; i += 100) {
-        const r = (await client.files.remove(urls.slice(i, i + 100))) as { removed: number; urls: string[] };
-        removed += r.removed;
-        removedUrls.push(...(r.urls ?? []));
-      }
-      ctx.out.result(`deleted ${removed} file${removed === 1 ? "" : "s"}`, {
-        removed,
-        urls: removedUrls,
-        failed: resolved.failed,
-      });
-      finishBatch(resolved, targets.length);
-    });
-
-  for (const verb of ["mv", "cp"] as const) {
-    const cmd = program
-      .command(verb)
-      .description(SUMMARIES[verb].description)
-      .argument(
-        "<args...>",
-        "SRC... DEST: sources (URLs, paths, folder ids) then the destination folder or new path",
-      )
-      .addHelpText(
-        "after",
-        `\nDEST an existing folder: the sources go into it. DEST a new path (one source): moved/copied under that name.\n` +
-          `JSON: {${verb === "mv" ? "moved" : "copied"}:[{type,from,to,folderId,name?}], failed:[{item,error,code?}]}`,
-      );
-    if (verb === "cp") cmd.option("--password [password]", "password of the source files");
-    cmd.action(async (args: string[], opts: { password?: string | boolean }) => {
-      if (args.length < 2) throw new UsageError(`${verb} needs at least a source and a destination`);
-      const client = await ctx.client();
-      const sources = args.slice(0, -1);
-      const dest = await resolveDestination(client, args[args.length - 1] as string, sources.length);
-      const password = verb === "cp" ? await readPassword(ctx, opts.password) : undefined;
-      const outcome = await runEach(
-        sources,
-        async (s) => {
-          const r = await resolveItem(client, s);
-          return verb === "mv"
-            ? moveOne(client, r, dest.folderId, dest.rename)
-            : copyOne(ctx, client, r, dest.folderId, dest.rename, password);
-        },
-        ctx.out,
-      );
-      const items = outcome.ok.map((o) => o.result);
-      const human = items
-        .map(
-          (i) =>
-            `${verb === "mv" ? "moved" : "copied"} ${i.from} -> ${i.type === "file" ? i.to : `folder ${i.to}`}`,
-        )
-        .join("\n");
-      ctx.out.result(human, { [verb === "mv" ? "moved" : "copied"]: items, failed: outcome.failed });
-      finishBatch(outcome, sources.length);
-    });
-  }
-
+function registerRename(program: Command, ctx: CliContext): void {
   program
     .command("rename")
     .description(SUMMARIES.rename.description)
     .argument("<target>", "file URL, remote path or folder id")
     .argument("<name>", "the new name")
     .addHelpText("after", "\nJSON: {type, url|null, folderId|null, oldName, newName}")
-    .action(async (target: string, name: string) => {
-      if (name.includes("/"))
-        throw new UsageError(`"${name}" contains "/"`, "use `fichier mv` to move to another folder");
-      const client = await ctx.client();
-      const r = await resolveItem(client, target);
-      if (r.type === "file") {
-        const res = (await client.files.rename({ url: r.url, filename: name })) as {
-          url: string;
-          oldFilename: string;
-          newFilename: string;
-        };
-        ctx.out.result(`renamed ${res.oldFilename} -> ${res.newFilename}`, {
-          type: "file",
-          url: res.url,
-          folderId: null,
-          oldName: res.oldFilename,
-          newName: res.newFilename,
-        });
-        return;
-      }
-      if (r.id === 0) throw new UsageError("the root folder cannot be renamed", "give a sub-folder");
-      await client.folders.move({ folderId: r.id, rename: name });
-      ctx.out.result(`renamed ${r.path ?? `folder ${r.id}`} -> ${name}`, {
-        type: "folder",
-        url: null,
-        folderId: r.id,
-        oldName: r.name,
-        newName: name,
-      });
-    });
+    .action((target: string, name: string) => runRename(ctx, target, name));
+}
 
+/**
+ * `fichier rename TARGET NAME`: a file or a folder renamed in place.
+ *
+ * @example
+ * await runRename(ctx, "/docs/old.txt", "new.txt");
+ */
+export async function runRename(ctx: CliContext, target: string, name: string): Promise<void> {
+  if (name.includes("/"))
+    throw new UsageError(`"${name}" contains "/"`, "use `fichier mv` to move to another folder");
+  const client = await ctx.client();
+  const r = await resolveItem(client, target);
+  if (r.type === "file") {
+    const res = await client.files.rename({ url: r.url, filename: name });
+    ctx.out.result(`renamed ${escapeControls(res.oldFilename)} -> ${escapeControls(res.newFilename)}`, {
+      type: "file",
+      url: res.url,
+      folderId: null,
+      oldName: res.oldFilename,
+      newName: res.newFilename,
+    });
+    return;
+  }
+  if (r.id === 0) throw new UsageError("the root folder cannot be renamed", "give a sub-folder");
+  await client.folders.move({ folderId: r.id, rename: name });
+  ctx.out.result(`renamed ${escapeControls(r.path ?? `folder ${r.id}`)} -> ${escapeControls(name)}`, {
+    type: "folder",
+    url: null,
+    folderId: r.id,
+    oldName: r.name,
+    newName: name,
+  });
+}
+
+// --- attr -------------------------------------------------------------------------------------------------
+
+/** The options of `attr`, as commander parses them. */
+export interface AttrOptions {
+  password?: string | boolean;
+  description?: string;
+  inline?: boolean;
+  cdn?: boolean;
+  aclIp?: string[];
+  aclCountry?: string[];
+  aclEmail?: string[];
+  aclPremium?: boolean;
+  acl?: boolean;
+}
+
+function registerAttr(program: Command, ctx: CliContext): void {
   program
     .command("attr")
     .description(SUMMARIES.attr.description)
@@ -283,60 +419,58 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--acl-premium", "allow only premium users")
     .option("--no-acl", "remove all access rules")
     .addHelpText("after", "\nJSON: {updated, urls:[...], failed:[{item,error,code?}]}")
-    .action(
-      async (
-        targets: string[],
-        opts: {
-          password?: string | boolean;
-          description?: string;
-          inline?: boolean;
-          cdn?: boolean;
-          aclIp?: string[];
-          aclCountry?: string[];
-          aclEmail?: string[];
-          aclPremium?: boolean;
-          acl?: boolean;
-        },
-      ) => {
-        const change: Record<string, unknown> = {};
-        if (opts.password === false) change.password = null;
-        else if (opts.password !== undefined) change.password = await readNewPassword(ctx, opts.password);
-        if (opts.description !== undefined) change.description = opts.description;
-        if (opts.inline !== undefined) change.inline = opts.inline;
-        if (opts.cdn !== undefined) change.cdn = opts.cdn;
-        if (opts.aclIp || opts.aclCountry || opts.aclEmail || opts.aclPremium) {
-          change.acl = {
-            ip: opts.aclIp ?? [],
-            country: opts.aclCountry ?? [],
-            email: opts.aclEmail ?? [],
-            premium: opts.aclPremium === true,
-          };
-        } else if (opts.acl === false) {
-          // spec §7.12: an empty acl removes the rules.
-          change.acl = null;
-        }
-        if (Object.keys(change).length === 0) {
-          throw new UsageError("attr needs at least one attribute to change", "see `fichier attr --help`");
-        }
-        const client = await ctx.client();
-        const resolved = await runEach(targets, (t) => resolveFile(client, t), ctx.out);
-        const urls = resolved.ok.map((o) => o.result.url);
-        let updated = 0;
-        const updatedUrls: string[] = [];
-        if (urls.length > 0) {
-          const r = (await client.files.setAttributes({ urls, ...change })) as {
-            updated: number;
-            urls: string[];
-          };
-          updated = r.updated;
-          updatedUrls.push(...(r.urls ?? urls));
-        }
-        ctx.out.result(`updated ${updated} file${updated === 1 ? "" : "s"}`, {
-          updated,
-          urls: updatedUrls,
-          failed: resolved.failed,
-        });
-        finishBatch(resolved, targets.length);
-      },
-    );
+    .action((targets: string[], opts: AttrOptions) => runAttr(ctx, targets, opts));
+}
+
+/** The attribute change `file/chattr.cgi` is asked for (spec §7.12), from the options. */
+type AttrChange = Omit<Parameters<FichierClient["files"]["setAttributes"]>[0], "urls" | "signal">;
+
+async function attrChange(ctx: CliContext, opts: AttrOptions): Promise<AttrChange> {
+  const change: AttrChange = {};
+  if (opts.password === false) change.password = null;
+  else if (opts.password !== undefined) change.password = (await readNewPassword(ctx, opts.password)) ?? null;
+  if (opts.description !== undefined) change.description = opts.description;
+  if (opts.inline !== undefined) change.inline = opts.inline;
+  if (opts.cdn !== undefined) change.cdn = opts.cdn;
+  if (opts.aclIp || opts.aclCountry || opts.aclEmail || opts.aclPremium) {
+    change.acl = {
+      ip: opts.aclIp ?? [],
+      country: opts.aclCountry ?? [],
+      email: opts.aclEmail ?? [],
+      premium: opts.aclPremium === true,
+    };
+  } else if (opts.acl === false) {
+    // spec §7.12: an empty acl removes the rules.
+    change.acl = null;
+  }
+  return change;
+}
+
+/**
+ * `fichier attr TARGET... [options]`: one `file/chattr.cgi` for every file resolved.
+ *
+ * @example
+ * await runAttr(ctx, ["/a.txt"], { inline: true });
+ */
+export async function runAttr(ctx: CliContext, targets: string[], opts: AttrOptions): Promise<void> {
+  const change = await attrChange(ctx, opts);
+  if (Object.keys(change).length === 0) {
+    throw new UsageError("attr needs at least one attribute to change", "see `fichier attr --help`");
+  }
+  const client = await ctx.client();
+  const resolved = await runEach(targets, (t) => resolveFile(client, t), ctx.out);
+  const urls = resolved.ok.map((o) => o.result.url);
+  let updated = 0;
+  const updatedUrls: string[] = [];
+  if (urls.length > 0) {
+    const r = await client.files.setAttributes({ urls, ...change });
+    updated = r.updated;
+    updatedUrls.push(...r.urls);
+  }
+  ctx.out.result(`updated ${plural(updated, "file")}`, {
+    updated,
+    urls: updatedUrls,
+    failed: resolved.failed,
+  });
+  finishBatch(resolved, targets.length);
 }
