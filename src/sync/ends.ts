@@ -134,7 +134,7 @@ async function refuseBothLocal(
 }
 
 function refuseBothRemote(src: string, dst: string): never {
-  const hint = "sync copies between this machine and 1fichier; for a copy on 1fichier use `fichier cp -r`";
+  const hint = "sync copies between this machine and 1fichier; for a copy on 1fichier use `fichier cp`";
   const [a, b] = [src, dst].map((x) => (x.startsWith(REMOTE_PREFIX) ? x.slice(REMOTE_PREFIX.length) : x));
   if (a === b) throw new SyncRefusedError(`${src} and ${dst} are the same folder`, { hint });
   throw new SyncRefusedError(`${src} and ${dst} are both on 1fichier`, { hint });

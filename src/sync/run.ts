@@ -76,10 +76,7 @@ export async function syncTrees(
     createdRoot: sides.direction === "upload" ? sides.remote.id === undefined : !sides.localExists,
   });
   Object.assign(result, { leftOut: sides.leftOut, hashed: sides.hashed, cachedHashes: sides.cachedHashes });
-  for (const l of sides.leftOut) {
-    if (l.reason === "changed" || l.reason === "unreadable" || l.reason === "bad-name")
-      result.failed.push({ path: l.path, error: new Error(l.message) });
-  }
+  noteProblems(plan, sides, result, options);
   await options.onPlanned?.(plan, sides);
   if (options.dryRun) return result;
   result.createdRoot = false;
@@ -94,6 +91,22 @@ export async function syncTrees(
   dest.finish();
   await deleteExtra(dest, plan, sides, result, options);
   return result;
+}
+
+/** What the plan leaves undone, said before the run: failures (exit 9) and warnings. */
+function noteProblems(plan: SyncPlan, sides: SyncSides, result: SyncResult, o: SyncOptions): void {
+  for (const l of sides.leftOut) {
+    if (l.reason === "changed" || l.reason === "unreadable" || l.reason === "bad-name")
+      result.failed.push({ path: l.path, error: new Error(l.message) });
+  }
+  // A local tree cannot hold a file and a folder of one name: left alone, and the run is not complete.
+  for (const c of plan.conflicts)
+    result.failed.push({ path: c.path, error: new Error(`left alone: ${c.reason}`) });
+  for (const d of plan.ignoredDuplicates) {
+    o.onWarning?.(
+      `${d.path}: ${d.ignored.length + 1} remote files have this name; the newest (${d.kept.date ?? "?"}) is taken`,
+    );
+  }
 }
 
 function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pick<T, K>> {
