@@ -41,6 +41,6 @@ export interface Destination {
   deleteFiles(entries: SyncEntry[]): Promise<void>;
   /** Removes a folder the source does not have (false when it was not there). */
   rmdir(path: string): Promise<boolean>;
-  /** Records what only the end of the run can tell (folders found removed meanwhile). */
-  finish(): void;
+  /** Ends the transfers: what waits to be done together, and what only the end can tell. */
+  finish(): Promise<void>;
 }

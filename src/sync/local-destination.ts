@@ -89,5 +89,5 @@ export class LocalDestination implements Destination {
     return true;
   }
 
-  finish(): void {}
+  async finish(): Promise<void> {}
 }

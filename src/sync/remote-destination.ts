@@ -45,6 +45,8 @@ export class RemoteDestination implements Destination {
   private readonly ids: Map<string, number>;
   /** Folders found removed during the sync, and how many files were not sent into them. */
   private readonly gone = new Map<string, number>();
+  /** Replacements whose new copy is verified and whose old copies are still to remove. */
+  private readonly replaced: { path: string; old: SyncEntry[] }[] = [];
 
   constructor(
     private readonly index: OpenedIndex,
@@ -94,9 +96,22 @@ export class RemoteDestination implements Destination {
     await rememberVerified(this.index, local.abs, up.whirlpool, local.stat);
     if (t.replaces.length === 0) this.result.uploaded++;
     else {
-      // The new copy is verified (end.pl's Whirlpool, or the journal's): only now do the old ones go.
-      await this.removeFiles(t.replaces.filter((r) => r.url !== up.url));
-      this.result.replaced++;
+      // The new copy is verified (end.pl's Whirlpool, or the journal's): its old copies may go now. They go
+      // together, one call for many replacements (a crash before leaves both copies: the next run settles).
+      this.replaced.push({ path: t.path, old: t.replaces.filter((r) => r.url !== up.url) });
+      if (this.replaced.length >= REMOVE_BATCH) await this.removeReplaced();
+    }
+  }
+
+  /** Removes the old copies of the replacements done so far; a failure fails those replacements. */
+  private async removeReplaced(): Promise<void> {
+    const done = this.replaced.splice(0);
+    if (done.length === 0) return;
+    try {
+      await this.removeFiles(done.flatMap((d) => d.old));
+      this.result.replaced += done.length;
+    } catch (e) {
+      for (const d of done) this.result.failed.push({ path: d.path, error: e });
     }
   }
 
@@ -151,8 +166,12 @@ export class RemoteDestination implements Destination {
     }
   }
 
-  /** Failures for the folders removed during the sync: one item each, naming how many files were not sent. */
-  finish(): void {
+  /**
+   * The old copies still to remove, then the failures for the folders removed during the sync: one item each,
+   * naming how many files were not sent.
+   */
+  async finish(): Promise<void> {
+    await this.removeReplaced();
     for (const [path, files] of this.gone) {
       const where = path === "" ? this.sides.remote.path : joinRemotePath(this.sides.remote.path, path);
       this.result.failed.push({

@@ -88,7 +88,7 @@ export async function syncTrees(
   await makeFolders(dest, plan, result, options);
   await sendFiles(dest, plan, result, options);
   await settleDuplicates(dest, plan, result, options);
-  dest.finish();
+  await dest.finish();
   await deleteExtra(dest, plan, sides, result, options);
   return result;
 }

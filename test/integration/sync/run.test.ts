@@ -110,20 +110,28 @@ describe("sync local → remote", () => {
     expect(await remoteFiles(index, "/up2")).toEqual({ "photos/p.jpg": [6] });
   });
 
-  it("replaces a changed file: the new copy first, then the old one; --delete removes the rest", async () => {
-    const src = tree("up3", { "keep.txt": "same", "changed.txt": "new content!!" });
+  it("replaces changed files: the new copies first, then the old ones in one call; --delete removes the rest", async () => {
+    const src = tree("up3", { "keep.txt": "same", "changed.txt": "new content!!", "changed2.txt": "two" });
     const index = await indexFor();
     const dst = await index.resolveFolder("/up3", { create: true });
     await uploadOne(index.client, "keep.txt", "same", dst.id);
     await uploadOne(index.client, "changed.txt", "old", dst.id);
+    await uploadOne(index.client, "changed2.txt", "TWO", dst.id);
     await uploadOne(index.client, "extra.txt", "not in the source", dst.id);
     const sub = await index.ensureFolder(dst.id, "old-dir");
     await uploadOne(index.client, "x.txt", "x", sub.id);
     const ends = await parseSyncEnds(`${src}/`, "fichier:/up3");
+    const removals = callsTo(emu, "file/rm");
     const r = await syncTrees(index, ends, { delete: true, journal: journal(), refresh: true });
     expect(r.failed).toEqual([]);
-    expect(r).toMatchObject({ uploaded: 0, replaced: 1, deleted: 2, skipped: 1, foldersRemoved: 1 });
-    expect(await remoteFiles(index, "/up3")).toEqual({ "changed.txt": [13], "keep.txt": [4] });
+    expect(r).toMatchObject({ uploaded: 0, replaced: 2, deleted: 2, skipped: 1, foldersRemoved: 1 });
+    // One call removes both old copies, one the deletions.
+    expect(callsTo(emu, "file/rm") - removals).toBe(2);
+    expect(await remoteFiles(index, "/up3")).toEqual({
+      "changed.txt": [13],
+      "changed2.txt": [3],
+      "keep.txt": [4],
+    });
   });
 
   it("settles what an interrupted replacement left (both copies): the source's copy stays", async () => {
