@@ -105,10 +105,16 @@ export {
 } from "./transfer/errors.js";
 export type { ProgressListener, TransferEvent } from "./transfer/progress.js";
 export { type StreamFileOptions, streamFile } from "./transfer/stream.js";
+export { TokenSource, tokenSourceFor } from "./transfer/token-source.js";
 export type { UploadFileOptions, UploadResult } from "./transfer/upload.js";
 export { uploadFile } from "./transfer/upload.js";
 export { checkUploadable } from "./transfer/upload-check.js";
 export { openUploadJournal, UploadJournal } from "./transfer/upload-journal.js";
+export {
+  type StreamUploadResult,
+  type UploadStreamOptions,
+  uploadStream,
+} from "./transfer/upload-stream.js";
 export type { UploadTreeOptions, UploadTreeResult } from "./transfer/upload-tree.js";
 export { uploadTree } from "./transfer/upload-tree.js";
 export { VERSION } from "./version.js";

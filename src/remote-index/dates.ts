@@ -37,9 +37,34 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
  * ```
  */
 export function shiftDate(date: string, seconds: number): string | undefined {
+  const wall = wallClockMs(date);
+  if (wall === undefined) return undefined;
+  return new Date(wall + seconds * 1000).toISOString().slice(0, 19).replace("T", " ");
+}
+
+/**
+ * The moment (ms since the epoch) a 1fichier date names, Paris time with daylight saving: the inverse of
+ * {@link parisDate}. Undefined for a malformed date. (In the hour that repeats when clocks go back, the first.)
+ *
+ * @example
+ * ```ts
+ * parisDateMs("2026-01-05 10:00:00"); // Date.UTC(2026, 0, 5, 9)
+ * ```
+ */
+export function parisDateMs(date: string): number | undefined {
+  const wall = wallClockMs(date);
+  if (wall === undefined) return undefined;
+  // Paris is UTC+1 or UTC+2: start from +2 (so the repeated autumn hour reads as its first pass) and correct
+  // by what parisDate says of the guess (twice covers a change of offset in between).
+  let t = wall - 7_200_000;
+  for (let i = 0; i < 2; i++) t += wall - (wallClockMs(parisDate(t)) ?? wall);
+  return t;
+}
+
+/** A `YYYY-MM-DD HH:MM:SS` string read as if it were UTC. */
+function wallClockMs(date: string): number | undefined {
   const m = DATE_RE.exec(date);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
-  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s) + seconds * 1000);
-  return t.toISOString().slice(0, 19).replace("T", " ");
+  return Date.UTC(y, mo - 1, d, h, mi, s);
 }

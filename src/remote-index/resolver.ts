@@ -7,8 +7,16 @@ import type { RemoteIndex } from "./remote-index.js";
 import { classifyTarget, joinRemotePath, pathSegments, type Target } from "./targets.js";
 import type { FolderView, IndexedFile, IndexedFolder, ReadOptions } from "./views.js";
 
-/** Options of a resolution: the index's read options. */
-export type ResolveOptions = ReadOptions;
+/** Options of a resolution: the index's read options, and what a missing name means. */
+export type ResolveOptions = ReadOptions & {
+  /**
+   * False: a name missing from a folder served from the index (within the listing window) is not-found at once,
+   * without listing the folder again to look for a change made elsewhere. For callers that probe many names
+   * that are not there (`fichier serve`: WebDAV clients ask for `desktop.ini`, `._x`, `.DS_Store`), where each
+   * second listing would wait out the folder's 30 s spacing. Default true.
+   */
+  recheckMissing?: boolean;
+};
 
 /** A resolved folder: its id, and its path when known (a bare id the index never placed has none). */
 export interface ResolvedFolder {
@@ -172,7 +180,8 @@ async function findChild(
 ): Promise<{ folder?: IndexedFolder; files: IndexedFile[]; view: FolderView }> {
   let view = await index.list(parentId, opts);
   let hit = match(view, name);
-  if (!hit.folder && hit.files.length === 0 && view.fromIndex && !opts.cached && !opts.noRetry) {
+  const recheck = !opts.cached && !opts.noRetry && opts.recheckMissing !== false;
+  if (!hit.folder && hit.files.length === 0 && view.fromIndex && recheck) {
     const age = view.ageMs;
     view = await index.list(parentId, { ...opts, refresh: true });
     hit = match(view, name);

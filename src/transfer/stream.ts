@@ -5,7 +5,7 @@ import { RANGE_RETRY, retryPolicy } from "../api/retry-policy.js";
 import type { TransferClient } from "./client.js";
 import { DEFAULT_STALL_MS, fetchRange } from "./fetch-range.js";
 import type { ByteRange } from "./segments.js";
-import { tokenSourceFor } from "./token-source.js";
+import { type TokenSource, tokenSourceFor } from "./token-source.js";
 
 /** Options of {@link streamFile}. */
 export interface StreamFileOptions {
@@ -22,6 +22,12 @@ export interface StreamFileOptions {
   attempts?: number;
   /** A connection that delivers no byte for this long is dropped and asked again (default 30 s). */
   stallMs?: number;
+  /**
+   * The file's token source, shared by several streams of one file (a player seeking: `fichier serve` keeps
+   * one per file, so a token serves every seek while it is valid and a 410 refreshes it for all). Default: a
+   * new one, i.e. one `get_token` call per stream.
+   */
+  tokens?: TokenSource;
 }
 
 /**
@@ -43,7 +49,7 @@ export async function* streamFile(
   yield* fetchRange(
     {
       client,
-      tokens: tokenSourceFor(client, options.url, options.password),
+      tokens: options.tokens ?? tokenSourceFor(client, options.url, options.password),
       file: options.name ?? options.url,
       signal,
       stallMs: options.stallMs ?? DEFAULT_STALL_MS,

@@ -104,7 +104,13 @@ async function sendBody(
   }
 }
 
-function newEntry(server: UploadServer, file: LocalUpload): UploadJournalEntry {
+/**
+ * The journal entry of an upload about to start (state `sending`), recorded before the first byte.
+ *
+ * @example
+ * await journal.put(newEntry(server, file));
+ */
+export function newEntry(server: UploadServer, file: LocalUpload): UploadJournalEntry {
   const now = Date.now();
   return {
     id: `${server.host}/${server.id}`,
