@@ -2,8 +2,9 @@
 // GET of the token URL) and the emulator's peak memory. Size: BENCH_SIZE_MIB (default 1024); file content:
 // BENCH_FILE=random|sparse (default random). Results are printed and saved to bench/out/latest.json.
 // Then, in the same run, the later tables: API call overhead vs curl (bench/api-overhead.mjs), transfers
-// through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs) and the governor's
-// workload under real limits. BENCH_SECTIONS picks them (default "baseline,api,transfer,serve,workload").
+// through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs), the governor's workload
+// under real limits, and `fichier sync` beside rclone's under real limits (bench/sync.mjs, the longest).
+// BENCH_SECTIONS picks them (default "baseline,api,transfer,serve,workload,sync").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -88,7 +89,9 @@ async function transfer(emu, file, bytes) {
   return { up, end, down };
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload").split(","));
+const sections = new Set(
+  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,sync").split(","),
+);
 if (sections.has("baseline")) {
   const tmp = await tempFolder();
   let emu;
@@ -172,4 +175,8 @@ if (sections.has("workload")) {
     stdio: "inherit",
   });
   if (run.status !== 0) process.exitCode = 1;
+}
+if (sections.has("sync")) {
+  const { syncBench } = await import("./sync.mjs");
+  await printTables("sync", syncBench);
 }
