@@ -294,32 +294,22 @@ export async function syncBench() {
     const bps = await measureThroughput(dist.startEmulator, tmp.dir, 256);
     const emu = await dist.startEmulator({ limits: "real" });
     try {
-      const rows = await threeRuns(
-        emu,
-        join(tmp.dir, "tree"),
+      const measure = async (sizes, name, title) => {
+        const tree = join(tmp.dir, name);
+        const state = join(tmp.dir, `state-${name}`);
+        const rows = await threeRuns(emu, tree, sizes, fichierRunner(emu, tree, `/${name}`, state));
+        tables.push(fichierRows(title, rows, bps));
+      };
+      await measure(
         big,
-        fichierRunner(emu, join(tmp.dir, "tree"), "/bench", join(tmp.dir, "state")),
-      );
-      tables.push(
-        fichierRows(
-          `fichier sync, ${big.files} files in ${big.folders} folders (--limits real; ${round1(bps / MiB)} MiB/s measured)`,
-          rows,
-          bps,
-        ),
+        "bench",
+        `fichier sync, ${big.files} files in ${big.folders} folders (--limits real; ${round1(bps / MiB)} MiB/s measured)`,
       );
       if (process.env.BENCH_SYNC_RCLONE !== "0") {
-        const mine = await threeRuns(
-          emu,
-          join(tmp.dir, "small"),
+        await measure(
           small,
-          fichierRunner(emu, join(tmp.dir, "small"), "/small", join(tmp.dir, "state-small")),
-        );
-        tables.push(
-          fichierRows(
-            `fichier sync, ${small.files} files in ${small.folders} folders (rclone's tree)`,
-            mine,
-            bps,
-          ),
+          "small",
+          `fichier sync, ${small.files} files in ${small.folders} folders (rclone's tree)`,
         );
       }
     } finally {
