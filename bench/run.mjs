@@ -4,8 +4,9 @@
 // Then, in the same run, the later tables: API call overhead vs curl (bench/api-overhead.mjs), transfers
 // through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs), the governor's
 // workload under real limits, many small files batched vs one per request under real limits (bench/batch.mjs),
-// and the gateway under load (bench/gateway.mjs). BENCH_SECTIONS picks them (default
-// "baseline,api,transfer,serve,workload,batch,gateway").
+// the gateway under load (bench/gateway.mjs), and `fichier sync` beside rclone's under real limits
+// (bench/sync.mjs, the longest). BENCH_SECTIONS picks them (default
+// "baseline,api,transfer,serve,workload,batch,gateway,sync").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -91,7 +92,7 @@ async function transfer(emu, file, bytes) {
 }
 
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,batch,gateway").split(","),
+  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,batch,gateway,sync").split(","),
 );
 if (sections.has("baseline")) {
   const tmp = await tempFolder();
@@ -188,4 +189,8 @@ if (sections.has("gateway")) {
   const { spawnSync } = await import("node:child_process");
   const run = spawnSync(process.execPath, [join(ROOT, "bench", "gateway.mjs")], { stdio: "inherit" });
   if (run.status !== 0) process.exitCode = 1;
+}
+if (sections.has("sync")) {
+  const { syncBench } = await import("./sync.mjs");
+  await printTables("sync", syncBench);
 }

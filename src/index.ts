@@ -67,16 +67,27 @@ export {
   pathSegments,
 } from "./remote-index/targets.js";
 export type { FolderView, IndexedFile, IndexedFolder, ReadOptions } from "./remote-index/views.js";
-// Sync's pure core (docs/sync.md): filters, the plan, the deletion guards; local hashes kept in the index.
+// Sync and check (docs/sync.md): the runs, their ends, and the pure core (filters, the plan, the deletion guards;
+// local hashes kept in the index).
+export type { CheckOptions, CheckResult } from "./sync/check.js";
+export { checkTrees } from "./sync/check.js";
+export type { SyncEnd, SyncEnds } from "./sync/ends.js";
+export { LocalSourceMissingError, parseSyncEnds, REMOTE_PREFIX, SyncRefusedError } from "./sync/ends.js";
 export type { FilterRule, FilterSource, FilterSpec } from "./sync/filter.js";
 export { buildFilter, Filter, FilterError } from "./sync/filter.js";
 export type { DeletionVerdict, SourceState } from "./sync/guards.js";
 export { deletionVerdict, maxDeleteLimit } from "./sync/guards.js";
 export type { LocalHash, LocalHashCache } from "./sync/local-hash.js";
 export { hashLocal, LocalFileChangedError } from "./sync/local-hash.js";
+export type { LeftOut, LocalEntry, LocalSide, WalkOptions } from "./sync/local-walk.js";
+export { walkLocal } from "./sync/local-walk.js";
 export type { SyncEntry } from "./sync/march.js";
 export type { CheckReport, PlanOptions, SyncPlan, SyncSide, Transfer } from "./sync/plan.js";
 export { hashesNeeded, planCheck, planSync } from "./sync/plan.js";
+export { FolderRemovedError } from "./sync/remote-destination.js";
+export type { SyncFailure, SyncResult } from "./sync/result.js";
+export type { SyncOptions } from "./sync/run.js";
+export { syncTrees } from "./sync/run.js";
 export { remoteSide } from "./sync/sides.js";
 // Transfers: streamed, verified uploads and segmented, resumable downloads.
 export { ByteBudget, parseRate, RateSyntaxError } from "./transfer/bandwidth.js";

@@ -28,6 +28,7 @@ export const COMMANDS: CommandEntry[] = [
   { module: "upload", commands: ["upload"] },
   { module: "download", commands: ["download"] },
   { module: "cat", commands: ["cat"] },
+  { module: "sync", commands: ["sync", "check"] },
   { module: "folders", commands: ["mkdir", "rmdir"] },
   { module: "manage", commands: ["rm", "mv", "cp", "rename", "attr"] },
   { module: "share", commands: ["share"] },

@@ -45,6 +45,14 @@ export const SUMMARIES = {
     term: "cat [options] <target>",
     description: "write a file's bytes to stdout (for pipes and players: fichier cat URL | mpv -)",
   },
+  sync: {
+    term: "sync [options] <src> <dst>",
+    description: "make a folder on 1fichier like a local one, or the reverse (--delete, filters, --dry-run)",
+  },
+  check: {
+    term: "check [options] <src> <dst>",
+    description: "compare a local folder and one on 1fichier by size and Whirlpool (exit 1 when they differ)",
+  },
   mkdir: {
     term: "mkdir [options] <path>",
     description: "create a folder",
