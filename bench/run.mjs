@@ -2,8 +2,11 @@
 // GET of the token URL) and the emulator's peak memory. Size: BENCH_SIZE_MIB (default 1024); file content:
 // BENCH_FILE=random|sparse (default random). Results are printed and saved to bench/out/latest.json.
 // Then, in the same run, the later tables: API call overhead vs curl (bench/api-overhead.mjs), transfers
-// through fichier beside curl (bench/transfer.mjs) and the governor's workload under real limits.
-// BENCH_SECTIONS picks them (default "baseline,api,transfer,workload").
+// through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs), the governor's
+// workload under real limits, many small files batched vs one per request under real limits (bench/batch.mjs),
+// the gateway under load (bench/gateway.mjs), and `fichier sync` beside rclone's under real limits
+// (bench/sync.mjs, the longest). BENCH_SECTIONS picks them (default
+// "baseline,api,transfer,serve,workload,batch,gateway,sync").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -88,7 +91,9 @@ async function transfer(emu, file, bytes) {
   return { up, end, down };
 }
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? "baseline,api,transfer,workload").split(","));
+const sections = new Set(
+  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,batch,gateway,sync").split(","),
+);
 if (sections.has("baseline")) {
   const tmp = await tempFolder();
   let emu;
@@ -144,18 +149,26 @@ function round3(n) {
 }
 
 if (sections.has("api")) await import("./api-overhead.mjs");
-if (sections.has("transfer")) {
-  const { transferBench } = await import("./transfer.mjs");
+/** Runs a bench that returns tables, prints them; a failure is said and makes the run exit 1. */
+async function printTables(name, bench) {
   try {
-    const { tables } = await transferBench({ sizeMiB });
+    const { tables } = await bench();
     for (const t of tables) {
       console.log(table(t.title, t.columns, t.rows));
       console.log();
     }
   } catch (e) {
-    console.error(`transfer bench failed: ${e instanceof Error ? e.message : e}`);
+    console.error(`${name} bench failed: ${e instanceof Error ? e.message : e}`);
     process.exitCode = 1;
   }
+}
+if (sections.has("transfer")) {
+  const { transferBench } = await import("./transfer.mjs");
+  await printTables("transfer", () => transferBench({ sizeMiB }));
+}
+if (sections.has("serve")) {
+  const { serveBench } = await import("./serve.mjs");
+  await printTables("serve", () => serveBench({ sizeMiB }));
 }
 if (sections.has("workload")) {
   // The workload runs in real time (about 75 s) in its own process; it exits 1 on any flood error.
@@ -164,4 +177,20 @@ if (sections.has("workload")) {
     stdio: "inherit",
   });
   if (run.status !== 0) process.exitCode = 1;
+}
+if (sections.has("batch")) {
+  // Real time under real limits: about 15 s batched, about 1 s per file one per request.
+  const { batchBench } = await import("./batch.mjs");
+  await printTables("batch", async () => ({ tables: [await batchBench()] }));
+}
+if (sections.has("gateway")) {
+  // The gateway under load runs in real time (about 10 min: the mix is bound by the 30 s listing spacing) in its
+  // own process; it exits 1 on a flood lock, a lost call, or an elapsed time over 1.2 × the limits' minimum.
+  const { spawnSync } = await import("node:child_process");
+  const run = spawnSync(process.execPath, [join(ROOT, "bench", "gateway.mjs")], { stdio: "inherit" });
+  if (run.status !== 0) process.exitCode = 1;
+}
+if (sections.has("sync")) {
+  const { syncBench } = await import("./sync.mjs");
+  await printTables("sync", syncBench);
 }

@@ -38,7 +38,7 @@ const DIST = join(ROOT, "dist");
 // for calls the previous run spent, which is pacing, not transfer speed. So every timed fichier run starts
 // with a full bucket, as a single run by a user does.
 const API_REFILL_MS = 3200;
-const refill = async () => {
+export const refill = async () => {
   await settle();
   await new Promise((resolve) => setTimeout(resolve, API_REFILL_MS));
 };
@@ -46,7 +46,7 @@ const refill = async () => {
 // Every timed run, fichier's or curl's, starts with the page cache written back (sync), so that no run pays
 // for the writeback of the gigabytes the run before it wrote (the disk and the kernel's flusher threads
 // share this machine's two cores with the run being timed).
-const settle = () =>
+export const settle = () =>
   new Promise((resolve) => {
     const child = spawn("sync", [], { stdio: "ignore" });
     child.on("error", () => resolve());
@@ -54,7 +54,7 @@ const settle = () =>
   });
 
 /** Runs the built CLI, polling its peak RSS (VmHWM) and timing the transfer phase from --json events. */
-function runCli(args, env) {
+export function runCli(args, env) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     // Run as a user's shell runs it: the file itself, so its first line's Node options apply.
@@ -128,7 +128,7 @@ function runCli(args, env) {
   });
 }
 
-async function curlUpload(emu, file) {
+export async function curlUpload(emu, file) {
   const key = emu.account(1).apiKey;
   return timed(async () => {
     const server = JSON.parse(

@@ -355,7 +355,8 @@ export class Governor {
         {
           endpoint: call.endpoint,
           unlockAt,
-          hint: `Run it again after ${new Date(unlockAt).toISOString()}, or allow a longer wait (--max-wait, or the maxWaitMs option).`,
+          // The unlock time is the error's `unlockAt`: the command line prints it in local time beside this.
+          hint: "Run it again once the wait is over, or allow a longer wait (--max-wait, or the maxWaitMs option).",
         },
       );
     }

@@ -141,6 +141,11 @@ export interface ExchangeRequest {
   stream?: { body: Readable; shown: string };
   /** Send `Authorization: Bearer <key>`: only to the API's host or a 1fichier upload node, else refused. */
   auth?: boolean;
+  /**
+   * With `auth`, this key instead of the exchange's own, under the same host rule: a gateway sends the key
+   * its store holds now (after `fichier key rotate`), not the one it started with.
+   */
+  key?: string;
   signal?: AbortSignal;
   /** The most of a 2xx body read; other statuses are cut at `BODY_CAPS.error`. */
   cap: BodyCap;
@@ -474,7 +479,11 @@ export class HttpExchange {
    */
   private keyFor(req: ExchangeRequest): string {
     const url = new URL(req.url);
-    if (url.host.toLowerCase() === this.apiHost || UPLOAD_NODE.test(url.hostname)) return this.o.apiKey;
+    if (url.host.toLowerCase() === this.apiHost || UPLOAD_NODE.test(url.hostname)) {
+      if (req.key === undefined) return this.o.apiKey;
+      registerSecret(req.key);
+      return req.key;
+    }
     throw new ServerError(
       `${req.endpoint}: the host ${JSON.stringify(url.host)} is neither a 1fichier host (<node>.1fichier.com) nor the API's own host, so the API key is not sent there; nothing was sent`,
       {

@@ -8,6 +8,7 @@ import type {
   FileInfo,
   FileItem,
   FolderListing,
+  FolderShare,
   LinkState,
   RemoteJob,
   RemoteJobInfo,
@@ -150,6 +151,11 @@ const subFolderSchema = z
     }),
   );
 
+/** A groupware share in `folder/ls.cgi`'s `shares` (spec §7.13: `{email, rw, hide_links}`). */
+const folderShareSchema = z
+  .looseObject({ email: str, rw: lenientFlag, hide_links: lenientFlag })
+  .transform((w): FolderShare => ({ email: w.email, rw: w.rw, hideLinks: w.hide_links }));
+
 /** `folder/ls.cgi` (spec §7.13). */
 export const folderListingSchema = z
   .looseObject({
@@ -158,6 +164,7 @@ export const folderListingSchema = z
     create_date: str,
     pass: lenientFlag,
     shared: z.union([z.string(), z.number(), z.null()]).optional(),
+    shares: z.array(folderShareSchema).optional().nullable(),
     files: lenientNumber,
     size: lenientNumber,
     sub_folders: z.array(subFolderSchema).optional().nullable(),
@@ -170,6 +177,7 @@ export const folderListingSchema = z
       createDate: w.create_date,
       password: w.pass,
       shared: typeof w.shared === "string" && w.shared !== "" && w.shared !== "0" ? w.shared : null,
+      shares: w.shares ?? [],
       fileCount: w.files,
       size: w.size,
       subFolders: w.sub_folders ?? [],

@@ -1,7 +1,7 @@
 // One API call: the JSON body out, the JSON answer back, a KO turned into a typed error (spec §1.3–§1.12).
 // The bytes travel through the one HTTP exchange (http.ts); no retry and no pacing here (governor.ts does
 // both); no knowledge of endpoints beyond which answers are listings (their size cap).
-import { BODY_CAPS, type HttpExchange, jsonObject } from "./http.js";
+import { BODY_CAPS, type BodyCap, type HttpExchange, jsonObject } from "./http.js";
 
 /** Options of one call. */
 export interface CallWireOptions {
@@ -15,6 +15,17 @@ export interface CallWireOptions {
 
 /** spec §2.1: listings hold 5,000 items at most; their answers get the listing cap. */
 const LISTINGS = new Set(["file/ls.cgi", "folder/ls.cgi"]);
+
+/**
+ * The cap of an API endpoint's answer: the listing cap for listings, the API cap for the rest.
+ * @example
+ * ```ts
+ * answerCap("folder/ls.cgi"); // BODY_CAPS.listing
+ * ```
+ */
+export function answerCap(endpoint: string): BodyCap {
+  return LISTINGS.has(endpoint) ? BODY_CAPS.listing : BODY_CAPS.api;
+}
 
 /**
  * Posts JSON to one API endpoint and returns the decoded OK body, or throws the classified error
@@ -55,7 +66,7 @@ export class Transport {
       headers: { accept: "application/json", "content-type": "application/json" },
       ...(method === "POST" ? { json: body ?? {} } : {}),
       auth: opts.auth !== false,
-      cap: LISTINGS.has(endpoint) ? BODY_CAPS.listing : BODY_CAPS.api,
+      cap: answerCap(endpoint),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.tokenFields ? { tokenFields: opts.tokenFields } : {}),
     });

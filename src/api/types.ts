@@ -58,6 +58,15 @@ export interface SubFolder {
   password: boolean;
 }
 
+/** A groupware share of a folder with a registered user (spec §7.13 `shares`, §7.15). */
+export interface FolderShare {
+  email: string;
+  /** Read-write. */
+  rw: boolean;
+  /** The download links are hidden from them (then read-only, spec §7.15). */
+  hideLinks: boolean;
+}
+
 /** `folder/ls.cgi` answer (spec §7.13). */
 export interface FolderListing {
   folderId: number;
@@ -65,6 +74,8 @@ export interface FolderListing {
   createDate: string;
   password: boolean;
   shared: string | null;
+  /** Groupware shares (spec §7.13 `shares`); `[]` when the answer had none. */
+  shares: FolderShare[];
   fileCount: number;
   size: number;
   subFolders: SubFolder[];

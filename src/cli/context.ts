@@ -1,6 +1,7 @@
 /**
  * The run context every command receives: parsed global options, the writer, the client (built lazily, with the
- * key resolved and `--api-url`/`--emulator` applied), stdin helpers and the confirmation rule.
+ * key resolved and `--api-url`/`--emulator` applied), the remote index (opened lazily around the client, by the
+ * commands that need the account's tree), stdin helpers and the confirmation rule.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,10 +14,11 @@ import { DEFAULT_API_URL } from "../api/defaults.js";
 import type { RunningEmulator } from "../emulator/index.js";
 import { type ResolvedKey as LibResolvedKey, resolveApiKey } from "../keys/resolve.js";
 import { redact, registerSecret } from "../redact.js";
-import { VERSION } from "../version.js";
+import type { OpenedIndex } from "../remote-index/open.js";
 import { UsageError } from "./errors.js";
 import { durationMs } from "./options.js";
 import { createOutput, type Output, type Sink, useColor } from "./output.js";
+import { openRunIndex } from "./run-index.js";
 import { createStdin, type StdinHelpers } from "./stdin.js";
 
 /** Global options, as parsed from the command line and the environment. */
@@ -35,6 +37,11 @@ export interface GlobalOptions {
   maxWaitMs?: number;
   /** Interval of the progress lines of transfers without a terminal (ms; 0: none): `--stats`, or 30 s with -v. */
   statsMs: number;
+  /**
+   * `--refresh`: list folders again even when the index's entry is fresh (each at most once per run), and ask
+   * `user/info.cgi` again rather than use its 5-minute cache.
+   */
+  refresh: boolean;
 }
 
 /** The progress-line interval `-v` gives transfers without a terminal (as `--stats 30s`). */
@@ -56,6 +63,14 @@ export interface CliContext {
   readonly out: Output;
   /** The client, built once per run. */
   client(): Promise<FichierClient>;
+  /**
+   * The remote index of the account (docs/index.md), opened once per run around the run's client, which then
+   * writes through to it every change it makes: persistent in the state folder (the embedded emulator's data
+   * folder for `--emulator`), else in memory with one warning. Its warnings go to stderr. `--refresh` makes it
+   * list again, once each, the folders a read needs. `maxAgeMs` (the listing window, default 30 s; `serve
+   * --dir-cache-time`) is taken from the first call. Closed by `close()` (closing it earlier is harmless).
+   */
+  index(options?: { maxAgeMs?: number }): Promise<OpenedIndex>;
   /** The resolved API key (never printed; registered with the redactor). */
   key(): Promise<ResolvedKey>;
   /** The embedded emulator, started on demand (`--emulator`, `fichier demo`). */
@@ -65,7 +80,7 @@ export interface CliContext {
   readonly stdin: StdinHelpers;
   /** Environment (tests may pass their own). */
   readonly env: NodeJS.ProcessEnv;
-  /** Releases what the run holds (the embedded emulator). Called by main.ts. */
+  /** Releases what the run holds (the index, then the embedded emulator). Called by main.ts. */
   close(): Promise<void>;
 }
 
@@ -153,6 +168,7 @@ function readGlobals(program: Command, env: NodeJS.ProcessEnv): GlobalOptions {
     apiKey: str(o.apiKey),
     ...(typeof o.maxWait === "number" ? { maxWaitMs: o.maxWait } : {}),
     statsMs: typeof o.stats === "number" ? o.stats : o.verbose === true ? VERBOSE_STATS_MS : 0,
+    refresh: o.refresh === true,
   };
 }
 
@@ -244,7 +260,7 @@ async function buildClient(p: RunParts, key: () => Promise<ResolvedKey>): Promis
     // The embedded emulator runs with its limits off (a sandbox): pacing every call as for 1fichier would
     // only make the quick start wait 30 s between two commands listing the same folder.
     governor: emulated ? { ...governor, ...EMULATOR_PACING } : governor,
-    userAgent: `fichier-cli/${VERSION}`,
+    // No user agent of its own: the client's `fichier/<version>` is the one fichier sends.
     onEvent: (e: ClientEvent) => reportClientEvent(o, e),
     ...(g.debug ? { trace: (line: string) => o.debug(line) } : {}),
   });
@@ -272,18 +288,24 @@ export function createContext(program: Command, io: ContextIO): CliContext {
   };
   let keyP: Promise<ResolvedKey> | undefined;
   let clientP: Promise<FichierClient> | undefined;
+  let indexP: Promise<OpenedIndex> | undefined;
   const key = (): Promise<ResolvedKey> => {
     keyP ??= resolveKey(parts);
     return keyP;
+  };
+  const client = (): Promise<FichierClient> => {
+    clientP ??= buildClient(parts, key);
+    return clientP;
   };
   return {
     globals,
     get out() {
       return getOut();
     },
-    client: () => {
-      clientP ??= buildClient(parts, key);
-      return clientP;
+    client,
+    index: (options = {}) => {
+      indexP ??= openIndexOf(parts, client, options);
+      return indexP;
     },
     key,
     emulator: (opts) => parts.emulator.start(opts),
@@ -291,10 +313,36 @@ export function createContext(program: Command, io: ContextIO): CliContext {
     stdin: parts.stdin,
     env: io.env,
     async close() {
+      // The index first: the embedded emulator's may live in its (temporary) data folder.
+      const index = await indexP?.catch(() => undefined);
+      await index?.close();
       const emu = await parts.emulator.started()?.catch(() => undefined);
       await emu?.close();
     },
   };
+}
+
+/** Opens the run's index around its client (run-index.ts), its warnings on stderr. */
+async function openIndexOf(
+  p: RunParts,
+  client: () => Promise<FichierClient>,
+  options: { maxAgeMs?: number },
+): Promise<OpenedIndex> {
+  const c = await client();
+  const g = p.globals();
+  const emu = usingEmulator(p) ? await p.emulator.start() : undefined;
+  const stateDir = p.io.env.FICHIER_STATE_DIR;
+  const out = p.out();
+  return openRunIndex(
+    c,
+    {
+      ...(stateDir ? { stateDir } : {}),
+      ...(emu ? { emulatorDataDir: emu.dataDir } : {}),
+      ...(g.refresh ? { listedSince: Date.now() } : {}),
+      ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+    },
+    { onEvent: (e) => out.warn(e.message), warn: (m) => out.warn(m) },
+  );
 }
 
 /** The writer for the run's global options. */

@@ -14,9 +14,9 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
   /** What to do instead, printed after the cause. */
   readonly hint: string;
-  constructor(message: string, fix = "run the command with --help to see its usage") {
+  constructor(message: string, hint = "run the command with --help to see its usage") {
     super(message);
-    this.hint = fix;
+    this.hint = hint;
   }
 }
 
@@ -58,9 +58,9 @@ export class CliError extends Error {
   override readonly name = "CliError";
   readonly hint: string;
   readonly exitCode: number;
-  constructor(message: string, fix: string, exitCode = 1) {
+  constructor(message: string, hint: string, exitCode = 1) {
     super(message);
-    this.hint = fix;
+    this.hint = hint;
     this.exitCode = exitCode;
   }
 }

@@ -21,6 +21,8 @@ import {
   TimeoutError,
 } from "../api/errors.js";
 import { KeyError } from "../keys/errors.js";
+import { NotIndexedError, WrongKindError } from "../remote-index/errors.js";
+import { FilterError } from "../sync/filter.js";
 import { ChecksumMismatchError } from "../transfer/errors.js";
 import { CliError, PartialSuccessError, UsageError } from "./errors.js";
 import { escapeControls } from "./escape.js";
@@ -64,6 +66,12 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  */
 const BY_CLASS: readonly (readonly [ErrorClass, ExitCodeValue])[] = [
   [UsageError, ExitCode.usage],
+  // A reference naming the wrong kind of thing (a path through a file): the argument must change (docs/index.md).
+  [WrongKindError, ExitCode.usage],
+  // A malformed sync filter rule (file and line in the message).
+  [FilterError, ExitCode.usage],
+  // `--cached` met a folder never listed: the index does not know, like a path that is not there.
+  [NotIndexedError, ExitCode.notFound],
   [InvalidNameError, ExitCode.usage],
   [InvalidUrlError, ExitCode.usage],
   [NotFoundError, ExitCode.notFound],
@@ -149,12 +157,12 @@ function formatUnlock(unlockAt: number, now: number): string {
   return `${formatClock(unlockAt, now)} (in ${secs} s)`;
 }
 
-/** The parts of an error's line: cause, unlock time, fix and 1fichier `#code`, each cleaned up. */
+/** The parts of an error's line: cause, unlock time, hint and 1fichier `#code`, each cleaned up. */
 interface ErrorParts {
   /** The cause as a sentence, without the service's trailing `#N`. */
   message: string;
-  /** The fix as a sentence ("" when none). */
-  fix: string;
+  /** The hint (the fix) as a sentence ("" when none). */
+  hint: string;
   /** The 1fichier error code, when the error or its text gave one. */
   code?: number;
   /** When a lock ends (ms since the epoch), for flood and account locks. */
@@ -162,7 +170,7 @@ interface ErrorParts {
 }
 
 function errorParts(e: unknown): ErrorParts {
-  if (typeof e !== "object" || e === null) return { message: sentence(String(e)), fix: "" };
+  if (typeof e !== "object" || e === null) return { message: sentence(String(e)), hint: "" };
   const err = e as ErrorLike;
   let message = typeof err.message === "string" && err.message !== "" ? err.message : String(e);
   // commander prefixes its messages with "error: " and puts the suggestion on a second line (its own text).
@@ -177,10 +185,10 @@ function errorParts(e: unknown): ErrorParts {
     code ??= Number(trailing[1]);
   }
   // Every fichier error names its fix in `hint`.
-  const rawFix = (typeof err.hint === "string" ? err.hint : "").trim();
+  const rawHint = (typeof err.hint === "string" ? err.hint : "").trim();
   const parts: ErrorParts = {
     message: sentence(message),
-    fix: rawFix === "" ? "" : sentence(rawFix.charAt(0).toUpperCase() + rawFix.slice(1)),
+    hint: rawHint === "" ? "" : sentence(rawHint.charAt(0).toUpperCase() + rawHint.slice(1)),
   };
   if (code !== undefined) parts.code = code;
   if (typeof err.unlockAt === "number" && Number.isFinite(err.unlockAt) && err.unlockAt > 0) {
@@ -216,7 +224,7 @@ export function formatErrorLine(e: unknown, opts: { debug?: boolean; now?: numbe
   const p = errorParts(e);
   let line = `fichier: ${p.message}`;
   if (p.unlockAt !== undefined) line += ` Locked until ${formatUnlock(p.unlockAt, opts.now ?? Date.now())}.`;
-  if (p.fix !== "") line += ` ${p.fix}`;
+  if (p.hint !== "") line += ` ${p.hint}`;
   if (p.code !== undefined) line += ` (#${p.code})`;
   // The message may quote a server's text or a remote name: one line that cannot drive the terminal.
   line = escapeControls(line);
@@ -245,7 +253,7 @@ export function errorEvent(
   return {
     type: "error",
     message: p.message,
-    ...(p.fix !== "" ? { hint: p.fix } : {}),
+    ...(p.hint !== "" ? { hint: p.hint } : {}),
     ...(p.code !== undefined ? { code: p.code } : {}),
     ...(p.unlockAt !== undefined ? { unlockAt: rfc3339(p.unlockAt) } : {}),
     exit: opts.exit,

@@ -1,12 +1,14 @@
 /**
  * The account's folders and files as every command shows them: one JSON shape for a file, one for a folder,
- * one for a tree node (docs/cli.md "JSON shapes"), and the walk that lists a folder and its sub-folders.
- * Paths start at the root with a `/`; dates are RFC 3339 (`time.ts`).
+ * one for a tree node, one for how old a folder's listing is (docs/cli.md "JSON shapes"), and the walk that reads
+ * a folder and its sub-folders through the remote index. Paths start at the root with a `/`; dates are RFC 3339
+ * (`time.ts`).
  */
 import type { FileInfo, FileItem, SubFolder } from "../api/types.js";
-import type { FichierClient } from "./context.js";
-import { folderIndex, joinPath } from "./targets.js";
-import { jsonServiceDate } from "./time.js";
+import type { RemoteIndex } from "../remote-index/remote-index.js";
+import { joinRemotePath } from "../remote-index/targets.js";
+import { asFileItem, type FolderView, type ReadOptions } from "../remote-index/views.js";
+import { jsonServiceDate, rfc3339 } from "./time.js";
 
 /** A file in `--json` output (ls, tree, info): the client's `FileItem`, its path, the date in RFC 3339. */
 export type FileJson = FileItem & {
@@ -45,7 +47,7 @@ export function fileJson(f: FileItem, folderPath: string | null): FileJson {
   return {
     url: f.url,
     filename: f.filename,
-    path: folderPath === null ? null : joinPath(folderPath, f.filename),
+    path: folderPath === null ? null : joinRemotePath(folderPath, f.filename),
     size: f.size,
     date: jsonServiceDate(f.date),
     checksum: f.checksum,
@@ -66,7 +68,7 @@ export function folderJson(f: SubFolder, parentPath: string | null): FolderJson 
   return {
     id: f.id,
     name: f.name,
-    path: parentPath === null ? null : joinPath(parentPath, f.name),
+    path: parentPath === null ? null : joinRemotePath(parentPath, f.name),
     createDate: jsonServiceDate(f.createDate),
     password: f.password,
   };
@@ -102,41 +104,76 @@ export function fileInfoJson(i: FileInfo): FileInfoJson {
   };
 }
 
-/** One folder's part of a (recursive) listing, in name order. */
+/**
+ * How old a folder's contents are, as read (ls and tree `listings`): when it was last listed in full (or made by
+ * fichier), null when never (only under `--cached`); `fromIndex` when served without a call.
+ */
+export interface ListingJson {
+  id: number;
+  path: string | null;
+  /** RFC 3339, or null when the folder was never listed. */
+  listedAt: string | null;
+  ageMs: number | null;
+  fromIndex: boolean;
+}
+
+/** One folder's part of a (recursive) listing, in name order, and how old it is. */
 export interface Section {
   id: number;
   path: string | null;
   folders: FolderJson[];
   files: FileJson[];
+  listing: ListingJson;
 }
 
 /**
- * Walks a folder (and, with `recursive`, its sub-folders, depth first, in name order), listing each once per
- * run (spec §2.1: one listing per folder per 30 s).
+ * Walks a folder (and, with `recursive`, its sub-folders, depth first, in name order) through the index: each
+ * folder served from it while fresh, else listed once (spec §2.1: one listing per folder per 30 s). With
+ * `cached`, no call at all: a sub-folder never listed is a section with no content and `listedAt: null`.
  *
  * @example
- * const sections = await walk(client, 0, "/", true);
+ * const sections = await walk(index, 0, "/", { recursive: true });
  */
 export async function walk(
-  client: FichierClient,
+  index: RemoteIndex,
   id: number,
   path: string | null,
-  recursive: boolean,
-  onFolder?: (path: string | null) => void,
+  opts: ReadOptions & { recursive?: boolean; onFolder?: (path: string | null) => void },
 ): Promise<Section[]> {
-  onFolder?.(path);
-  const l = await folderIndex(client).list(id);
+  opts.onFolder?.(path);
+  const view = await index.list(id, opts);
   const byName =
     <T>(name: (x: T) => string) =>
     (a: T, b: T) =>
       name(a).localeCompare(name(b));
-  const folders = [...l.subFolders].sort(byName((f) => f.name)).map((f) => folderJson(f, path));
-  const files = [...l.items].sort(byName((f) => f.filename)).map((f) => fileJson(f, path));
-  const sections: Section[] = [{ id, path, folders, files }];
-  if (recursive) {
-    for (const f of folders) sections.push(...(await walk(client, f.id, f.path, true, onFolder)));
+  const folders = [...view.subFolders]
+    .sort(byName((f) => f.name))
+    .map((f) => folderJson({ ...f, password: f.password }, path));
+  const files = view.files
+    .map(asFileItem)
+    .sort(byName((f) => f.filename))
+    .map((f) => fileJson(f, path));
+  const sections: Section[] = [{ id, path, folders, files, listing: listingJson(id, path, view) }];
+  if (opts.recursive) {
+    for (const f of folders) sections.push(...(await walk(index, f.id, f.path, opts)));
   }
   return sections;
+}
+
+/**
+ * The `--json` age of a folder view.
+ *
+ * @example
+ * listingJson(0, "/", view); // { id: 0, path: "/", listedAt: "2026-12-06T13:03:00.000Z", ageMs: 1200, fromIndex: true }
+ */
+export function listingJson(id: number, path: string | null, view: FolderView): ListingJson {
+  return {
+    id,
+    path,
+    listedAt: view.ageMs === null ? null : rfc3339(Date.now() - view.ageMs),
+    ageMs: view.ageMs,
+    fromIndex: view.fromIndex,
+  };
 }
 
 /**

@@ -55,10 +55,10 @@ function writeError(e: unknown, exit: number, signal?: StopSignal): void {
 /** Last resort for an error nothing caught: still one redacted line, and the exit code its class calls for. */
 function crash(e: unknown): never {
   const err = typeof e === "object" && e !== null ? e : new Error(String(e));
-  const hasFix = typeof (err as { hint?: unknown }).hint === "string";
+  const hasHint = typeof (err as { hint?: unknown }).hint === "string";
   const code = exitCodeFor(err);
   writeError(
-    hasFix
+    hasHint
       ? err
       : Object.assign(Object.create(err), {
           message: (err as Error).message,
@@ -160,7 +160,7 @@ async function main(): Promise<number> {
 }
 
 /**
- * commander's own usage errors carry no fix: point at the help of the command that failed (only a known
+ * commander's own usage errors carry no hint: point at the help of the command that failed (only a known
  * command: the word in that place may be anything, a key pasted in the wrong place included).
  */
 function withUsageHint(e: CommanderError): CommanderError & { hint: string } {

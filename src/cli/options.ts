@@ -2,6 +2,7 @@
  * Parsers for option values (`--parallel 4`, `--max-wait 10m`): a bad value is a usage error (exit 2) naming
  * the option, what it takes, and an example.
  */
+import { parseRate, RateSyntaxError } from "../transfer/bandwidth.js";
 import { UsageError } from "./errors.js";
 
 /**
@@ -62,5 +63,24 @@ export function parseDurationOption(name: string, env?: string): (v: string) => 
       );
     }
     return ms;
+  };
+}
+
+/**
+ * Parser for `--bwlimit RATE` (`upload`, `download`, and `sync` to come): rclone's syntax for one rate, in bytes
+ * per second with binary units (`512k`, `10M`, `off`; transfer/bandwidth.ts `parseRate`); `off` gives
+ * undefined.
+ *
+ * @example
+ * program.option("--bwlimit <rate>", "bandwidth limit", parseRateOption("--bwlimit"));
+ */
+export function parseRateOption(name: string): (v: string) => number | undefined {
+  return (v: string) => {
+    try {
+      return parseRate(v);
+    } catch (e) {
+      if (e instanceof RateSyntaxError) throw new UsageError(`${name} ${e.message}`, e.hint);
+      throw e;
+    }
   };
 }

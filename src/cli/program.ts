@@ -28,6 +28,7 @@ export const COMMANDS: CommandEntry[] = [
   { module: "upload", commands: ["upload"] },
   { module: "download", commands: ["download"] },
   { module: "cat", commands: ["cat"] },
+  { module: "sync", commands: ["sync", "check"] },
   { module: "folders", commands: ["mkdir", "rmdir"] },
   { module: "manage", commands: ["rm", "mv", "cp", "rename", "attr"] },
   { module: "share", commands: ["share"] },
@@ -124,6 +125,10 @@ export function createProgram(write: { out: (s: string) => void; err: (s: string
       new Option("--max-wait <duration>", "longest rate-limit wait sat through, else exit 6 (default 1h)")
         .env("FICHIER_MAX_WAIT")
         .argParser(parseDurationOption("--max-wait", "FICHIER_MAX_WAIT")),
+    )
+    .option(
+      "--refresh",
+      "list folders again even when the remote index's entry is fresh; `about`: ask again, not the 5-minute cache",
     )
     .addOption(
       new Option(

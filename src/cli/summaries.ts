@@ -18,7 +18,7 @@ export interface CommandSummary {
  */
 export const SUMMARIES = {
   about: {
-    term: "about|whoami [options]",
+    term: "about|whoami",
     description: "account e-mail, offer, subscription end, storage, CDN credits, quota flags (cached 5 min)",
   },
   ls: {
@@ -26,7 +26,7 @@ export const SUMMARIES = {
     description: "list a folder (path or id), a file URL, or a public share URL",
   },
   tree: {
-    term: "tree [path]",
+    term: "tree [options] [path]",
     description: "folders and files as a tree",
   },
   info: {
@@ -44,6 +44,14 @@ export const SUMMARIES = {
   cat: {
     term: "cat [options] <target>",
     description: "write a file's bytes to stdout (for pipes and players: fichier cat URL | mpv -)",
+  },
+  sync: {
+    term: "sync [options] <src> <dst>",
+    description: "make a folder on 1fichier like a local one, or the reverse (--delete, filters, --dry-run)",
+  },
+  check: {
+    term: "check [options] <src> <dst>",
+    description: "compare a local folder and one on 1fichier by size and Whirlpool (exit 1 when they differ)",
   },
   mkdir: {
     term: "mkdir [options] <path>",

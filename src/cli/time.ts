@@ -2,51 +2,10 @@
  * The one time convention of the command's output: human lines show local time, 24-hour, ISO-like
  * (`2026-12-06 14:03`); `--json` shows RFC 3339 in UTC (`2026-12-06T13:03:00.000Z`). 1fichier gives its dates
  * as `YYYY-MM-DD HH:MM:SS` in Europe/Paris time with daylight saving (spec §1.15, DECISIONS "Identity and
- * formats"): they are converted, so an `ls -l` in Tokyo says Tokyo time.
+ * formats"): they are converted (src/api/service-time.ts, the one Paris-time conversion), so an `ls -l` in Tokyo
+ * says Tokyo time.
  */
-
-/** The service's time zone (spec §1.15). */
-const SERVICE_ZONE = "Europe/Paris";
-
-const zoneParts = new Intl.DateTimeFormat("en-US", {
-  timeZone: SERVICE_ZONE,
-  hourCycle: "h23",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
-
-/** How far the service's zone is ahead of UTC at the instant `ms` (+3 600 000 in a Paris winter). */
-function serviceOffsetMs(ms: number): number {
-  const get = (type: string): number =>
-    Number(zoneParts.formatToParts(ms).find((p) => p.type === type)?.value);
-  const wall = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
-  return wall - Math.floor(ms / 1000) * 1000;
-}
-
-/**
- * The instant of a 1fichier date (`2026-12-06 14:03:00`, Paris time), or of an ISO date with its zone;
- * undefined for anything else (an empty date, a date the service left out).
- *
- * @example
- * serviceDateMs("2026-01-15 12:00:00"); // Date.UTC(2026, 0, 15, 11, 0, 0): Paris is UTC+1 in winter
- * serviceDateMs(""); // undefined
- */
-export function serviceDateMs(text: string): number | undefined {
-  const m = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d))?$/.exec(text.trim());
-  if (!m) {
-    const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(text) ? Date.parse(text) : Number.NaN;
-    return Number.isNaN(iso) ? undefined : iso;
-  }
-  const n = (i: number): number => Number(m[i] ?? 0);
-  const wall = Date.UTC(n(1), n(2) - 1, n(3), n(4), n(5), n(6));
-  // Two passes: the offset at the guessed instant, then at the corrected one (right across a DST change).
-  const first = wall - serviceOffsetMs(wall);
-  return wall - serviceOffsetMs(first);
-}
+import { serviceDateMs } from "../api/service-time.js";
 
 const pad = (n: number): string => String(n).padStart(2, "0");
 
@@ -107,4 +66,20 @@ export function humanServiceDate(text: string): string {
 export function jsonServiceDate(text: string): string {
   const ms = serviceDateMs(text);
   return ms === undefined ? text : rfc3339(ms);
+}
+
+/**
+ * How long ago, for a human line: `just now`, `12 s ago`, `3 min ago`, `2 h ago`, `5 days ago`.
+ *
+ * @example
+ * formatAge(180_000); // "3 min ago"
+ */
+export function formatAge(ms: number): string {
+  const s = Math.floor(Math.max(0, ms) / 1000);
+  if (s < 1) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  const days = Math.floor(s / 86_400);
+  return `${days} day${days === 1 ? "" : "s"} ago`;
 }

@@ -4,7 +4,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayKo } from "./answers.js";
 import { auditTargets, BadTargetError, checkInside, targetsOf } from "./confine.js";
-import { type Exchange, type GatewayContext, publicHost, refuse, respond } from "./context.js";
+import { type Exchange, type GatewayContext, publicOrigin, refuse, respond } from "./context.js";
+import { changeOf } from "./index-feed.js";
 import { allows, ENDPOINTS, type EndpointRule } from "./scopes.js";
 import type { TokenRecord } from "./token-store.js";
 import { parseJson, type RawAnswer, UpstreamDownError, WaitTooLongError } from "./upstream.js";
@@ -134,13 +135,15 @@ async function afterwards(
   if (rule.mutates) g.governor.invalidate("listings");
   if (endpoint === "user/info.cgi" && Object.keys(body).some((k) => k !== "pretty"))
     g.governor.invalidate("user-info");
-  noteChange(g, endpoint, body, json);
-  const host = publicHost(req, g.listenHost);
+  // The index is written through before the client gets its answer: its next call may use what this one made.
+  const change = changeOf({ endpoint, body, json, at: g.now() });
+  if (change) g.view.changed(change);
+  const gateway = publicOrigin(g, req);
   switch (endpoint) {
     case "upload/get_upload_server.cgi":
-      return g.uploads.adopt(answer, record, host);
+      return g.uploads.adopt(answer, record, gateway.host);
     case "download/get_token.cgi":
-      return g.downloads ? g.downloads.adopt(answer, record.name, `${g.scheme}//${host}`) : answer;
+      return g.downloads ? g.downloads.adopt(answer, record.name, gateway.origin) : answer;
     case "remote/request.cgi":
       if (typeof json.id === "number" || typeof json.id === "string") {
         await g.store.noteRemoteJob(record.name, Number(json.id)).catch(() => {});
@@ -150,35 +153,6 @@ async function afterwards(
       return record.folder ? onlyOwnJobs(answer, json, record.remoteJobs ?? []) : answer;
     default:
       return answer;
-  }
-}
-
-/** Tells the folder view what a successful change did. */
-function noteChange(g: GatewayContext, endpoint: string, body: Body, json: Body): void {
-  const urls = (v: unknown): string[] =>
-    Array.isArray(v) ? v.map((u) => (typeof u === "string" ? u : String((u as Body)?.url ?? ""))) : [];
-  switch (endpoint) {
-    case "folder/mkdir.cgi":
-      g.view.changed({
-        kind: "folder-created",
-        id: Number(json.folder_id),
-        parentId: Number(body.folder_id ?? 0),
-      });
-      break;
-    case "folder/mv.cgi":
-    case "folder/rm.cgi":
-      g.view.changed({ kind: "folders-changed" });
-      break;
-    case "file/mv.cgi":
-      g.view.changed({
-        kind: "files-moved",
-        urls: urls(body.urls),
-        folderId: Number(body.destination_folder_id ?? 0),
-      });
-      break;
-    case "file/rm.cgi":
-      g.view.changed({ kind: "files-removed", urls: urls(body.files) });
-      break;
   }
 }
 

@@ -25,6 +25,10 @@ export interface GatewayContext {
   scheme: string;
   /** The address the server listens on (`host:port`), when a request has no usable Host header. */
   listenHost: string;
+  /** `--public-url`: the origin clients reach the gateway by, for the URLs it hands out. */
+  publicUrl: URL | undefined;
+  /** The governor's clock (ms). */
+  now(): number;
   warn(message: string): void;
 }
 
@@ -32,14 +36,21 @@ export interface GatewayContext {
 export type Exchange = Omit<AuditRecord, "status" | "ms"> & { startedAt: number };
 
 /**
- * The host clients reached the gateway by (its Host header when it is a plain `host[:port]`), for the URLs
- * it hands out; else the listening address.
+ * Where clients reach the gateway, for the URLs it hands out: `--public-url` when given; else the scheme it
+ * serves and the Host header of the request (when it is a plain `host[:port]`), or the listening address.
  * @example
- * publicHost(req, "127.0.0.1:8443"); // "nas.lan:8443"
+ * publicOrigin(g, req); // { host: "nas.lan:8443", origin: "http://nas.lan:8443" }
  */
-export function publicHost(req: IncomingMessage, fallback: string): string {
-  const host = req.headers.host ?? "";
-  return /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host) ? host : fallback;
+export function publicOrigin(
+  g: Pick<GatewayContext, "publicUrl" | "scheme" | "listenHost">,
+  req: IncomingMessage,
+): { host: string; origin: string } {
+  if (g.publicUrl) return { host: g.publicUrl.host, origin: g.publicUrl.origin };
+  const sent = req.headers.host ?? "";
+  const host = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(sent)
+    ? sent
+    : g.listenHost;
+  return { host, origin: `${g.scheme}//${host}` };
 }
 
 /**

@@ -2,6 +2,7 @@
 // is not throttled for failed authentications; no token sits in the URL; the Bearer token is valid (not
 // expired, not revoked); the address is in the token's allow-list.
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 import { GatewayKo, type KoAnswer } from "./answers.js";
 import type { AuthThrottle } from "./auth-throttle.js";
 import { type AllowList, allowList } from "./ip-allow.js";
@@ -16,12 +17,26 @@ export type GuardResult =
 const CREDENTIAL_PARAMS = /^(?:token|access_token|api_?key|apikey|key|auth|authorization|bearer)$/i;
 
 /**
- * The address of the client as the socket sees it (trusting a reverse proxy's header comes with the next wave).
+ * The address of the client: the socket's; or, when the socket's is a trusted reverse proxy (`--trusted-proxy`),
+ * the nearest address of `X-Forwarded-For` that is not itself a trusted proxy (each proxy appends the address it
+ * saw, so only the hops trusted proxies wrote are read; a malformed hop stops the reading at the last good one).
  * @example
  * clientIp(req); // "::ffff:192.168.1.20"
+ * clientIp(req, allowList(["127.0.0.1/32"])); // "203.0.113.9", from X-Forwarded-For: 203.0.113.9
  */
-export function clientIp(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? "";
+export function clientIp(req: IncomingMessage, trusted?: AllowList): string {
+  const peer = req.socket.remoteAddress ?? "";
+  if (!trusted?.allows(peer)) return peer;
+  const header = req.headers["x-forwarded-for"];
+  const hops = (Array.isArray(header) ? header.join(",") : (header ?? "")).split(",").map((h) => h.trim());
+  let ip = peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i] as string;
+    if (isIP(hop) === 0) break;
+    ip = hop;
+    if (!trusted.allows(hop)) break;
+  }
+  return ip;
 }
 
 /**

@@ -1,17 +1,17 @@
-// The listing-backed FolderView's reads, made through the gateway's paced upstream: the same governor,
-// cache and patience as the clients' own calls.
+// The folder view's questions to 1fichier, asked through the gateway's paced upstream: the same governor,
+// cache and patience as the clients' own calls. Their answers feed the gateway's index like any listing.
 import { parseWith } from "../api/context.js";
 import { fileInfoSchema, folderListingSchema } from "../api/schemas.js";
-import type { ListingSource } from "./folder-view.js";
+import type { TreeSource } from "./folder-view.js";
 import { parseJson, type Upstream } from "./upstream.js";
 
 /**
  * Sub-folders from `folder/ls.cgi` (cached by the governor like any listing), a file's folder from
  * `file/info.cgi`. A KO answer reads as "nothing there": no sub-folders, no such file of the account's.
  * @example
- * const view = new ListingFolderView(listingSource(upstream), { now });
+ * const view = new IndexFolderView(index, treeSource(upstream), { now });
  */
-export function listingSource(upstream: Upstream): ListingSource {
+export function treeSource(upstream: Upstream): TreeSource {
   return {
     async subFolders(folderId, signal) {
       const body = { folder_id: folderId };

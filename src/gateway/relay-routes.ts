@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayKo } from "./answers.js";
 import { type Exchange, type GatewayContext, refuse } from "./context.js";
-import { clientIp } from "./guard.js";
+import { uploadAdded } from "./index-feed.js";
 import { boundaryOf, FolderRefusedError, MultipartShapeError } from "./multipart-scan.js";
 import { NODE_PAGES, type Scope } from "./scopes.js";
 
@@ -22,7 +22,7 @@ export async function handleNodePage(
   const url = new URL(req.url ?? "/", "http://gateway");
   const id = url.searchParams.get(page === "upload.cgi" ? "id" : "xid") ?? "";
   const owner = g.uploads.ownerOf(id);
-  const checked = await g.guard.checkOwner(req, clientIp(req), owner);
+  const checked = await g.guard.checkOwner(req, ex.ip, owner);
   ex.token = checked.ok ? checked.record.name : checked.token;
   if (!checked.ok) return refuse(ex, res, checked.answer, checked.reason);
   const scope = NODE_PAGES[page] as Scope;
@@ -37,7 +37,9 @@ export async function handleNodePage(
     if (session.refused)
       return refuse(ex, res, GatewayKo.notAllowed("this upload was refused"), "refused-upload");
     ex.code = null;
-    await g.uploads.end(req, res, session, id);
+    const outcome = await g.uploads.end(req, res, session, id);
+    const change = outcome.added && uploadAdded(outcome.added.folderId, outcome.added.result, g.now());
+    if (change) g.view.changed(change);
     return;
   }
   const boundary = boundaryOf(req.headers["content-type"]);
@@ -78,7 +80,7 @@ export async function handleDownload(
     res.end("This download link is unknown or expired: ask for a new one (download/get_token.cgi).\n");
     return;
   }
-  const checked = await g.guard.checkOwner(req, clientIp(req), owner);
+  const checked = await g.guard.checkOwner(req, ex.ip, owner);
   ex.token = checked.ok ? checked.record.name : checked.token;
   if (!checked.ok) return refuse(ex, res, checked.answer, checked.reason);
   if (req.method !== "GET" && req.method !== "HEAD") {

@@ -11,14 +11,17 @@ import { isIP } from "node:net";
 import { performance } from "node:perf_hooks";
 import { createClient, DEFAULT_API_URL } from "../api/client.js";
 import { Governor, type GovernorOptions, systemClock } from "../api/governor.js";
+import { openIndex } from "../remote-index/open.js";
 import { GatewayKo } from "./answers.js";
 import { handleApi } from "./api.js";
 import { AuditLog, type AuditLogOptions, type AuditRecord } from "./audit.js";
 import { AuthThrottle, type AuthThrottleOptions } from "./auth-throttle.js";
 import { type Exchange, type GatewayContext, refuse } from "./context.js";
-import { type FolderView, ListingFolderView, type ListingSource } from "./folder-view.js";
+import { IndexFolderView } from "./folder-view.js";
 import { clientIp, Guard } from "./guard.js";
-import { listingSource } from "./listing-source.js";
+import { fileSeenOf, listingOf } from "./index-feed.js";
+import { allowList } from "./ip-allow.js";
+import { treeSource } from "./listing-source.js";
 import { handleDownload, handleNodePage } from "./relay-routes.js";
 import { TokenStore } from "./token-store.js";
 import { DownloadRelay, UploadRelay } from "./transfers.js";
@@ -42,10 +45,18 @@ export interface GatewayOptions {
   maxWaitMs?: number;
   /** Relay download bytes through the gateway (rewrite get_token answers). */
   proxyTransfers?: boolean;
+  /**
+   * The origin clients reach the gateway by (`https://gw.example.net`), for the URLs it hands out (upload
+   * host, relayed download links); default: the scheme it serves and the Host header of each request.
+   */
+  publicUrl?: string;
+  /**
+   * Reverse proxies (addresses or CIDRs) whose `X-Forwarded-For` names the client: allow-lists, the
+   * failed-authentication throttle and the audit log then see the client's address, not the proxy's.
+   */
+  trustedProxies?: readonly string[];
   /** Pacing of the one governor (default: fichier's, shared through a state file in `dir`); tests inject a clock. */
   governor?: GovernorOptions;
-  /** Another FolderView (the next wave's index); default: listings through the upstream. */
-  folderView?: (source: ListingSource) => FolderView;
   audit?: AuditLogOptions;
   authThrottle?: Omit<AuthThrottleOptions, "now">;
   /** One call per request, after its audit record is written. */
@@ -154,8 +165,35 @@ async function route(
   refuse(ex, res, GatewayKo.unknownEndpoint(), "unknown-endpoint");
 }
 
+/**
+ * Checks a `--public-url`: an http(s) origin, nothing after the host but an optional `/`.
+ * @throws ListenPolicyError
+ * @example
+ * parsePublicUrl("https://gw.example.net:8443/"); // URL of https://gw.example.net:8443
+ */
+export function parsePublicUrl(text: string): URL {
+  const u = URL.canParse(text) ? new URL(text) : undefined;
+  if (
+    !u ||
+    (u.protocol !== "https:" && u.protocol !== "http:") ||
+    u.pathname !== "/" ||
+    u.search !== "" ||
+    u.hash !== "" ||
+    u.username !== "" ||
+    u.password !== ""
+  ) {
+    throw new ListenPolicyError(
+      `"${text}" is not an origin such as https://gw.example.net or https://gw.example.net:8443 (a scheme and a host, no path)`,
+    );
+  }
+  return u;
+}
+
 /** The pieces of a gateway, built once. */
-function build(o: GatewayOptions, scheme: string): { g: GatewayContext; close: () => Promise<void> } {
+async function build(
+  o: GatewayOptions,
+  scheme: string,
+): Promise<{ g: GatewayContext; close: () => Promise<void> }> {
   const clock = o.governor?.clock ?? systemClock;
   const warn = o.warn ?? (() => {});
   const apiUrl = (o.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, "");
@@ -167,6 +205,7 @@ function build(o: GatewayOptions, scheme: string): { g: GatewayContext; close: (
     governor,
     userAgent: o.userAgent ?? "fichier-gateway",
   });
+  let view: IndexFolderView | undefined;
   const upstream = new Upstream({
     client,
     governor,
@@ -175,9 +214,29 @@ function build(o: GatewayOptions, scheme: string): { g: GatewayContext; close: (
     maxWaitMs: o.maxWaitMs ?? 60_000,
     clock,
     rate: governorOptions.rate ?? 1,
+    // The index learns from every listing (and file info) 1fichier really gave, whoever asked for it.
+    onAnswer: (a) => {
+      const call = { endpoint: a.endpoint, body: a.body, json: a.json, at: a.startedAt };
+      const listing = listingOf(call);
+      if (listing) view?.listed(listing);
+      const file = fileSeenOf(call);
+      if (file) view?.fileSeen(file.url, file.folderId, call.at);
+    },
   });
-  const source = listingSource(upstream);
-  const view = o.folderView ? o.folderView(source) : new ListingFolderView(source, { now: clock.now });
+  // One index per gateway, in its folder (never the user's own cache: only the gateway's traffic feeds it).
+  const index = await openIndex(client, {
+    stateDir: o.dir,
+    now: clock.now,
+    onEvent: (e) => {
+      // What the index could not record must not pass for known: every check asks 1fichier again.
+      if (e.type === "write-failed") view?.forget();
+      warn(`folder index: ${e.message}`);
+    },
+  }).catch(async (e) => {
+    await client.close();
+    throw e;
+  });
+  view = new IndexFolderView(index, treeSource(upstream), { now: clock.now });
   const deps = { client, key: o.key, upstreamScheme: new URL(apiUrl).protocol, now: clock.now };
   const store = new TokenStore(o.dir, { now: clock.now });
   const throttle = new AuthThrottle({ now: clock.now, ...o.authThrottle });
@@ -191,12 +250,15 @@ function build(o: GatewayOptions, scheme: string): { g: GatewayContext; close: (
     downloads: o.proxyTransfers ? new DownloadRelay(deps) : undefined,
     scheme,
     listenHost: "",
+    publicUrl: o.publicUrl === undefined ? undefined : parsePublicUrl(o.publicUrl),
+    now: clock.now,
     warn,
   };
   return {
     g,
     close: async () => {
       await store.settle();
+      await index.close();
       await client.close();
     },
   };
@@ -212,18 +274,20 @@ function build(o: GatewayOptions, scheme: string): { g: GatewayContext; close: (
 export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const host = o.host ?? "127.0.0.1";
   listenPolicy(host, { tls: o.tls !== undefined, insecureHttp: o.insecureHttp === true });
+  if (o.publicUrl !== undefined) parsePublicUrl(o.publicUrl);
   const scheme = o.tls ? "https:" : "http:";
   const now = o.governor?.clock?.now ?? Date.now;
   const audit = new AuditLog(o.dir, o.audit, o.warn);
   const inflight = new Set<Promise<void>>();
+  const trusted = o.trustedProxies?.length ? allowList(o.trustedProxies) : undefined;
   let closing = false;
-  const built = build(o, scheme);
+  const built = await build(o, scheme);
   const g = built.g;
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const ex: Exchange = {
       time: new Date(now()).toISOString(),
       token: null,
-      ip: clientIp(req),
+      ip: clientIp(req, trusted),
       method: req.method ?? "",
       endpoint: "",
       targets: {},

@@ -2,10 +2,13 @@
 // upload to the account by the key (spec §7.3), which only the gateway holds, and a confined token's `did`
 // must be checked. Download tokens are bearer URLs of their own: passed through as they come, or, with
 // --proxy-transfers, rewritten to the gateway, which relays the bytes (Range included), so that every byte
-// leaves from one address (spec §2.1, `#887`). Bodies are streamed, never held whole.
+// leaves from one address (spec §2.1, `#887`). Transfer bodies are streamed, never held whole; the node's
+// small answers (upload.cgi's redirect, end.pl's result) are read through the client's one HTTP exchange,
+// within their caps.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import type { FichierClient } from "../api/client.js";
+import { type Answer, BODY_CAPS, jsonObject } from "../api/http.js";
 import { DidGate, folderOfDids } from "./multipart-scan.js";
 import { randomBase62 } from "./tokens.js";
 import type { KeySource, RawAnswer } from "./upstream.js";
@@ -38,6 +41,14 @@ function passHeaders(from: Record<string, string | string[] | undefined>): Recor
   return out;
 }
 
+/** Sends an answer read whole, with the length of what was read (an error page may have been cut). */
+function sendRead(res: ServerResponse, a: Answer): void {
+  const headers = passHeaders(a.headers);
+  headers["content-length"] = String(Buffer.byteLength(a.text));
+  res.writeHead(a.status, headers);
+  res.end(a.text);
+}
+
 /** What the relays need from the gateway. */
 export interface RelayDeps {
   client: FichierClient;
@@ -56,6 +67,8 @@ interface UploadSession {
   until: number;
   /** The gateway refused the upload (its folder was outside): end.pl says so instead of "not finished". */
   refused?: boolean;
+  /** The folder the upload went to (its `did`), once the body was read. */
+  folder?: number;
 }
 
 /** The result of a relayed request, for the audit log. */
@@ -63,6 +76,8 @@ export interface RelayOutcome {
   status: number;
   reason?: string;
   folder?: number;
+  /** end.pl's JSON result and the upload's folder: the files it added (written through to the gateway's index). */
+  added?: { folderId: number; result: Record<string, unknown> };
 }
 
 /**
@@ -119,51 +134,66 @@ export class UploadRelay {
       if (folder !== undefined) outcome.folder = folder;
       return s.root === null || (folder !== undefined && (await this.isInside(folder, s.root)));
     });
-    const headers: Record<string, string> = { authorization: `Bearer ${this.d.key.current()}` };
+    const headers: Record<string, string> = {};
     for (const h of ["content-type", "content-length"]) {
       const v = req.headers[h];
       if (typeof v === "string") headers[h] = v;
     }
-    let upstream: Awaited<ReturnType<FichierClient["http"]["request"]>>;
+    // A client that goes away mid-body ends the relay too (pipe() alone would leave the node waiting).
+    req.once("close", () => {
+      if (!req.complete) gate.destroy(new Error("the client went away before the end of its upload"));
+    });
+    let answer: Answer;
     try {
-      upstream = await this.d.client.http.request(
-        this.nodeUrl(s.node, `/upload.cgi?id=${encodeURIComponent(id)}`),
-        {
-          method: "POST",
-          headers,
-          body: req.pipe(gate),
-          // Large uploads: the node answers only after the whole body arrived.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        },
-      );
+      answer = await this.d.client.http.exchange({
+        endpoint: "upload.cgi",
+        url: this.nodeUrl(s.node, `/upload.cgi?id=${encodeURIComponent(id)}`),
+        method: "POST",
+        headers,
+        stream: { body: req.pipe(gate), shown: "a relayed multipart body" },
+        // spec §7.3: the key ties the files to the account; the exchange sends it to 1fichier nodes only.
+        auth: true,
+        key: this.d.key.current(),
+        // The node answers with a redirect (or an error page): small.
+        cap: BODY_CAPS.error,
+        // Large uploads: the node answers only after the whole body arrived.
+        deadlineMs: 0,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
     } catch (e) {
       if (gate.stopped) s.refused = true;
       throw gate.stopped ?? e;
     }
-    outcome.status = upstream.statusCode;
-    res.writeHead(upstream.statusCode, passHeaders(upstream.headers));
-    await pipeline(upstream.body, res);
+    if (outcome.folder !== undefined) s.folder = outcome.folder;
+    outcome.status = answer.status;
+    sendRead(res, answer);
     return outcome;
   }
 
   /** Relays `end.pl` (the `JSON`/`EXPORT` format headers included, spec §7.4). */
   async end(req: IncomingMessage, res: ServerResponse, s: UploadSession, id: string): Promise<RelayOutcome> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.d.key.current()}` };
+    const headers: Record<string, string> = {};
     for (const h of ["json", "export"]) {
       const v = req.headers[h];
       if (typeof v === "string") headers[h] = v;
     }
-    const upstream = await this.d.client.http.request(
-      this.nodeUrl(s.node, `/end.pl?xid=${encodeURIComponent(id)}`),
-      {
-        method: "GET",
-        headers,
-      },
-    );
-    res.writeHead(upstream.statusCode, passHeaders(upstream.headers));
-    await pipeline(upstream.body, res);
-    return { status: upstream.statusCode };
+    const answer = await this.d.client.http.exchange({
+      endpoint: "end.pl",
+      url: this.nodeUrl(s.node, `/end.pl?xid=${encodeURIComponent(id)}`),
+      method: "GET",
+      headers,
+      auth: true,
+      key: this.d.key.current(),
+      cap: BODY_CAPS.uploadResult,
+      // Removal links (anonymous uploads) are secrets: a trace shows the answer's size and kind only.
+      traceAnswer: "size",
+    });
+    sendRead(res, answer);
+    const result = jsonObject(answer);
+    const added =
+      answer.status === 200 && s.folder !== undefined && result ? { folderId: s.folder, result } : undefined;
+    return { status: answer.status, ...(added ? { added } : {}) };
   }
 
   private nodeUrl(node: string, path: string): string {

@@ -1,11 +1,13 @@
 // The gateway's one way to 1fichier: every API call of every client goes through one Governor (pacing,
-// spacing rules, flood pauses, retries, listing and account-info caches) and the client's raw HTTP exchange,
-// with the real key added here and nowhere else. A call that would wait longer than the client's patience
-// (--max-wait) is not sent: the caller answers 429 with Retry-After instead.
+// spacing rules, flood pauses, retries, listing and account-info caches) and the client's one HTTP exchange
+// (capped reads, the call deadline, the key only where it may go), with the real key the store holds now.
+// A call that would wait longer than the client's patience (--max-wait) is not sent: the caller answers 429
+// with Retry-After instead.
 import type { FichierClient } from "../api/client.js";
 import { AbortedError, AuthError, classifyFailure, type FichierError, FloodError } from "../api/errors.js";
 import type { Clock, Governor } from "../api/governor.js";
-import { looksLikeHtml } from "../api/http.js";
+import { type Answer, failedAnswer, jsonObject } from "../api/http.js";
+import { answerCap } from "../api/transport.js";
 
 /** An API answer as the client will get it: status, the headers worth passing on, the body text. */
 export interface RawAnswer {
@@ -42,8 +44,17 @@ export interface KeySource {
   refresh(): Promise<boolean>;
 }
 
+/** A successful answer 1fichier really gave (not one served from the governor's cache). */
+export interface UpstreamAnswer {
+  endpoint: string;
+  body: Record<string, unknown> | undefined;
+  json: Record<string, unknown>;
+  /** When the exchange began (ms, the governor's clock): the answer shows the account at or after it. */
+  startedAt: number;
+}
+
 export interface UpstreamOptions {
-  /** A client made with the real key and `governor`; only its raw `http.request` is used. */
+  /** A client made with `governor`; only its one HTTP exchange (`http.exchange`) is used. */
   client: FichierClient;
   governor: Governor;
   /** The API base, e.g. `https://api.1fichier.com/v1`. */
@@ -54,6 +65,8 @@ export interface UpstreamOptions {
   clock: Clock;
   /** The governor's sustained rate (calls/s), for the Retry-After estimate. */
   rate: number;
+  /** Told of every successful answer 1fichier gave (the gateway's index feeds on its listings). */
+  onAnswer?: (a: UpstreamAnswer) => void;
 }
 
 /** What one forwarded call is. */
@@ -70,6 +83,16 @@ export interface UpstreamCall {
 }
 
 const PASSED_HEADERS = ["content-type", "retry-after"];
+
+/** The answer as the client will get it: its status, the headers worth passing on, its text. */
+function rawAnswer(a: Answer): RawAnswer {
+  const headers: Record<string, string> = {};
+  for (const h of PASSED_HEADERS) {
+    const v = a.headers[h];
+    if (v !== undefined) headers[h] = Array.isArray(v) ? (v[0] ?? "") : v;
+  }
+  return { status: a.status, headers, body: a.text };
+}
 
 /** The failed answer behind an error thrown inside the governor, to hand it to the client as it came. */
 const answers = new WeakMap<object, RawAnswer>();
@@ -144,46 +167,40 @@ export class Upstream {
 
   /** One HTTP exchange; a KO is thrown as the client's error class (so the governor can judge it). */
   private async exchange(endpoint: string, c: UpstreamCall, again = true): Promise<RawAnswer> {
-    const answer = await this.send(endpoint, c);
-    const json = parseJson(answer);
-    const ko = json !== undefined && typeof json.status === "string" && json.status.toUpperCase() === "KO";
-    if (answer.status >= 200 && answer.status < 300 && json !== undefined && !ko) return answer;
-    const error: FichierError = classifyFailure({
+    const startedAt = this.o.clock.now();
+    const a = await this.o.client.http.exchange({
       endpoint,
-      httpStatus: answer.status,
-      ...(json && typeof json.message === "string"
-        ? { message: json.message }
-        : { bodyText: answer.body, html: looksLikeHtml(answer.headers["content-type"] ?? "", answer.body) }),
-      retryAfter: answer.headers["retry-after"] ?? null,
-      now: this.o.clock.now(),
+      url: `${this.o.apiUrl}/${endpoint}`,
+      method: c.method,
+      // spec §1.3: every client sends this content type, even without a body.
+      headers: { accept: "application/json", "content-type": "application/json" },
+      ...(c.method === "POST" ? { json: c.body ?? {} } : {}),
+      auth: true,
+      key: this.o.key.current(),
+      cap: answerCap(endpoint),
+      ...(c.signal ? { signal: c.signal } : {}),
     });
+    const json = jsonObject(a);
+    const ko = typeof json?.status === "string" && json.status.toUpperCase() === "KO";
+    if (a.status >= 200 && a.status < 300 && json !== undefined && !ko) {
+      this.tell({ endpoint, body: c.body, json, startedAt });
+      return rawAnswer(a);
+    }
+    const error: FichierError = classifyFailure(failedAnswer(a, this.o.clock.now()));
     // After `fichier key rotate` on this host the old key is refused: read the store again, send once more.
     if (error instanceof AuthError && again && (await this.o.key.refresh())) {
       return this.exchange(endpoint, c, false);
     }
-    answers.set(error, answer);
+    answers.set(error, rawAnswer(a));
     throw error;
   }
 
-  private async send(endpoint: string, c: UpstreamCall): Promise<RawAnswer> {
-    const res = await this.o.client.http.request(`${this.o.apiUrl}/${endpoint}`, {
-      method: c.method,
-      headers: {
-        authorization: `Bearer ${this.o.key.current()}`,
-        // spec §1.3: every client sends this, even without a body.
-        "content-type": "application/json",
-        accept: "application/json",
-      },
-      ...(c.method === "POST" ? { body: JSON.stringify(c.body ?? {}) } : {}),
-      ...(c.signal ? { signal: c.signal } : {}),
-    });
-    const body = await res.body.text();
-    const headers: Record<string, string> = {};
-    for (const h of PASSED_HEADERS) {
-      const v = res.headers[h];
-      if (v !== undefined) headers[h] = Array.isArray(v) ? (v[0] ?? "") : v;
+  private tell(a: UpstreamAnswer): void {
+    try {
+      this.o.onAnswer?.(a);
+    } catch {
+      // What feeds on answers is the gateway's own bookkeeping: it must not turn an answer into a failure.
     }
-    return { status: res.statusCode, headers, body };
   }
 }
 

@@ -112,7 +112,8 @@ export function cheatSheet(e: unknown, what = "the API key"): unknown {
   }
   if (e instanceof FloodError || e instanceof AccountLockedError) {
     const at = e instanceof FloodError && Number.isFinite(e.unlockAt) ? e.unlockAt : undefined;
-    const when = at ? `retry after ${new Date(at).toISOString()}` : "retry in a few minutes";
+    // The unlock time is the error's `unlockAt` (the command line prints it in local time): not repeated here.
+    const when = at ? "retry once the lock ends" : "retry in a few minutes";
     return new KeyCheckRateLimitedError(
       "1fichier's flood protection is blocking this key or IP, so the key could not be checked",
       `${when}; user/info.cgi allows one call per minute per IP and one per 5 minutes per key`,

@@ -1,5 +1,6 @@
 // Pure computations behind `fichier key status`: the key's age, the days left before rotation, and the
 // warnings (10 days before rotation is due, i.e. at 80 days with the default 90; subscription ending within 14 days).
+import { serviceDateMs } from "../api/service-time.js";
 import type { AccountInfo } from "./check.js";
 import { offerName } from "./check.js";
 import type { KeySource } from "./resolve.js";
@@ -37,25 +38,6 @@ export function keyAge(storedAt: string, rotationDays: number, now: Date): KeyAg
   };
 }
 
-/**
- * Parses a 1fichier date (`YYYY-MM-DD HH:MM:SS`, Europe/Paris, spec §1.15) or an ISO date to ms since epoch.
- * Paris is taken as UTC+1: the warnings count whole days, an hour does not matter.
- *
- * @example
- * parseServiceDate("2026-12-31 23:59:59"); // 1798757999000
- */
-export function parseServiceDate(value: string | null | undefined): number | null {
-  if (!value) return null;
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(value.trim());
-  if (m) {
-    const [, y, mo, d, h = "0", mi = "0", s = "0"] = m;
-    const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-    return Number.isFinite(utc) ? utc - 3_600_000 : null;
-  }
-  const t = Date.parse(value);
-  return Number.isFinite(t) ? t : null;
-}
-
 /** Everything `fichier key status` reports (the `--json` shape). */
 export interface KeyStatus {
   profile: string;
@@ -78,12 +60,16 @@ export interface KeyStatus {
   warnings: string[];
 }
 
+/** How a service date is shown in a human line (the command line's local-time convention); as given by default. */
+export type ShowDate = (serviceDate: string) => string;
+
 /**
- * Builds the status report and its warnings.
+ * Builds the status report and its warnings. `showDate` renders the subscription end in the warnings (the
+ * command line passes its local-time convention; the `--json` fields keep the date as given).
  *
  * @example
  * buildStatus({ profile: "default", source: "keychain", maskedKey: "****abcd", storedAt, rotationDays: 90,
- *   account, accountError: null, now: new Date() });
+ *   account, accountError: null, now: new Date(), showDate: humanServiceDate });
  */
 export function buildStatus(input: {
   profile: string;
@@ -94,6 +80,7 @@ export function buildStatus(input: {
   account: AccountInfo | null;
   accountError: string | null;
   now: Date;
+  showDate?: ShowDate;
 }): KeyStatus {
   const warnings: string[] = [];
   const age = input.storedAt ? keyAge(input.storedAt, input.rotationDays, input.now) : null;
@@ -109,19 +96,17 @@ export function buildStatus(input: {
     }
   }
   let subscriptionDaysLeft: number | null = null;
-  if (input.account) {
-    const end = parseServiceDate(input.account.subscriptionEnd);
-    if (end !== null) {
-      subscriptionDaysLeft = Math.floor((end - input.now.getTime()) / DAY);
-      if (subscriptionDaysLeft < 0) {
-        warnings.push(
-          `the subscription ended on ${input.account.subscriptionEnd}: most API calls need Premium or Access`,
-        );
-      } else if (subscriptionDaysLeft <= SUBSCRIPTION_WARNING_DAYS) {
-        warnings.push(
-          `the subscription ends on ${input.account.subscriptionEnd} (in ${subscriptionDaysLeft} days): renew it to keep API access`,
-        );
-      }
+  const endText = input.account?.subscriptionEnd;
+  const end = serviceDateMs(endText);
+  if (endText && end !== undefined) {
+    const shown = (input.showDate ?? ((d: string) => d))(endText);
+    subscriptionDaysLeft = Math.floor((end - input.now.getTime()) / DAY);
+    if (subscriptionDaysLeft < 0) {
+      warnings.push(`the subscription ended on ${shown}: most API calls need Premium or Access`);
+    } else if (subscriptionDaysLeft <= SUBSCRIPTION_WARNING_DAYS) {
+      warnings.push(
+        `the subscription ends on ${shown} (in ${subscriptionDaysLeft} days): renew it to keep API access`,
+      );
     }
   }
   return {
@@ -158,12 +143,13 @@ const SOURCE_NAMES: Record<string, string> = {
 };
 
 /**
- * The human text of a status report (warnings are printed separately, on stderr).
+ * The human text of a status report (warnings are printed separately, on stderr); `showDate` renders the
+ * subscription end (the command line passes its local-time convention).
  *
  * @example
- * console.log(formatStatus(status));
+ * console.log(formatStatus(status, humanServiceDate));
  */
-export function formatStatus(s: KeyStatus): string {
+export function formatStatus(s: KeyStatus, showDate: ShowDate = (d) => d): string {
   const lines: [string, string][] = [
     ["profile", s.profile],
     ["source", SOURCE_NAMES[s.source] ?? s.source],
@@ -186,7 +172,7 @@ export function formatStatus(s: KeyStatus): string {
     lines.push([
       "subscription",
       s.account.subscriptionEnd
-        ? `ends ${s.account.subscriptionEnd}${s.account.subscriptionDaysLeft !== null ? ` (in ${s.account.subscriptionDaysLeft} days)` : ""}`
+        ? `ends ${showDate(s.account.subscriptionEnd)}${s.account.subscriptionDaysLeft !== null ? ` (in ${s.account.subscriptionDaysLeft} days)` : ""}`
         : "no end date",
     ]);
   } else {

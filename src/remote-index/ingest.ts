@@ -4,9 +4,9 @@
 // a row written after a listing started is newer than that listing (the listing does not overwrite it or
 // remove it), and a removal leaves a tombstone so a listing that started before it does not bring it back.
 
+import { parisDate } from "../api/service-time.js";
 import type { ClientChange, FileItem, ListingEvent, SubFolder } from "../api/types.js";
 import { parseFileUrl } from "../api/urls.js";
-import { parisDate } from "./dates.js";
 import { type FileRecord, type FolderRecord, type IndexStore, rootRecord } from "./store.js";
 
 /** spec §12: a listing returns at most 5 000 results; a full one may have been cut. */

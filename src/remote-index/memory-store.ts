@@ -1,6 +1,24 @@
 // The index's rows in memory, for a client's life (the library default: `client.paths` without a persistent
 // index). Same interface as the SQLite store; no concurrency to guard, so a transaction is just a call.
+import type { IndexSource } from "./reader.js";
+import { type IndexOptions, RemoteIndex } from "./remote-index.js";
 import type { FileRecord, FolderRecord, IndexStore, LocalHashRecord } from "./store.js";
+
+/**
+ * A remote index in memory, reading through `source` (a client, or anything with its listing and mkdir calls),
+ * for the life of the caller: `client.paths`, and the transfers given no index. It hears of no change but its
+ * own unless the caller subscribes it (`client.observe(index)`); `openIndex` gives the persistent one.
+ *
+ * @example
+ * ```ts
+ * const index = createMemoryIndex(client);
+ * const off = client.observe(index);
+ * const { id } = await index.resolveFolder("/backups", { create: true });
+ * ```
+ */
+export function createMemoryIndex(source: IndexSource, options: IndexOptions = {}): RemoteIndex {
+  return new RemoteIndex(new MemoryIndexStore(), source, { ...options, now: options.now ?? Date.now });
+}
 
 /**
  * An in-memory IndexStore.

@@ -14,6 +14,11 @@ export interface OpenIndexOptions extends IndexOptions {
   stateDir?: string;
   /** Keep the rows in memory, for this process only (no file). */
   memory?: boolean;
+  /**
+   * What names the service in the file's name, instead of the API URL: for a service whose URL changes while
+   * its data stays (the command line's embedded emulator, on a new port each run).
+   */
+  service?: string;
 }
 
 /** A RemoteIndex with the client it reads through. */
@@ -59,7 +64,7 @@ export async function openIndex(
 }
 
 /**
- * The path of an account's index file.
+ * The path of an account's index file (`service` names the service instead of the client's API URL).
  * @example
  * ```ts
  * indexFile(client, "/home/me/.cache/fichier"); // "/home/me/.cache/fichier/index-3f1c9a0b7d2e4c51-6c1f09a2.sqlite"
@@ -68,15 +73,19 @@ export async function openIndex(
 export function indexFile(
   client: Pick<FichierClient, "keyFingerprint" | "apiUrl">,
   stateDir?: string,
+  service?: string,
 ): string {
   // The service is part of the name: the emulator and 1fichier never share an index, even with one key.
-  const service = createHash("sha256").update(client.apiUrl).digest("hex").slice(0, 8);
-  return join(defaultStateDir(stateDir), `index-${client.keyFingerprint}-${service}.sqlite`);
+  const hash = createHash("sha256")
+    .update(service ?? client.apiUrl)
+    .digest("hex")
+    .slice(0, 8);
+  return join(defaultStateDir(stateDir), `index-${client.keyFingerprint}-${hash}.sqlite`);
 }
 
 async function openFileStore(client: FichierClient, options: OpenIndexOptions): Promise<IndexStore> {
   const { SqliteIndexStore } = await import("./sqlite-store.js");
-  return SqliteIndexStore.open(indexFile(client, options.stateDir), (why) =>
+  return SqliteIndexStore.open(indexFile(client, options.stateDir, options.service), (why) =>
     options.onEvent?.({ type: "rebuilt", message: why }),
   );
 }

@@ -5,6 +5,7 @@
 import { folderListingEvent } from "../api/endpoints/folders.js";
 import { ConflictError, isNotFoundError, NotFoundError } from "../api/errors.js";
 import type { ClientChange, ClientObserver, ListingEvent } from "../api/types.js";
+import { NotIndexedError } from "./errors.js";
 import { applyChange, coverageOf, fileKey, ingestListing, markUnlisted, removeTree } from "./ingest.js";
 import { type IndexSource, readFolder } from "./reader.js";
 import type { Resolved, ResolvedFile, ResolvedFolder, ResolveOptions } from "./resolver.js";
@@ -43,6 +44,11 @@ export interface IndexOptions {
   maxAgeMs?: number;
   /** Clock (ms); default the client's governor clock, else `Date.now`. */
   now?: () => number;
+  /**
+   * Entries listed before this moment (ms) are listed again when read, whatever the window: what a `--refresh`
+   * run asks for. Folders listed (or made) since are served from the index, so a run lists each at most once.
+   */
+  listedSince?: number;
   /** Warnings: stale entries listed again, incomplete folders, a rebuilt index file. */
   onEvent?: (e: IndexEvent) => void;
 }
@@ -77,9 +83,12 @@ const DEFAULT_MAX_AGE_MS = 30_000;
  */
 export class RemoteIndex implements ClientObserver {
   readonly maxAgeMs: number;
+  private readonly listedSince: number | undefined;
   private readonly now: () => number;
   private readonly onEvent: (e: IndexEvent) => void;
   private readonly reading = new Map<number, Promise<void>>();
+  /** When this index last read each folder itself (the listing's start): its own entries are not stale. */
+  private readonly ownReads = new Map<number, number>();
   private readonly closers: (() => void | Promise<void>)[] = [];
 
   constructor(
@@ -88,6 +97,7 @@ export class RemoteIndex implements ClientObserver {
     options: IndexOptions & { now: () => number },
   ) {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.listedSince = options.listedSince;
     this.now = options.now;
     this.onEvent = options.onEvent ?? (() => {});
   }
@@ -146,22 +156,63 @@ export class RemoteIndex implements ClientObserver {
    * const v = await index.list(0, { cached: true });
    * console.log(v.ageMs === null ? "never listed" : `${Math.round(v.ageMs / 1000)} s old`);
    * ```
-   * @throws NotFoundError for a folder that does not exist (or, with `cached`, that the index never saw)
+   * @throws NotFoundError for a folder that does not exist; with `cached`, NotIndexedError (a NotFoundError) for
+   * one the index never saw
    */
   async list(folderId: number, opts: ReadOptions = {}): Promise<FolderView> {
     if (opts.cached) {
       const v = buildView(this.store, folderId, this.now(), true);
       if (v) return v;
-      throw new NotFoundError(`folder ${folderId} is not in the index (never listed)`, {
-        hint: "run the command without --cached once to list it",
-      });
+      throw new NotIndexedError(
+        this.knownPath(folderId) ?? `folder ${folderId}`,
+        "run the command without --cached once to list it",
+      );
     }
-    const age = this.ageOf(folderId);
-    if (!opts.refresh && age !== null && age <= this.maxAgeMs) {
+    if (!opts.refresh && this.isFresh(folderId)) {
       return buildView(this.store, folderId, this.now(), true)!;
     }
     await this.read(folderId, opts.signal);
     return buildView(this.store, folderId, this.now(), false)!;
+  }
+
+  /**
+   * Whether a read of the folder is served from the index: read in full within the listing window (and, with
+   * `listedSince`, since that moment).
+   * @example
+   * ```ts
+   * if (!index.isFresh(42)) console.error("the next read of folder 42 lists it");
+   * ```
+   */
+  isFresh(folderId: number): boolean {
+    const at = this.store.folder(folderId)?.listedAt;
+    if (at == null || (this.listedSince !== undefined && at < this.listedSince)) return false;
+    return this.now() - at <= this.maxAgeMs;
+  }
+
+  /**
+   * Whether the folder's entry is this index's own listing (not one of another process, nor an older one): a
+   * name missing from it, or a `#469` on a URL it gave, would get the same answer from a new listing, after the
+   * folder's 30 s spacing, so the stale checks (the resolver's, `retryStale`) do not list it again.
+   * @example
+   * ```ts
+   * index.isOwnListing(42); // true right after index.list(42) listed it
+   * ```
+   */
+  isOwnListing(folderId: number): boolean {
+    const own = this.ownReads.get(folderId);
+    return own !== undefined && own === this.store.folder(folderId)?.listedAt;
+  }
+
+  /**
+   * Marks a folder to be listed again at its next read, without a call: something will change it that the index
+   * cannot write through (a remote upload landing later), or a URL it gave turned out to be gone (`#469`).
+   * @example
+   * ```ts
+   * index.markStale(folderId); // after client.remote.request({ urls, folderId })
+   * ```
+   */
+  markStale(folderId: number): void {
+    this.guard(folderId, () => this.store.transaction(() => markUnlisted(this.store, folderId)));
   }
 
   /**
@@ -254,7 +305,8 @@ export class RemoteIndex implements ClientObserver {
       const found = chainFromStore(this.store, id);
       if (found) return found;
     }
-    throw new NotFoundError(`no folder with id ${id} in the account${opts.cached ? "'s index" : ""}`, {
+    if (opts.cached) throw new NotIndexedError(`folder ${id}`, "run the command without --cached once");
+    throw new NotFoundError(`no folder with id ${id} in the account`, {
       hint: "check the id with `fichier ls -R`",
     });
   }
@@ -305,15 +357,20 @@ export class RemoteIndex implements ClientObserver {
   }
 
   /**
-   * The sub-folder `name` of `parentId`, made when missing. When another process made it meanwhile (`#9002`),
-   * the parent is listed again and theirs is taken, as `mkdir -p` does.
+   * The sub-folder `name` of `parentId`, made when missing (`created: true`). When another process made it
+   * meanwhile (`#9002`), the parent is listed again and theirs is taken, as `mkdir -p` does.
    *
    * @example
    * ```ts
    * const f = await index.ensureFolder(0, "backups");
+   * if (f.created) console.log(`made folder ${f.id}`);
    * ```
    */
-  async ensureFolder(parentId: number, name: string, opts: ReadOptions = {}): Promise<IndexedFolder> {
+  async ensureFolder(
+    parentId: number,
+    name: string,
+    opts: ReadOptions = {},
+  ): Promise<IndexedFolder & { created?: true }> {
     const own = (await this.list(parentId, opts)).subFolders.find((s) => s.name === name);
     if (own) return own;
     const signal = opts.signal ? { signal: opts.signal } : {};
@@ -324,9 +381,10 @@ export class RemoteIndex implements ClientObserver {
         this.changed({ type: "folder-created", parentId, folderId: made.folderId, name, at: this.now() });
       }
       const row = this.store.folder(made.folderId);
-      return row
+      const folder = row
         ? toIndexedFolder(row)
         : { id: made.folderId, name, parentId, createDate: "", shared: null, password: false };
+      return { ...folder, created: true };
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
       const again = await this.list(parentId, { ...opts, refresh: true });
@@ -338,7 +396,8 @@ export class RemoteIndex implements ClientObserver {
 
   /**
    * Runs `fn`; if it fails with a not-found (`#469` on a URL the index gave, a name that is not there), the
-   * folder is listed again (a change made elsewhere) and `fn` runs once more, with a `stale` warning.
+   * folder is listed again (a change made elsewhere) and `fn` runs once more, with a `stale` warning. When the
+   * folder's entry is this index's own listing (`isOwnListing`), the not-found is the caller's at once.
    *
    * @example
    * ```ts
@@ -353,7 +412,7 @@ export class RemoteIndex implements ClientObserver {
     try {
       return await fn();
     } catch (e) {
-      if (!isNotFoundError(e)) throw e;
+      if (!isNotFoundError(e) || this.isOwnListing(folderId)) throw e;
       const age = this.ageOf(folderId);
       await this.read(folderId);
       this.warnStale(folderId, what, age);
@@ -483,6 +542,7 @@ export class RemoteIndex implements ClientObserver {
         partial: r.incomplete !== undefined,
       }),
     );
+    this.ownReads.set(folderId, r.startedAt);
     if (r.incomplete) {
       this.onEvent({
         type: "incomplete",

@@ -2,18 +2,28 @@
 // then a path is walked from the root over the index, each folder served from it within the listing window
 // and listed otherwise. Names match exactly, after decoding (src/api/names.ts; the client decodes listings).
 import { NotFoundError } from "../api/errors.js";
-import { WrongKindError } from "./errors.js";
+import { NotIndexedError, WrongKindError } from "./errors.js";
 import type { RemoteIndex } from "./remote-index.js";
 import { classifyTarget, joinRemotePath, pathSegments, type Target } from "./targets.js";
 import type { FolderView, IndexedFile, IndexedFolder, ReadOptions } from "./views.js";
 
-/** Options of a resolution: the index's read options. */
-export type ResolveOptions = ReadOptions;
+/** Options of a resolution: the index's read options, and what a missing name means. */
+export type ResolveOptions = ReadOptions & {
+  /**
+   * False: a name missing from a folder served from the index (within the listing window) is not-found at once,
+   * without listing the folder again to look for a change made elsewhere. For callers that probe many names
+   * that are not there (`fichier serve`: WebDAV clients ask for `desktop.ini`, `._x`, `.DS_Store`), where each
+   * second listing would wait out the folder's 30 s spacing. Default true.
+   */
+  recheckMissing?: boolean;
+};
 
 /** A resolved folder: its id, and its path when known (a bare id the index never placed has none). */
 export interface ResolvedFolder {
   id: number;
   path?: string;
+  /** With `create`: true when the walk made the folder (and so any missing parent), absent when it was there. */
+  created?: true;
 }
 
 /** A resolved file. Fields other than `url` and `name` are there when the index knows the file. */
@@ -134,12 +144,19 @@ async function walk(
 ): Promise<ResolvedFolder & { path: string }> {
   let id = 0;
   let path = "/";
+  let created = false;
   const target = `/${names.join("/")}`;
   for (const name of names) {
     const here = path;
     path = joinRemotePath(here, name);
     // With create, a name missing from the index is made: mkdir itself says (#9002) when the index was stale.
-    const hit = await findChild(index, id, here, name, { ...opts, noRetry: opts.create === true });
+    const hit = await findChild(
+      index,
+      id,
+      here,
+      name,
+      opts.create ? { ...opts, recheckMissing: false } : opts,
+    );
     if (hit.folder) {
       id = hit.folder.id;
     } else if (hit.files.length > 0) {
@@ -150,29 +167,37 @@ async function walk(
         "give a folder path (the file's folder, or a new name)",
       );
     } else if (opts.create) {
-      id = (await index.ensureFolder(id, name, opts)).id;
+      const made = await index.ensureFolder(id, name, opts);
+      created ||= made.created === true;
+      id = made.id;
     } else {
       throw notFound(name, here, hit.view, "folder", target);
     }
   }
-  return { id, path };
+  return { id, path, ...(created ? { created: true as const } : {}) };
 }
 
 /**
  * The sub-folder and the files named `name` in a folder. A name missing from a folder served by the index (not
- * listed by this walk) may be a change made elsewhere: the folder is listed again once, with a warning when
- * that finds it.
+ * listed by this walk, nor by this index earlier) may be a change made elsewhere: the folder is listed again
+ * once, with a warning when that finds it. Under `cached`, a name missing from a folder never listed is unknown,
+ * not missing.
  */
 async function findChild(
   index: RemoteIndex,
   parentId: number,
   parentPath: string,
   name: string,
-  opts: ResolveOptions & { noRetry?: boolean },
+  opts: ResolveOptions,
 ): Promise<{ folder?: IndexedFolder; files: IndexedFile[]; view: FolderView }> {
   let view = await index.list(parentId, opts);
   let hit = match(view, name);
-  if (!hit.folder && hit.files.length === 0 && view.fromIndex && !opts.cached && !opts.noRetry) {
+  const missing = !hit.folder && hit.files.length === 0;
+  if (missing && opts.cached && view.ageMs === null) {
+    throw new NotIndexedError(parentPath, `run \`fichier ls ${parentPath}\` once without --cached`);
+  }
+  const recheck = !opts.cached && opts.recheckMissing !== false && !index.isOwnListing(parentId);
+  if (missing && view.fromIndex && recheck) {
     const age = view.ageMs;
     view = await index.list(parentId, { ...opts, refresh: true });
     hit = match(view, name);

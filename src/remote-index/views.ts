@@ -1,4 +1,5 @@
 // The index's public shapes, and how they are built from its rows.
+import type { FileItem } from "../api/types.js";
 import { type FileRecord, type FolderRecord, type IndexStore, rootRecord } from "./store.js";
 
 /** A folder as the index serves it. */
@@ -87,6 +88,27 @@ export function toIndexedFile(f: FileRecord): IndexedFile {
     date: f.date,
     contentType: f.contentType,
     password: f.pass,
+    acl: f.acl,
+    cdn: f.cdn,
+  };
+}
+
+/**
+ * An indexed file in the client's listing shape (`FileItem`, spec §7.5), for code written against listings.
+ * @example
+ * ```ts
+ * const items = (await index.list(42)).files.map(asFileItem);
+ * ```
+ */
+export function asFileItem(f: IndexedFile): FileItem {
+  return {
+    url: f.url,
+    filename: f.name,
+    size: f.size,
+    date: f.date,
+    checksum: f.whirlpool,
+    contentType: f.contentType,
+    password: f.password,
     acl: f.acl,
     cdn: f.cdn,
   };

@@ -10,7 +10,7 @@ import { INDEX_CSP, parseSort, renderIndex } from "./index-page.js";
 import { contentTypeFor } from "./mime.js";
 import { hrefOf } from "./paths.js";
 import { parseRange } from "./ranges.js";
-import { header, mustExist, type RequestContext, send } from "./request.js";
+import { childrenOf, header, mustExist, type RequestContext, send } from "./request.js";
 import { HttpError } from "./status.js";
 
 /** Handles GET and HEAD. */
@@ -26,7 +26,7 @@ async function folderPage(ctx: RequestContext, entry: Entry): Promise<void> {
     send(ctx, 301, "", { Location: hrefOf(entry.path, true) });
     return;
   }
-  const children = await ctx.state.backend.list(entry.path);
+  const children = await childrenOf(ctx.state, entry.path);
   const query = (ctx.req.url ?? "").includes("?")
     ? (ctx.req.url ?? "").slice((ctx.req.url ?? "").indexOf("?"))
     : "";

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type Entry, isBackendError, type ServeBackend } from "./backend.js";
 import type { DeadProperties } from "./dead-props.js";
+import type { EmptyFiles } from "./empty-files.js";
 import type { LockManager } from "./locks.js";
 import { baseName, type RequestPath } from "./paths.js";
 import { HttpError } from "./status.js";
@@ -17,6 +18,8 @@ export interface ServeState {
   backend: ServeBackend;
   locks: LockManager;
   props: DeadProperties;
+  /** Empty files held in memory (0-byte PUTs: 1fichier cannot store them), src/serve/empty-files.ts. */
+  empty: EmptyFiles;
   /** `--read-only`: every method that writes is refused. */
   readOnly: boolean;
   /** `webdav` answers every WebDAV method; `http` only GET, HEAD and OPTIONS. */
@@ -164,26 +167,81 @@ export async function readXmlBody(ctx: RequestContext): Promise<XmlElement | und
   return parseXml(text);
 }
 
-/** An entry as the layer sees it: the backend's, or the empty placeholder of a lock-null resource. */
-export type Resource = Entry & { lockNull?: true };
+/**
+ * An entry as the layer sees it: the backend's, or one only this server holds (not in the backend): the empty
+ * placeholder of a lock-null resource (`lockNull`), or an empty file kept in memory (`empty`).
+ */
+export type Resource = Entry & { lockNull?: true; empty?: true };
 
 /**
- * The entry at `path`, or undefined when nothing is there; a lock-null resource (a LOCK on an unmapped URL)
- * shows as an empty file with `lockNull` set.
+ * True when the resource lives only in this server (the backend has nothing at its path).
+ *
+ * @example
+ * if (!isHeld(entry)) await ctx.state.backend.remove(entry.path);
+ */
+export function isHeld(r: Resource | undefined): boolean {
+  return r?.lockNull === true || r?.empty === true;
+}
+
+/**
+ * The entry at `path`, or undefined when nothing is there. What the backend has comes first; then an empty
+ * file held in memory; then a lock-null resource (a LOCK on an unmapped URL). Both show as empty files.
  *
  * @example
  * const entry = await lookup(ctx.state, "/a.txt");
  */
 export async function lookup(state: ServeState, path: string): Promise<Resource | undefined> {
   try {
-    return await state.backend.stat(path);
+    const found = await state.backend.stat(path);
+    // Stored since (by another client of the account): the placeholder is no longer needed.
+    state.empty.remove(path);
+    return found;
   } catch (e) {
     if (!isBackendError(e, "not-found")) throw e;
   }
-  const lock = state.locks.lockNullAt(path);
-  if (!lock) return undefined;
-  const modified = new Date(lock.expiresAt - lock.timeoutSeconds * 1000);
-  return { path, name: baseName(path), kind: "file", size: 0, modified, lockNull: true };
+  return heldAt(state, path);
+}
+
+/**
+ * The resource only this server holds at `path` (an empty file, a lock-null resource), if any. Its ETag is
+ * strong (its content is always empty): davfs2 strips `W/` from a weak ETag and sends it back in `If-Match`,
+ * which a weak one could never satisfy.
+ *
+ * @example
+ * heldAt(ctx.state, "/new.txt")?.empty; // true after an empty PUT
+ */
+export function heldAt(state: ServeState, path: string): Resource | undefined {
+  const made = state.empty.get(path);
+  const lock = made ? undefined : state.locks.lockNullAt(path);
+  const modified = made ?? (lock ? new Date(lock.expiresAt - lock.timeoutSeconds * 1000) : undefined);
+  if (!modified) return undefined;
+  const entry = {
+    path,
+    name: baseName(path),
+    kind: "file" as const,
+    size: 0,
+    modified,
+    etag: `empty-${modified.getTime().toString(16)}`,
+  };
+  return made ? { ...entry, empty: true } : { ...entry, lockNull: true };
+}
+
+/**
+ * The children of a folder: the backend's, with the empty files and lock-null resources held inside it.
+ *
+ * @example
+ * const entries = await childrenOf(ctx.state, "/music");
+ */
+export async function childrenOf(state: ServeState, path: string): Promise<Resource[]> {
+  const listed: Resource[] = await state.backend.list(path);
+  const names = new Set(listed.map((e) => e.path));
+  for (const p of [...state.empty.childrenOf(path), ...state.locks.lockNullChildren(path)]) {
+    if (names.has(p)) continue;
+    names.add(p);
+    const held = heldAt(state, p);
+    if (held) listed.push(held);
+  }
+  return listed;
 }
 
 /**

@@ -18,6 +18,7 @@ import { type Credentials, FailureThrottle, parseBasicAuth, type ThrottleOptions
 import type { ServeBackend } from "./backend.js";
 import { DeadProperties } from "./dead-props.js";
 import { dispatch } from "./dispatch.js";
+import { EmptyFiles } from "./empty-files.js";
 import { LockManager } from "./locks.js";
 import { parseRequestPath } from "./paths.js";
 import { type RequestContext, type ServeState, sendError } from "./request.js";
@@ -85,6 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     backend: options.backend,
     locks: new LockManager({ now }),
     props: new DeadProperties(),
+    empty: new EmptyFiles({ now }),
     readOnly: options.readOnly === true,
     flavour: options.flavour,
   };

@@ -77,3 +77,26 @@ export async function hashLocal(
 function key(s: BigIntStats): { size: number; mtimeNs: bigint } {
   return { size: Number(s.size), mtimeNs: s.mtimeNs };
 }
+
+/**
+ * Keeps the Whirlpool a transfer verified for a local file (an upload's `end.pl`, a download's check), so the
+ * next sync does not read the file again. Kept only when the file is still as `seen` (no stat given: as it is
+ * now): a file that moved meanwhile is hashed by the next run.
+ *
+ * @example
+ * ```ts
+ * await rememberVerified(index, entry.abs, up.whirlpool, entry.stat);
+ * ```
+ */
+export async function rememberVerified(
+  cache: LocalHashCache,
+  path: string,
+  whirlpool: string,
+  seen?: BigIntStats,
+): Promise<void> {
+  if (!whirlpool) return;
+  const abs = resolve(path);
+  const now = await stat(abs, { bigint: true }).catch(() => undefined);
+  if (!now || (seen && (now.size !== seen.size || now.mtimeNs !== seen.mtimeNs))) return;
+  cache.rememberLocalHash(abs, key(now), whirlpool.toLowerCase());
+}

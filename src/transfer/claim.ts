@@ -44,6 +44,23 @@ const LOCK_TIMING = { stale: 30_000, update: 5_000 } as const;
  * try { await work(); } finally { await claim.release(); }
  */
 export async function holdClaim(target: string, options: ClaimOptions): Promise<Claim> {
+  return (await acquire(target, options, true))!;
+}
+
+/**
+ * {@link holdClaim} without the wait: undefined at once when another live transfer holds the claim (a batch of
+ * files leaves such a file to be uploaded on its own, after the others, rather than waiting with all of them).
+ *
+ * @throws `options.failure(e)` for a file-system failure
+ * @example
+ * const claim = await tryClaim(target, { interrupted: "upload interrupted", failure: (e) => e });
+ * if (!claim) later.push(file);
+ */
+export async function tryClaim(target: string, options: ClaimOptions): Promise<Claim | undefined> {
+  return acquire(target, options, false);
+}
+
+async function acquire(target: string, options: ClaimOptions, wait: boolean): Promise<Claim | undefined> {
   const lockDir = `${target}.lock`;
   // Beside the lock folder, not in it: proper-lockfile removes a stale lock folder with rmdir, which an
   // extra file inside would make fail.
@@ -73,6 +90,7 @@ export async function holdClaim(target: string, options: ClaimOptions): Promise<
       if (code !== "ELOCKED") throw options.failure(e);
     }
     if (await takeOverDead(target, lockDir, owner)) continue;
+    if (!wait) return undefined;
     if (!waited) {
       waited = true;
       options.onWait?.();

@@ -44,9 +44,6 @@ export interface TransferClient {
   shares: {
     listPublic(hashOrUrl: string, options?: { password?: string }): Promise<SharedFile[]>;
   };
-  paths: {
-    resolveFolder(pathOrId: string, options?: { create?: boolean }): Promise<number>;
-  };
   /**
    * Raw HTTP through the client's one HTTP exchange (proxy, TLS, user agent): token URLs, Range requests.
    * Required: transfers have no connection pool of their own.

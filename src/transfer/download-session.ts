@@ -4,6 +4,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { AbortedError, NetworkError } from "../api/errors.js";
 import { RANGE_RETRY, retryPolicy } from "../api/retry-policy.js";
+import { byteBudgetOf } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
 import type { DownloadFileOptions } from "./download.js";
 import type { DownloadPlan } from "./download-plan.js";
@@ -181,6 +182,8 @@ export class DownloadSession {
 
   private sink(): SegmentSink {
     const { plan, options } = this;
+    // One budget for every connection of the download (or of the run, when the caller passes one).
+    const budget = byteBudgetOf(options.bwlimit);
     return {
       fd: this.fd,
       part: plan.work.part,
@@ -192,6 +195,7 @@ export class DownloadSession {
         signal: this.internal.signal,
         stallMs: options.stallMs ?? DEFAULT_STALL_MS,
         policy: retryPolicy(RANGE_RETRY, { attempts: options.attempts }),
+        ...(budget ? { budget } : {}),
       },
       markDone: (start, end) => {
         this.completed = addRange(this.completed, { start, end });

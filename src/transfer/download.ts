@@ -2,9 +2,14 @@
 // (metadata, final path, skip if identical: download-plan.ts), claim the working files (working-files.ts),
 // resume (journal: download-resume.ts), fetch the missing ranges over parallel connections (download-session.ts,
 // download-schedule.ts, download-segment.ts, fetch-range.ts), finalize (verify, fsync, rename:
-// download-finalize.ts). Plus whole folders and public shares, one file after another.
+// download-finalize.ts). Plus whole folders (read through the remote index) and public shares, one file after
+// another.
 import { dirname, join } from "node:path";
-import { AbortedError } from "../api/errors.js";
+import { AbortedError, isNotFoundError } from "../api/errors.js";
+import { createMemoryIndex } from "../remote-index/memory-store.js";
+import type { RemoteIndex } from "../remote-index/remote-index.js";
+import type { FolderView, IndexedFile } from "../remote-index/views.js";
+import { type ByteBudget, byteBudgetOf } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
 import { finalizeDownload } from "./download-finalize.js";
 import { alreadyThere, checkRoom, type DownloadPlan, planDownload, reportDone } from "./download-plan.js";
@@ -50,6 +55,11 @@ export interface DownloadFileOptions {
   journalIntervalMs?: number;
   /** Known metadata (skips `file/info.cgi`, e.g. for files of a public share that the key does not own). */
   known?: { filename: string; size: number; checksum?: string };
+  /**
+   * Bandwidth limit in bytes per second (`parseRate("10M")`), shared by every connection of the download, or
+   * a {@link ByteBudget} shared with other transfers; default none.
+   */
+  bwlimit?: number | ByteBudget;
 }
 
 /** What {@link downloadFile} did. */
@@ -143,6 +153,11 @@ export type DownloadManyOptions = Omit<DownloadFileOptions, "url" | "path" | "kn
    * (rsync's rule for `folder/`, source-path.ts). A share's files always go straight into `dir`.
    */
   contents?: boolean;
+  /**
+   * The remote index a folder is read through (`openIndex`'s, shared with the rest of the run: a folder just
+   * uploaded to or listed is not listed again). Default: one in memory for this call. Shares do not use it.
+   */
+  index?: RemoteIndex;
 };
 
 /** Result of a folder or share download: one entry per file, failures listed rather than thrown. */
@@ -153,10 +168,13 @@ export interface DownloadManyResult {
 
 /**
  * Downloads a remote folder (by id) recursively into `dir/<folder name>/...`, one file at a time (each
- * with its own parallel segments). A failing file is reported and the others continue. Empty remote
- * folders are created too. A file already there with the same size and Whirlpool is skipped (`skipped:
- * "exists"`), so rerunning an interrupted folder download finishes it. Two remote files with the same name
- * in one folder (1fichier allows it) are saved as `name.ext` and `name (2).ext`, with a warning.
+ * with its own parallel segments), each folder read through the remote index (served from it while fresh).
+ * A failing file is reported and the others continue. Empty remote folders are created too. A file already
+ * there with the same size and Whirlpool is skipped (`skipped: "exists"`), so rerunning an interrupted folder
+ * download finishes it. Two remote files with the same name in one folder (1fichier allows it) are saved as
+ * `name.ext` and `name (2).ext`, with a warning. A file the index listed that the service no longer knows
+ * (`#469`: the folder was changed elsewhere) makes the folder listed again once, with a warning: the file's new
+ * copy is downloaded, one deleted meanwhile is left out.
  *
  * @example
  * const r = await downloadFolder(client, 1234, { dir: "out" });
@@ -167,14 +185,16 @@ export async function downloadFolder(
   folderId: number,
   options: DownloadManyOptions = {},
 ): Promise<DownloadManyResult> {
+  const index = options.index ?? createMemoryIndex(client);
   const result: DownloadManyResult = { downloaded: [], failed: [] };
+  options = shareBudget(options);
   // Disk full or read-only: every next file would fail the same way, so the walk stops.
   let diskFailed = false;
   const walk = async (id: number, localDir: string, top: boolean) => {
     if (diskFailed) return;
-    const listing = await client.folders.list({ folderId: id, files: true });
+    const view = await index.list(id);
     const here =
-      top && id !== 0 && !options.contents ? join(localDir, localFolderName(listing.name)) : localDir;
+      top && id !== 0 && !options.contents ? join(localDir, localFolderName(view.folder.name)) : localDir;
     // Created even when empty, as upload recreates empty local folders.
     try {
       await ensureFolder(here);
@@ -184,17 +204,45 @@ export async function downloadFolder(
       if (isDiskWide(e)) diskFailed = true;
       return;
     }
-    const files = (listing.items ?? []).map((item) => ({ ...item, checksum: async () => item.checksum }));
-    if (!(await downloadEach(client, options, files, here, result))) {
+    const files = view.files.map(listedOf);
+    if (!(await downloadEach(client, options, files, here, result, staleCheck(index, view)))) {
       diskFailed = true;
       return;
     }
-    for (const sub of listing.subFolders) {
+    for (const sub of view.subFolders) {
       await walk(sub.id, join(here, localFolderName(sub.name)), false);
     }
   };
   await walk(folderId, options.dir ?? ".", true);
   return result;
+}
+
+/** A file of the index as a folder download lists it (the index holds its Whirlpool). */
+function listedOf(f: IndexedFile): Listed {
+  return { url: f.url, filename: f.name, size: f.size, checksum: async () => f.whirlpool };
+}
+
+/**
+ * What to do with a file of `view` whose URL the service no longer knows: when the view came from the index (an
+ * older listing, not this index's own), the folder is listed again once (a `stale` warning) and the file's
+ * current copy is returned, or `"gone"` when it was deleted meanwhile; otherwise the not-found stands.
+ */
+function staleCheck(
+  index: RemoteIndex,
+  view: FolderView,
+): (f: Listed) => Promise<Listed | "gone" | undefined> {
+  let fresh: Promise<FolderView> | undefined;
+  const id = view.folder.id;
+  return async (f) => {
+    if (!fresh) {
+      if (!view.fromIndex || index.isOwnListing(id)) return undefined;
+      fresh = index.list(id, { refresh: true });
+      index.warnStale(id, f.filename, view.ageMs);
+    }
+    const now = (await fresh).files.filter((x) => x.name === f.filename).at(-1);
+    if (!now) return "gone";
+    return now.url === f.url ? undefined : listedOf(now);
+  };
 }
 
 /**
@@ -223,6 +271,7 @@ export async function downloadShare(
   options: DownloadManyOptions = {},
 ): Promise<DownloadManyResult> {
   const result: DownloadManyResult = { downloaded: [], failed: [] };
+  options = shareBudget(options);
   const files = await client.shares.listPublic(share, options.password ? { password: options.password } : {});
   const warn = options.onWarning ?? (() => {});
   if (files.length === 0) {
@@ -240,6 +289,12 @@ export async function downloadShare(
   return result;
 }
 
+/** The options with one byte budget for every file of the run (a number would make one per file). */
+function shareBudget(options: DownloadManyOptions): DownloadManyOptions {
+  const budget = byteBudgetOf(options.bwlimit);
+  return budget ? { ...options, bwlimit: budget } : options;
+}
+
 /** A file of a remote listing, with its Whirlpool when it can be had. */
 interface Listed {
   url: string;
@@ -250,8 +305,9 @@ interface Listed {
 
 /**
  * Downloads the files of one remote listing into `dir`, one after another, under unique local names; a
- * failing file is listed and the next one goes on. False when the disk failed in a way every next file
- * would repeat (full, read-only): the caller stops.
+ * failing file is listed and the next one goes on. A file the service no longer knows is asked of `stale` (the
+ * folder listed again): its current copy is downloaded instead, one deleted meanwhile is left out with a
+ * warning. False when the disk failed in a way every next file would repeat (full, read-only): the caller stops.
  */
 async function downloadEach(
   client: TransferClient,
@@ -259,20 +315,43 @@ async function downloadEach(
   files: Listed[],
   dir: string,
   result: DownloadManyResult,
+  stale?: (f: Listed) => Promise<Listed | "gone" | undefined>,
 ): Promise<boolean> {
   const taken = new Set<string>();
+  const warn = options.onWarning ?? (() => {});
   for (const f of files) {
     if (options.signal?.aborted) throw new AbortedError();
-    const path = join(dir, uniqueLocalName(f.filename, taken, options.onWarning ?? (() => {})));
+    const path = join(dir, uniqueLocalName(f.filename, taken, warn));
     try {
-      const checksum = await f.checksum();
-      const known = { filename: f.filename, size: f.size, ...(checksum ? { checksum } : {}) };
-      result.downloaded.push(await downloadFile(client, { ...options, url: f.url, path, known }));
+      result.downloaded.push(await downloadListed(client, options, f, path));
     } catch (e) {
       if (e instanceof AbortedError) throw e;
-      result.failed.push({ file: path, error: e });
-      if (isDiskWide(e)) return false;
+      const again = stale && isNotFoundError(e) ? await stale(f).catch(() => undefined) : undefined;
+      if (again === "gone") {
+        warn(`${path}: deleted from the folder meanwhile (changed elsewhere); left out`);
+        continue;
+      }
+      try {
+        if (!again) throw e;
+        result.downloaded.push(await downloadListed(client, options, again, path));
+      } catch (e2) {
+        if (e2 instanceof AbortedError) throw e2;
+        result.failed.push({ file: path, error: e2 });
+        if (isDiskWide(e2)) return false;
+      }
     }
   }
   return true;
+}
+
+/** One file of a listing, with what the listing knows of it (no `file/info.cgi`). */
+async function downloadListed(
+  client: TransferClient,
+  options: DownloadManyOptions,
+  f: Listed,
+  path: string,
+): Promise<DownloadResult> {
+  const checksum = await f.checksum();
+  const known = { filename: f.filename, size: f.size, ...(checksum ? { checksum } : {}) };
+  return downloadFile(client, { ...options, url: f.url, path, known });
 }

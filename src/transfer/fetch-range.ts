@@ -4,6 +4,7 @@
 // both read their bytes here.
 import { FichierError, NetworkError, ServerError } from "../api/errors.js";
 import { type RetryPolicy, retryDelayMs } from "../api/retry-policy.js";
+import type { ByteBudget } from "./bandwidth.js";
 import type { HttpAnswer, TransferClient } from "./client.js";
 import { linkAnswer } from "./link-answer.js";
 import { pause } from "./pause.js";
@@ -28,6 +29,8 @@ export interface RangeFetch {
   stallMs: number;
   /** Attempts without progress, and the pauses between them (RANGE_RETRY). */
   policy: RetryPolicy;
+  /** The run's bandwidth limit, shared by every connection (`bwlimit`). */
+  budget?: ByteBudget;
   /** An answer's headers arrived `latencyMs` after the request went out, at `at` (performance.now()). */
   onAnswer?: (latencyMs: number, at: number) => void;
   /**
@@ -110,6 +113,12 @@ async function* fetchOnce(o: RangeFetch, from: number, end: () => number): Async
         const room = end() - from - bytes;
         if (room <= 0) break;
         const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+        if (o.budget) {
+          // Waiting for the budget is not the link going quiet: the stall clock stops meanwhile.
+          clearTimeout(timer);
+          await o.budget.take(piece.length, ac.signal);
+          arm();
+        }
         bytes += piece.length;
         yield piece;
         if (bytes >= end() - from) break;

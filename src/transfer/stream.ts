@@ -2,10 +2,11 @@
 // (it may serve a range). The bytes come through fetch-range.ts, as a download's segments do.
 import { AbortedError } from "../api/errors.js";
 import { RANGE_RETRY, retryPolicy } from "../api/retry-policy.js";
+import { type ByteBudget, byteBudgetOf } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
 import { DEFAULT_STALL_MS, fetchRange } from "./fetch-range.js";
 import type { ByteRange } from "./segments.js";
-import { tokenSourceFor } from "./token-source.js";
+import { type TokenSource, tokenSourceFor } from "./token-source.js";
 
 /** Options of {@link streamFile}. */
 export interface StreamFileOptions {
@@ -22,6 +23,14 @@ export interface StreamFileOptions {
   attempts?: number;
   /** A connection that delivers no byte for this long is dropped and asked again (default 30 s). */
   stallMs?: number;
+  /** Bandwidth limit in bytes per second, or a {@link ByteBudget} shared with other transfers. */
+  bwlimit?: number | ByteBudget;
+  /**
+   * The file's token source, shared by several streams of one file (a player seeking: `fichier serve` keeps
+   * one per file, so a token serves every seek while it is valid and a 410 refreshes it for all). Default: a
+   * new one, i.e. one `get_token` call per stream.
+   */
+  tokens?: TokenSource;
 }
 
 /**
@@ -40,14 +49,16 @@ export async function* streamFile(
   const password = options.password ? { password: options.password } : {};
   const size = options.size ?? (await client.files.info({ url: options.url, ...password })).size;
   const end = Math.min(options.range?.end ?? size, size);
+  const budget = byteBudgetOf(options.bwlimit);
   yield* fetchRange(
     {
       client,
-      tokens: tokenSourceFor(client, options.url, options.password),
+      tokens: options.tokens ?? tokenSourceFor(client, options.url, options.password),
       file: options.name ?? options.url,
       signal,
       stallMs: options.stallMs ?? DEFAULT_STALL_MS,
       policy: retryPolicy(RANGE_RETRY, { attempts: options.attempts }),
+      ...(budget ? { budget } : {}),
     },
     options.range?.start ?? 0,
     () => end,

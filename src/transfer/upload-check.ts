@@ -34,16 +34,36 @@ export async function checkUploadable(
       reason: "special",
     });
   }
-  if (st.size === 0) {
+  checkSize(path, st.size);
+  checkName(path, remoteName);
+  return { size: st.size, mtimeMs: st.mtimeMs };
+}
+
+/**
+ * Checks an upload whose bytes come from a stream (`fichier serve`'s PUT) before a byte is sent: not empty, at
+ * most 300 GB, a name the client can encode. `source` names it in the message.
+ *
+ * @throws UploadRefusedError naming the cause and the fix
+ * @example
+ * checkStreamUploadable("/films/a.mkv", "a.mkv", 1234);
+ */
+export function checkStreamUploadable(source: string, remoteName: string, size: number): void {
+  checkSize(source, size);
+  checkName(source, remoteName);
+}
+
+/** Not empty (1fichier drops empty file parts), at most 300 GB (spec §7.3). */
+function checkSize(path: string, size: number): void {
+  if (size === 0) {
     throw new UploadRefusedError(`${path} is empty: 1fichier drops empty files`, {
       path,
       hint: "Leave empty files out (or put something in them).",
       reason: "empty",
     });
   }
-  if (st.size > MAX_FILE_BYTES) {
+  if (size > MAX_FILE_BYTES) {
     throw new UploadRefusedError(
-      `${path} is over 300 GB (${st.size} bytes), the most 1fichier accepts per file`,
+      `${path} is over 300 GB (${size} bytes), the most 1fichier accepts per file`,
       {
         path,
         hint: "Split it (for example with `split -b 100G`) and upload the parts.",
@@ -51,8 +71,6 @@ export async function checkUploadable(
       },
     );
   }
-  checkName(path, remoteName);
-  return { size: st.size, mtimeMs: st.mtimeMs };
 }
 
 /** Why a path cannot be read: a symbolic link to nothing, or the system's reason. */

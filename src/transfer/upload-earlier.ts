@@ -2,11 +2,14 @@
 // answer, or simply a rerun of a whole tree) are settled first; then `--skip-existing` looks for the same
 // name, size and Whirlpool in the folder, uploaded by anyone.
 import { NotFoundError } from "../api/errors.js";
+import type { UploadLink } from "../api/types.js";
 import type { TransferClient } from "./client.js";
-import type { LocalUpload, UploadFileOptions } from "./upload.js";
+import type { LocalUpload, UploadResult, UploadRunOptions } from "./upload.js";
 import { END_WINDOW_MS, pollEnd } from "./upload-confirm.js";
 import { findEntries, type UploadJournal, type UploadJournalEntry } from "./upload-journal.js";
+import { matchLinks } from "./upload-links.js";
 import { findRemoteMatch, listFolder } from "./upload-listing.js";
+import { reportUpload } from "./upload-request.js";
 
 /** A copy of the file found up there: nothing needs sending. */
 export interface Found {
@@ -27,7 +30,7 @@ export interface Found {
  */
 export async function findEarlier(
   client: TransferClient,
-  options: UploadFileOptions,
+  options: UploadRunOptions,
   file: LocalUpload,
   localHash: () => Promise<string>,
 ): Promise<Found | undefined> {
@@ -49,7 +52,7 @@ export async function findEarlier(
  */
 async function settleJournal(
   client: TransferClient,
-  options: UploadFileOptions,
+  options: UploadRunOptions,
   journal: UploadJournal,
   file: LocalUpload,
   localHash: () => Promise<string>,
@@ -78,25 +81,43 @@ async function settleJournal(
     : undefined;
 }
 
-/** A lost end.pl answer: asked once more (no long polling here). */
+/**
+ * A lost end.pl answer: asked once more (no long polling here). The files of one batch share the answer: a
+ * run asks end.pl once per request (`listings.endAnswers`).
+ */
 async function askEndAgain(
   client: TransferClient,
-  options: UploadFileOptions,
+  options: UploadRunOptions,
   journal: UploadJournal,
   file: LocalUpload,
   earlier: UploadJournalEntry[],
 ): Promise<Found | undefined> {
   for (const e of earlier) {
     if (e.state !== "sent" || !e.whirlpool || Date.now() - e.updatedAt >= END_WINDOW_MS) continue;
-    const server = { host: e.node, id: e.uploadId };
-    const signal = options.signal ? { signal: options.signal } : {};
-    const link = await pollEnd(client, server, file, { endTimeoutMs: 0, ...signal }).catch(() => undefined);
+    const links = await endAnswer(client, options, { host: e.node, id: e.uploadId });
+    const [link] = matchLinks(links ?? [], [{ name: file.name, size: file.size, whirlpool: e.whirlpool }]);
     if (link && link.whirlpool.toLowerCase() === e.whirlpool.toLowerCase()) {
       await journal.patch(e.id, { state: "done", url: link.download });
       return { how: "journal", url: link.download, whirlpool: e.whirlpool };
     }
   }
   return undefined;
+}
+
+/** end.pl's links for an earlier request, asked once (shared by the run when it keeps `endAnswers`). */
+function endAnswer(
+  client: TransferClient,
+  options: UploadRunOptions,
+  server: { host: string; id: string },
+): Promise<UploadLink[] | undefined> {
+  const memo = options.listings?.endAnswers;
+  const key = `${server.host}/${server.id}`;
+  const known = memo?.get(key);
+  if (known) return known;
+  const signal = options.signal ? { signal: options.signal } : {};
+  const asked = pollEnd(client, server, key, { endTimeoutMs: 0, ...signal }).catch(() => undefined);
+  memo?.set(key, asked);
+  return asked;
 }
 
 /**
@@ -126,7 +147,7 @@ async function confirmByInfo(
 /** The folder's listing decides for entries still unconfirmed: found, they are done; not found, removed. */
 async function confirmByListing(
   client: TransferClient,
-  options: UploadFileOptions,
+  options: UploadRunOptions,
   journal: UploadJournal,
   file: LocalUpload,
   rest: UploadJournalEntry[],
@@ -143,4 +164,28 @@ async function confirmByListing(
   }
   for (const e of rest) await journal.remove(e.id);
   return undefined;
+}
+
+/**
+ * The copy found needs no bytes; asked for a password this time, it gets this one.
+ *
+ * @example
+ * const found = await findEarlier(client, options, file, localHash);
+ * if (found) return await settleFound(client, options, file, found);
+ */
+export async function settleFound(
+  client: TransferClient,
+  options: UploadRunOptions,
+  file: LocalUpload,
+  found: Found,
+): Promise<UploadResult> {
+  // The copy found (uploaded earlier without a password, or with another one) gets the password asked for,
+  // rather than being left open, keeping a password the user does not know of, or being uploaded again.
+  if (options.password) {
+    await client.files.setAttributes({ urls: [found.url], password: options.password });
+    options.onWarning?.(
+      `${file.name}: already uploaded (${found.url}); the password given was set on that copy${found.hasPassword ? " (replacing its own)" : ""}`,
+    );
+  }
+  return reportUpload(options, file, { url: found.url, whirlpool: found.whirlpool, skipped: found.how });
 }

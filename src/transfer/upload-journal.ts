@@ -9,7 +9,7 @@ import { join } from "node:path";
 import envPaths from "env-paths";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
-import { holdClaim } from "./claim.js";
+import { holdClaim, tryClaim } from "./claim.js";
 import { StateFolderError } from "./errors.js";
 
 /** Where an upload stands. */
@@ -17,7 +17,7 @@ export type UploadState = "sending" | "sent" | "done";
 
 /** One upload recorded in the journal. */
 export interface UploadJournalEntry {
-  /** `<node>/<upload id>`. */
+  /** `<node>/<upload id>#<place of the file in the request, from 1>`. */
   id: string;
   node: string;
   uploadId: string;
@@ -152,20 +152,44 @@ export class UploadJournal {
 
   /** Adds or replaces the entry with the same id. */
   async put(entry: UploadJournalEntry): Promise<void> {
-    await this.update((entries) => [...entries.filter((e) => e.id !== entry.id), entry]);
+    await this.putMany([entry]);
+  }
+
+  /**
+   * Adds or replaces entries in one write: the files of one upload request are all recorded before its
+   * first byte goes out.
+   */
+  async putMany(added: readonly UploadJournalEntry[]): Promise<void> {
+    const ids = new Set(added.map((e) => e.id));
+    await this.update((entries) => [...entries.filter((e) => !ids.has(e.id)), ...added]);
   }
 
   /** Changes fields of one entry (no-op if it is gone). */
   async patch(id: string, changes: Partial<UploadJournalEntry>): Promise<void> {
+    await this.patchMany([{ id, changes }]);
+  }
+
+  /** Changes fields of several entries in one write (entries gone are left out). */
+  async patchMany(patches: readonly { id: string; changes: Partial<UploadJournalEntry> }[]): Promise<void> {
     const t = this.now();
+    const byId = new Map(patches.map((p) => [p.id, p.changes]));
     await this.update((entries) =>
-      entries.map((e) => (e.id === id ? { ...e, ...changes, updatedAt: t } : e)),
+      entries.map((e) => {
+        const changes = byId.get(e.id);
+        return changes ? { ...e, ...changes, updatedAt: t } : e;
+      }),
     );
   }
 
   /** Removes one entry. */
   async remove(id: string): Promise<void> {
-    await this.update((entries) => entries.filter((e) => e.id !== id));
+    await this.removeMany([id]);
+  }
+
+  /** Removes several entries in one write. */
+  async removeMany(removed: readonly string[]): Promise<void> {
+    const ids = new Set(removed);
+    await this.update((entries) => entries.filter((e) => !ids.has(e.id)));
   }
 
   private warnedDamaged = false;
@@ -209,6 +233,30 @@ export class UploadJournal {
     file: { localPath: string; remoteName: string; folderId: number },
     options: { signal?: AbortSignal; onWait?: () => void } = {},
   ): Promise<() => Promise<void>> {
+    return (await this.claimFor(file, options, true))!;
+  }
+
+  /**
+   * {@link claim} without the wait: undefined when another live transfer holds the file's claim.
+   *
+   * @throws StateFolderError when the state folder fails
+   * @example
+   * const release = await journal.tryClaim({ localPath, remoteName, folderId });
+   * if (!release) later.push(file);
+   */
+  async tryClaim(file: {
+    localPath: string;
+    remoteName: string;
+    folderId: number;
+  }): Promise<(() => Promise<void>) | undefined> {
+    return this.claimFor(file, {}, false);
+  }
+
+  private async claimFor(
+    file: { localPath: string; remoteName: string; folderId: number },
+    options: { signal?: AbortSignal; onWait?: () => void },
+    wait: boolean,
+  ): Promise<(() => Promise<void>) | undefined> {
     const folder = join(this.path, "..");
     try {
       await mkdir(folder, { recursive: true, mode: 0o700 });
@@ -220,12 +268,14 @@ export class UploadJournal {
       .update(`${file.localPath}\0${file.folderId}\0${file.remoteName}`)
       .digest("hex")
       .slice(0, 24);
-    const claim = await holdClaim(`${this.path}.${id}`, {
+    const claimOptions = {
       ...options,
       interrupted: "upload interrupted: run the same command again",
-      failure: (e) => asStateFolderError(e, folder),
-    });
-    return claim.release;
+      failure: (e: unknown) => asStateFolderError(e, folder),
+    };
+    const target = `${this.path}.${id}`;
+    const claim = wait ? await holdClaim(target, claimOptions) : await tryClaim(target, claimOptions);
+    return claim?.release;
   }
 
   private update(fn: (entries: UploadJournalEntry[]) => UploadJournalEntry[]): Promise<void> {

@@ -1,6 +1,6 @@
 // The remote side of "is it already up there": folder listings, shared by every file of a tree (one listing
 // per folder and run), and the match by name, size and Whirlpool.
-import type { FileItem } from "../api/types.js";
+import type { FileItem, UploadLink } from "../api/types.js";
 import type { TransferClient } from "./client.js";
 
 /** Folder listings fetched during one run, shared by every file of a tree (one listing per folder). */
@@ -10,6 +10,11 @@ export interface ListingCache {
   delete?(folderId: number): void;
   /** When the folder's cached listing was asked for (ms), if it was: journal entries newer than it are not in it. */
   listedAt?(folderId: number): number | undefined;
+  /**
+   * end.pl's answers to earlier runs' requests, asked during this run, by `<node>/<upload id>`: the files of a
+   * batch an earlier run left `sent` ask once for all of them.
+   */
+  endAnswers?: Map<string, Promise<UploadLink[] | undefined>>;
 }
 
 /**

@@ -1,16 +1,23 @@
 // Uploads of files and whole folder trees: a plan first (what goes where, source-path.ts's rule for `dir/`),
-// refusals and skips before a byte is sent, the remote folders made parents first, then `parallel` files at
+// refusals and skips before a byte is sent, the remote folders found or made parents first through the remote
+// index (docs/index.md: the one resolver, each folder listed at most once while fresh), then `parallel` files at
 // a time.
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
-import { AbortedError, ConflictError, InvalidNameError } from "../api/errors.js";
-import type { FolderListing } from "../api/types.js";
+import { AbortedError, InvalidNameError } from "../api/errors.js";
+import type { FileItem } from "../api/types.js";
+import { createMemoryIndex } from "../remote-index/memory-store.js";
+import type { RemoteIndex } from "../remote-index/remote-index.js";
+import { asFileItem } from "../remote-index/views.js";
+import { byteBudgetOf } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
 import { UploadRefusedError } from "./errors.js";
 import { sourcePath } from "./source-path.js";
 import { type UploadFileOptions, type UploadResult, uploadFile } from "./upload.js";
+import { uploadBatch } from "./upload-batch.js";
 import { checkUploadable } from "./upload-check.js";
 import type { ListingCache } from "./upload-listing.js";
+import { type BatchLimits, batchLimits, packUploads, type UploadUnit } from "./upload-pack.js";
 
 /** Options of {@link uploadTree}. */
 export interface UploadTreeOptions
@@ -26,6 +33,17 @@ export interface UploadTreeOptions
   parallel?: number;
   /** Called once the files to send are known (after the up-front refusals): total bytes and count. */
   onPlanned?: (bytes: number, files: number) => void;
+  /**
+   * The remote index `to` is resolved in, the folders found or made in, and listed through (`openIndex`'s, shared
+   * with the rest of the run: a folder another command just listed or made is not listed again). Default: one in
+   * memory for this call.
+   */
+  index?: RemoteIndex;
+  /**
+   * Small files (under 16 MiB) of one folder share upload requests, up to `files` (default 100, at most 500)
+   * and `bytes` (default 64 MiB) per request (upload-pack.ts); `false` sends one request per file.
+   */
+  batch?: false | Partial<BatchLimits>;
 }
 
 /** Result of {@link uploadTree}: failures are listed rather than thrown. */
@@ -49,6 +67,8 @@ interface PlannedFile {
   inTree: boolean;
   /** The name on disk is not valid UTF-8: Node decoded it lossily, so neither reading nor naming would work. */
   invalidUtf8?: boolean;
+  /** Bytes, once checked. */
+  size?: number;
 }
 
 interface TreePlan {
@@ -76,14 +96,18 @@ export async function uploadTree(
   options: UploadTreeOptions,
 ): Promise<UploadTreeResult> {
   const result: UploadTreeResult = { uploaded: [], failed: [], skipped: [] };
+  const limits = batchLimits(options.batch);
   const plan = await planTree(options.paths, options.onWarning ?? (() => {}));
   const { ok, bytes } = await checkPlanned(plan.files, options, result);
   if (ok.length === 0) return result;
   options.onPlanned?.(bytes, ok.length);
-  const folders = await RemoteFolders.open(client, options.to);
+  const folders = await RemoteFolders.open(options.index ?? createMemoryIndex(client), options.to);
   // Folders are created in order (parents first), one at a time: creation is cheap and races are not.
   for (const d of plan.dirs) await folders.ensure(d);
-  await uploadPlanned(client, options, ok, folders, result);
+  // One byte budget for every file of the run (--bwlimit).
+  const budget = byteBudgetOf(options.bwlimit);
+  const run = { ...options, ...(budget ? { bwlimit: budget } : {}) };
+  await uploadPlanned(client, run, await packPlanned(ok, folders, limits), folders, result);
   return result;
 }
 
@@ -178,7 +202,8 @@ async function checkPlanned(
           hint: "Rename it to a UTF-8 name (e.g. with `convmv -f latin1 -t utf8`), then upload again.",
         });
       }
-      bytes += (await checkUploadable(f.path, f.name)).size;
+      f.size = (await checkUploadable(f.path, f.name)).size;
+      bytes += f.size;
       ok.push(f);
     } catch (e) {
       if (f.inTree && e instanceof UploadRefusedError && SKIPPED_IN_TREE.has(e.reason)) {
@@ -198,107 +223,128 @@ function failed(options: UploadTreeOptions, result: UploadTreeResult, path: stri
 }
 
 /**
- * The destination's folders by relative path: found in the one listing per folder and run (which also serves
- * the file matching), or created; folders created by this run are known empty and never listed.
+ * The destination's folders by relative path, found or made through the remote index (each folder listed at most
+ * once while fresh, a folder made by fichier known empty), and the index's listings handed to each file's upload.
  */
 class RemoteFolders {
-  private readonly listings = new Map<number, { at: number; listing: Promise<FolderListing> }>();
-  private readonly created = new Set<number>();
-  private readonly ids: Map<string, number>;
+  private readonly ids: Map<string, Promise<number>>;
+  /** One view per folder while it stays fresh: a tree of many files reads the index once per folder. */
+  private readonly views = new Map<number, Promise<FileItem[]>>();
 
   private constructor(
-    private readonly client: TransferClient,
+    private readonly index: RemoteIndex,
     readonly root: number,
   ) {
-    this.ids = new Map([["", root]]);
+    this.ids = new Map([["", Promise.resolve(root)]]);
   }
 
   /**
    * The destination `to`: a path (created if missing) or a folder id. spec §7.3: upload.cgi stores a file
-   * whose folder id is unknown at the root, silently; a folder given by id is therefore listed first (the
-   * listing serves the file matching too): a wrong id is an error.
+   * whose folder id is unknown at the root, silently; a folder given by id is therefore read first (from the
+   * index while fresh; the listing serves the file matching too): a wrong id is an error.
    */
-  static async open(client: TransferClient, to = "0"): Promise<RemoteFolders> {
+  static async open(index: RemoteIndex, to = "0"): Promise<RemoteFolders> {
     const dest = to.trim();
-    const folders = new RemoteFolders(client, await client.paths.resolveFolder(dest, { create: true }));
-    if (folders.root !== 0 && /^\d+$/.test(dest)) await folders.listingOf(folders.root);
-    return folders;
+    const root = (await index.resolveFolder(dest, { create: true })).id;
+    if (root !== 0 && /^\d+$/.test(dest)) await index.list(root);
+    return new RemoteFolders(index, root);
   }
 
-  /** The shared listing cache handed to each file's upload. */
+  /** The listings handed to each file's upload: the index's view of the folder. */
   readonly cache: ListingCache = {
-    get: (folderId) =>
-      this.created.has(folderId) ? Promise.resolve([]) : this.listingOf(folderId).then((l) => l.items ?? []),
-    listedAt: (folderId) => this.listings.get(folderId)?.at,
+    get: (folderId) => {
+      let v = this.views.get(folderId);
+      if (!v || !this.index.isFresh(folderId)) {
+        v = this.index.list(folderId).then((view) => view.files.map(asFileItem));
+        this.views.set(folderId, v);
+        v.catch(() => this.views.delete(folderId));
+      }
+      return v;
+    },
+    listedAt: (folderId) => {
+      const age = this.index.ageOf(folderId);
+      return age === null ? undefined : Date.now() - age;
+    },
+    endAnswers: new Map(),
   };
 
-  /** Whether this run listed the folder already (a single file then shares that listing). */
+  /** Whether the index holds a fresh listing of the folder (a single file then uses it, at no cost). */
   listed(folderId: number): boolean {
-    return this.listings.has(folderId);
-  }
-
-  private listingOf(folderId: number): Promise<FolderListing> {
-    let l = this.listings.get(folderId);
-    if (!l) {
-      const listing = this.client.folders.list({ folderId, files: true });
-      l = { at: Date.now(), listing };
-      this.listings.set(folderId, l);
-      listing.catch(() => this.listings.delete(folderId));
-    }
-    return l.listing;
+    return this.index.isFresh(folderId);
   }
 
   /** The id of the folder at `parts` under the destination, made (with its parents) when missing. */
-  async ensure(parts: string[]): Promise<number> {
+  ensure(parts: string[]): Promise<number> {
     const key = parts.join("/");
-    const known = this.ids.get(key);
-    if (known !== undefined) return known;
-    const parent = await this.ensure(parts.slice(0, -1));
-    const name = parts[parts.length - 1]!;
-    let id: number | undefined;
-    if (!this.created.has(parent)) {
-      id = (await this.listingOf(parent)).subFolders.find((s) => s.name === name)?.id;
+    let id = this.ids.get(key);
+    if (!id) {
+      const name = parts[parts.length - 1] as string;
+      // One promise per folder: two workers needing it at once make it once.
+      id = this.ensure(parts.slice(0, -1)).then(
+        async (parent) => (await this.index.ensureFolder(parent, name)).id,
+      );
+      this.ids.set(key, id);
+      id.catch(() => this.ids.delete(key));
     }
-    id ??= await this.create(parent, name);
-    this.ids.set(key, id);
     return id;
-  }
-
-  private async create(parent: number, name: string): Promise<number> {
-    try {
-      const id = (await this.client.folders.create({ name, parentId: parent })).folderId;
-      this.created.add(id);
-      return id;
-    } catch (e) {
-      // Created meanwhile by another run (DECISIONS.md: duplicate folder names refused, #9002).
-      if (!(e instanceof ConflictError)) throw e;
-      this.listings.delete(parent);
-      const again = (await this.listingOf(parent)).subFolders.find((s) => s.name === name);
-      if (!again) throw e;
-      return again.id;
-    }
   }
 }
 
-/** Sends the checked files, `parallel` at a time; a failing file is listed and the others go on. */
+/** A checked file with its remote folder's id, as the requests take it. */
+interface PlacedFile {
+  path: string;
+  name: string;
+  folderId: number;
+  size: number;
+}
+
+/** The checked files with their folders' ids, packed into requests (upload-pack.ts). */
+async function packPlanned(
+  ok: PlannedFile[],
+  folders: RemoteFolders,
+  limits: BatchLimits | false,
+): Promise<UploadUnit<PlacedFile>[]> {
+  const placed: PlacedFile[] = [];
+  for (const f of ok) {
+    placed.push({ path: f.path, name: f.name, folderId: await folders.ensure(f.dirs), size: f.size ?? 0 });
+  }
+  return packUploads(placed, limits);
+}
+
+/** Sends the packed requests, `parallel` at a time; a failing file is listed and the others go on. */
 async function uploadPlanned(
   client: TransferClient,
   options: UploadTreeOptions,
-  ok: PlannedFile[],
+  units: UploadUnit<PlacedFile>[],
   folders: RemoteFolders,
   result: UploadTreeResult,
 ): Promise<void> {
-  const queue = [...ok];
+  const queue = [...units];
+  const files = units.reduce((n, u) => n + (u.kind === "one" ? 1 : u.files.length), 0);
   const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
+    for (let u = queue.shift(); u; u = queue.shift()) {
       if (options.signal?.aborted) throw new AbortedError();
+      if (u.kind === "batch") {
+        const outcomes = await uploadBatch(client, { ...options, listings: folders.cache }, u.files);
+        for (const o of outcomes) {
+          if ("result" in o) result.uploaded.push(o.result);
+          else failed(options, result, o.file.path, o.error);
+        }
+        continue;
+      }
+      const f = u.file;
       try {
-        const folderId = await folders.ensure(f.dirs);
         // A single file checks a finished journal entry with one file/info call rather than a folder
         // listing (1 per 30 s per folder); a tree shares one listing per folder (docs/transfers.md).
-        const shared = ok.length > 1 || folders.listed(folderId) ? { listings: folders.cache } : {};
+        const shared = files > 1 || folders.listed(f.folderId) ? { listings: folders.cache } : {};
         result.uploaded.push(
-          await uploadFile(client, { ...options, path: f.path, name: f.name, folderId, ...shared }),
+          await uploadFile(client, {
+            ...options,
+            path: f.path,
+            name: f.name,
+            folderId: f.folderId,
+            ...shared,
+          }),
         );
       } catch (e) {
         if (e instanceof AbortedError) throw e;
@@ -307,5 +353,5 @@ async function uploadPlanned(
     }
   };
   const parallel = Math.max(1, Math.floor(options.parallel ?? 2));
-  await Promise.all(Array.from({ length: Math.min(parallel, ok.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(parallel, units.length) }, worker));
 }

@@ -1,28 +1,22 @@
 // Streamed, verified, journaled uploads (spec §7.2-§7.4, §9.1), as named steps: checks (upload-check.ts),
-// settle what an earlier run left and `--skip-existing` (upload-earlier.ts), the send loop (upload-send.ts),
-// end.pl confirmation (upload-confirm.ts), then the journal settled and the one `done` event.
+// settle what an earlier run left and `--skip-existing` (upload-earlier.ts), then one request
+// (upload-request.ts: the send loop, end.pl confirmation, the journal settled and the one `done` event). A
+// batch of small files (upload-batch.ts) is the same steps for several files in one request.
 // The file is read as a stream into an exact-length multipart body; its Whirlpool is computed on the same
 // bytes as they go out and compared with the one end.pl reports. Every upload is journaled before the first
 // byte is sent, so a rerun after a crash or a lost end.pl answer finds the file (one listing per folder,
 // matched by name, size and Whirlpool) instead of uploading a duplicate.
 import { basename, resolve } from "node:path";
 import { AbortedError } from "../api/errors.js";
+import type { ByteBudget } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
-import { ChecksumMismatchError } from "./errors.js";
 import type { ProgressListener } from "./progress.js";
 import { checkUploadable } from "./upload-check.js";
-import { confirmSent, type Landed } from "./upload-confirm.js";
-import { type Found, findEarlier } from "./upload-earlier.js";
+import { findEarlier, settleFound } from "./upload-earlier.js";
 import type { UploadJournal } from "./upload-journal.js";
 import type { ListingCache } from "./upload-listing.js";
-import { type Sent, sendWithRetries } from "./upload-send.js";
+import { uploadRequest } from "./upload-request.js";
 import { whirlpoolFile } from "./whirlpool.js";
-
-/**
- * Sends of one file after its answer was lost and neither end.pl nor the folder had it (each such round
- * sends the whole file again, as a rerun would).
- */
-const LOST_ANSWER_ROUNDS = 3;
 
 /** Options of {@link uploadFile}. */
 export interface UploadFileOptions {
@@ -57,7 +51,15 @@ export interface UploadFileOptions {
   endPollMs?: number;
   /** Attempts of the whole POST when it fails before the body was fully sent (default UPLOAD_SEND_RETRY's 3). */
   attempts?: number;
+  /**
+   * Bandwidth limit in bytes per second (`parseRate("10M")`), or a {@link ByteBudget} shared with other
+   * transfers; default none.
+   */
+  bwlimit?: number | ByteBudget;
 }
+
+/** The options of an upload run, shared by every file of it (a tree's files, a batch's). */
+export type UploadRunOptions = Omit<UploadFileOptions, "path" | "folderId" | "name">;
 
 /** What {@link uploadFile} did. */
 export interface UploadResult {
@@ -123,93 +125,24 @@ async function uploadClaimed(
   options: UploadFileOptions,
   file: LocalUpload,
 ): Promise<UploadResult> {
-  let localWhirlpool: string | undefined;
-  const localHash = async () => {
-    localWhirlpool ??= await whirlpoolFile(file.path, options.signal ? { signal: options.signal } : {});
-    return localWhirlpool;
-  };
-  const found = await findEarlier(client, options, file, localHash);
+  const found = await findEarlier(client, options, file, localHashOf(file, options.signal));
   if (found) return await settleFound(client, options, file, found);
-  options.onProgress?.({
-    type: "start",
-    direction: "upload",
-    file: file.path,
-    size: file.size,
-    resumedBytes: 0,
-  });
-  const { sent, landed } = await sendAndConfirm(client, options, file);
-  return await settleSent(options, file, sent, landed);
+  const [outcome] = await uploadRequest(client, options, [file]);
+  if (outcome && "result" in outcome) return outcome.result;
+  throw outcome?.error;
 }
 
 /**
- * A round is one send and its end.pl check; a second round only when an answer was lost and the file then
- * proved not to have landed.
+ * The local file's Whirlpool, computed once and only when asked (a listing holds a candidate of the same
+ * name and size).
+ *
+ * @example
+ * const localHash = localHashOf(file, signal); await localHash();
  */
-async function sendAndConfirm(
-  client: TransferClient,
-  options: UploadFileOptions,
-  file: LocalUpload,
-): Promise<{ sent: Sent; landed: Landed }> {
-  for (let round = 1; ; round++) {
-    const sent = await sendWithRetries(client, options, file);
-    const landed = await confirmSent(client, options, file, sent, round < LOST_ANSWER_ROUNDS);
-    if (landed !== "resend") return { sent, landed };
-  }
-}
-
-/** The copy found needs no bytes; asked for a password this time, it gets this one. */
-async function settleFound(
-  client: TransferClient,
-  options: UploadFileOptions,
-  file: LocalUpload,
-  found: Found,
-): Promise<UploadResult> {
-  // The copy found (uploaded earlier without a password, or with another one) gets the password asked for,
-  // rather than being left open, keeping a password the user does not know of, or being uploaded again.
-  if (options.password) {
-    await client.files.setAttributes({ urls: [found.url], password: options.password });
-    options.onWarning?.(
-      `${file.name}: already uploaded (${found.url}); the password given was set on that copy${found.hasPassword ? " (replacing its own)" : ""}`,
-    );
-  }
-  return reportUpload(options, file, { url: found.url, whirlpool: found.whirlpool, skipped: found.how });
-}
-
-/** The Whirlpool check of what landed, then the journal says `done`. */
-async function settleSent(
-  options: UploadFileOptions,
-  file: LocalUpload,
-  sent: Sent,
-  landed: Landed,
-): Promise<UploadResult> {
-  const { whirlpool, entry } = sent;
-  if (landed.remoteWhirlpool !== whirlpool) {
-    await options.journal?.remove(entry.id);
-    throw new ChecksumMismatchError(
-      `${file.name}: Whirlpool mismatch after upload: 1fichier stored ${landed.remoteWhirlpool.slice(0, 16)}..., we sent ${whirlpool.slice(0, 16)}...; the bad remote copy is ${landed.url}`,
-      { expected: whirlpool, actual: landed.remoteWhirlpool, remoteUrl: landed.url, localPath: file.path },
-    );
-  }
-  await options.journal?.patch(entry.id, { state: "done", url: landed.url });
-  return reportUpload(options, file, { url: landed.url, whirlpool });
-}
-
-/** The `done` event and the result of an upload, built in this one place. */
-function reportUpload(
-  options: UploadFileOptions,
-  file: LocalUpload,
-  done: { url: string; whirlpool: string; skipped?: "journal" | "exists" },
-): UploadResult {
-  const { path, name: filename, folderId, size } = file;
-  const skipped = done.skipped ? { skipped: done.skipped } : {};
-  options.onProgress?.({
-    type: "done",
-    direction: "upload",
-    file: path,
-    size,
-    url: done.url,
-    whirlpool: done.whirlpool,
-    ...skipped,
-  });
-  return { path, filename, folderId, size, url: done.url, whirlpool: done.whirlpool, ...skipped };
+export function localHashOf(file: LocalUpload, signal: AbortSignal | undefined): () => Promise<string> {
+  let hashed: Promise<string> | undefined;
+  return () => {
+    hashed ??= whirlpoolFile(file.path, signal ? { signal } : {});
+    return hashed;
+  };
 }

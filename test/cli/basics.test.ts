@@ -109,7 +109,10 @@ describe("the governor's waits", () => {
   it("a second listing of a folder within 30 s waits, and stderr says why and for how long", async () => {
     const state = mkdtempSync(join(tmpdir(), "fichier-shared-state-"));
     ok(await fichier(["ls", "/"], { env: { FICHIER_STATE_DIR: state } }));
-    const second = ok(await fichier(["ls", "/"], { env: { FICHIER_STATE_DIR: state } }));
+    // Without --refresh the remote index serves the folder (listed moments ago): no listing, no wait.
+    const served = ok(await fichier(["ls", "/"], { env: { FICHIER_STATE_DIR: state } }));
+    expect(served.stderr).not.toMatch(/waiting/);
+    const second = ok(await fichier(["--refresh", "ls", "/"], { env: { FICHIER_STATE_DIR: state } }));
     expect(second.stderr).toMatch(/^fichier: waiting \d+ s: .*listing/m);
   }, 60_000);
 });

@@ -513,11 +513,16 @@ describe("share", () => {
     );
   });
 
-  it("--json lists shares only when it set them; an unknown e-mail gets a fix about the e-mail", async () => {
+  it("--json reports the folder's shares as 1fichier lists them; an unknown e-mail gets a fix about it", async () => {
     await seedFolder("team2");
     ok(await fichier(["share", "/team2", "--with", "free@emulator.local"]));
+    // Without --with the user shares are left as they are: reported from the folder's listing (spec §7.13).
     const again = json<{ shares: unknown }>(ok(await fichier(["share", "/team2", "--json"])));
-    expect(again.shares).toBeNull();
+    expect(again.shares).toEqual([{ email: "free@emulator.local", rw: false, hideLinks: false }]);
+    const human = ok(await fichier(["share", "/team2"]));
+    expect(human.stdout).toMatch(/\nshared with free@emulator\.local$/m);
+    const off = json<{ shares: unknown }>(ok(await fichier(["share", "--off", "/team2", "--json"])));
+    expect(off.shares).toEqual([]);
     const r = await fichier(["share", "/team2", "--with", "nobody@nowhere.test"]);
     expect(r.code).toBe(3);
     expect(errorLines(r)[0]).toMatch(/--with e-mail must be the e-mail of a registered 1fichier account/);

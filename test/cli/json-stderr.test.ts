@@ -186,8 +186,11 @@ describe("a governor wait, then Ctrl-C", () => {
   it("--json: the wait is a wait event; SIGINT ends the run with 130 and an interrupted error event", async () => {
     const state = mkdtempSync(join(tmpdir(), "fichier-json-wait-"));
     expect((await fichier(["ls", "/"], { FICHIER_STATE_DIR: state })).code).toBe(0);
-    // The same folder listed again within 30 s: the governor waits (spec: 1 listing per folder per 30 s).
-    const p = spawnUntil(["--json", "ls", "/"], { FICHIER_STATE_DIR: state }, (l) => l.includes('"wait"'));
+    // The same folder listed again within 30 s (--refresh: not served from the remote index): the governor
+    // waits (spec: 1 listing per folder per 30 s).
+    const p = spawnUntil(["--json", "--refresh", "ls", "/"], { FICHIER_STATE_DIR: state }, (l) =>
+      l.includes('"wait"'),
+    );
     await p.seen;
     p.child.kill("SIGINT");
     const r = await p.done;
@@ -207,7 +210,9 @@ describe("a governor wait, then Ctrl-C", () => {
   it("without --json: the human wait line, then one interrupted line; SIGTERM exits 143", async () => {
     const state = mkdtempSync(join(tmpdir(), "fichier-human-wait-"));
     expect((await fichier(["ls", "/"], { FICHIER_STATE_DIR: state })).code).toBe(0);
-    const p = spawnUntil(["ls", "/"], { FICHIER_STATE_DIR: state }, (l) => l.startsWith("fichier: waiting"));
+    const p = spawnUntil(["ls", "--refresh", "/"], { FICHIER_STATE_DIR: state }, (l) =>
+      l.startsWith("fichier: waiting"),
+    );
     await p.seen;
     p.child.kill("SIGTERM");
     const r = await p.done;

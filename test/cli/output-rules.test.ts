@@ -3,6 +3,7 @@
 // clock), errors re-hinted.
 import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../../src/api/errors.js";
+import { serviceDateMs } from "../../src/api/service-time.js";
 import { refuseTerminal } from "../../src/cli/commands/cat.js";
 import { checkTokenUrl, findPlayer, playerArgs } from "../../src/cli/commands/link.js";
 import { relativeToNamed } from "../../src/cli/commands/upload.js";
@@ -14,9 +15,9 @@ import { durationMs, parseDurationOption } from "../../src/cli/options.js";
 import { createOutput, fitWidth, plural, table } from "../../src/cli/output.js";
 import { createProgram } from "../../src/cli/program.js";
 import { createProgressView } from "../../src/cli/progress.js";
+import { rewrittenPathNote } from "../../src/cli/resolve.js";
 import { keepMemoryOutOfCoreDumps, maskKeyShaped, registerKnownSecrets } from "../../src/cli/secrets.js";
-import { rewrittenPathNote } from "../../src/cli/targets.js";
-import { formatClock, jsonServiceDate, serviceDateMs } from "../../src/cli/time.js";
+import { formatClock, jsonServiceDate } from "../../src/cli/time.js";
 import { clearSecrets, redact } from "../../src/redact.js";
 
 describe("control characters in human output", () => {

@@ -4,12 +4,13 @@
 // checks need the key, a link that is not http(s) is refused, hints that fit.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uploadFile } from "../../src/transfer/upload.js";
+import { VERSION } from "../../src/version.js";
 import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
 import { canaryAccount, errorLines, json, ok, type RunResult, run, runTTY } from "./support.js";
 
@@ -19,11 +20,11 @@ const work = mkdtempSync(join(tmpdir(), "fichier-cli-output-"));
 
 /** A scripted API on loopback: `answer(path)` gives the status and JSON body of each request. */
 async function scriptedApi(
-  answer: (path: string) => [number, unknown],
+  answer: (path: string, headers: IncomingHttpHeaders) => [number, unknown],
 ): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     req.resume();
-    const [status, body] = answer(req.url ?? "");
+    const [status, body] = answer(req.url ?? "", req.headers);
     res.writeHead(status, { "content-type": "application/json", date: new Date().toUTCString() });
     res.end(JSON.stringify(body));
   });
@@ -199,6 +200,23 @@ describe("transfers on a terminal and in a cron log", () => {
   });
 });
 
+describe("the user agent", () => {
+  it("is the client's fichier/<version>, the one user agent fichier sends", async () => {
+    const agents: (string | undefined)[] = [];
+    const api = await scriptedApi((_path, headers) => {
+      agents.push(headers["user-agent"]);
+      return [200, { status: "OK", folder_id: 0, name: "", sub_folders: [], items: [] }];
+    });
+    try {
+      ok(await fichier(["ls", "/"], { env: { FICHIER_API_URL: api.url } }));
+      expect(agents.length).toBeGreaterThan(0);
+      expect(new Set(agents)).toEqual(new Set([`fichier/${VERSION}`]));
+    } finally {
+      api.server.close();
+    }
+  });
+});
+
 describe("doctor", () => {
   it("a URL answering 404 is a failed connectivity check (exit 7), not ok", async () => {
     const api = await scriptedApi(() => [404, { status: "KO", message: "Not found" }]);
@@ -225,6 +243,7 @@ describe("doctor", () => {
       "clock",
       "account",
       "rate limits",
+      "remote index",
     ]) {
       expect(r.stdout).toMatch(new RegExp(`^\\S+ +${name} `, "m"));
     }
@@ -295,6 +314,19 @@ describe("--max-wait", () => {
     expect(r.code).toBe(6);
     expect(errorLines(r)).toHaveLength(1);
     expect(errorLines(r)[0]).toMatch(/Locked until \d\d:\d\d:\d\d \(in \d+ s\)/);
+    // The time is said once, in local time: the hint does not repeat it.
+    expect(errorLines(r)[0]).not.toMatch(/\d{4}-\d\d-\d\dT/);
     expect(r.stderr).not.toContain(key);
+  }, 60_000);
+
+  it("key commands honour it too (key check against a locked key ends at once with exit 6)", async () => {
+    const key = `MAXK${randomBytes(16).toString("hex").slice(0, 28)}`;
+    account.emu.admin.createAccount({ email: "max-wait-key@test.local", offer: 1, apiKey: key });
+    account.emu.admin.lock(key, 600);
+    const r = await fichier(["--max-wait", "5s", "key", "check"], { env: { FICHIER_API_KEY: key } });
+    expect(r.code).toBe(6);
+    const last = errorLines(r).at(-1);
+    expect(last).toMatch(/Locked until \d\d:\d\d:\d\d/);
+    expect(last).not.toMatch(/\d{4}-\d\d-\d\dT/);
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
+import type { EmulatorOptions } from "../../src/emulator/index.js";
 import { type TestEmulator, useEmulator } from "../helpers/emulator.js";
 
 export const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
@@ -165,15 +166,16 @@ export interface CanaryAccount {
 
 /**
  * A test file's opening: the built command, an emulator with a premium account whose key is a canary, a client
- * of it, the sandboxed environment; after the file, the canary in no output the file captured.
+ * of it, the sandboxed environment; after the file, the canary in no output the file captured. The emulator runs
+ * with its limits off unless `emulator` says otherwise (`{ limits: "real" }`).
  *
  * @example
  * const account = canaryAccount("canary-output@test.local");
  * it("lists", async () => ok(await account.fichier(["ls"])));
  */
-export function canaryAccount(email: string): CanaryAccount {
+export function canaryAccount(email: string, emulator: EmulatorOptions = {}): CanaryAccount {
   const key = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-  const emu = useEmulator();
+  const emu = useEmulator(emulator);
   let client: FichierClient | undefined;
   let env: Record<string, string> | undefined;
   const ready = <T>(v: T | undefined): T => {

@@ -119,6 +119,50 @@ describe("fichier upload / download / cat", () => {
   });
 });
 
+describe("--bwlimit, spawned", () => {
+  it("a bad rate is a usage error for upload and download: exit 2, one line naming the value, before any call", async () => {
+    const file = join(tmp, "bw-bad.txt");
+    await writeFile(file, "bytes\n");
+    const before = em.admin.stats().requests;
+    for (const [args, shown] of [
+      [["upload", file, "--bwlimit", "fast"], /--bwlimit "fast" is not a rate\. Give bytes per second/],
+      [
+        ["download", "/x", "--bwlimit", "10M:1M"],
+        /--bwlimit "10M:1M" is not one rate\. Give one rate, e\.g\. 10M/,
+      ],
+      [["upload", file, "--bwlimit", "100b"], /--bwlimit "100b" is below 1 KiB\/s/],
+    ] as const) {
+      const r = await run([...args], { env });
+      expect(r.code, r.stderr).toBe(2);
+      expect(errorLines(r)).toHaveLength(1);
+      expect(errorLines(r)[0]).toMatch(shown);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(em.admin.stats().requests).toBe(before);
+  });
+
+  it("a tree goes up and comes back down under --bwlimit, and off means no limit", async () => {
+    const tree = join(tmp, "bw-tree");
+    await mkdir(tree, { recursive: true });
+    for (const n of ["a.bin", "b.bin", "c.bin"]) await writeFile(join(tree, n), randomBytes(20_000));
+    const state = join(tmp, "bw-state");
+    const up = await run(["--json", "upload", `${tree}/`, "--to", "/cli-bw", "--bwlimit", "4M"], {
+      env: { ...env, FICHIER_STATE_DIR: state },
+    });
+    expect(up.code, up.stderr).toBe(0);
+    expect((JSON.parse(up.stdout) as { uploaded: unknown[] }).uploaded).toHaveLength(3);
+    const out = join(tmp, "bw-out");
+    const down = await run(["download", "/cli-bw/", "-o", out, "--bwlimit", "4MiB"], { env });
+    expect(down.code, down.stderr).toBe(0);
+    const off = await run(["download", "/cli-bw/", "-o", join(tmp, "bw-off"), "--bwlimit", "off"], { env });
+    expect(off.code, off.stderr).toBe(0);
+    for (const n of ["a.bin", "b.bin", "c.bin"]) {
+      expect((await readFile(join(out, n))).equals(await readFile(join(tree, n)))).toBe(true);
+      expect((await readFile(join(tmp, "bw-off", n))).equals(await readFile(join(tree, n)))).toBe(true);
+    }
+  });
+});
+
 describe("a download link that answers 403", () => {
   it("ends `cat` and `download` at once: exit 1, one line, one request to the link, no retry", async () => {
     const f = join(tmp, "forbidden.txt");

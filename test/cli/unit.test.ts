@@ -1,4 +1,4 @@
-// Pure parts of the command: exit-code table, error line, argv scanning, targets, parsers, completion, output.
+// Pure parts of the command: exit-code table, error line, argv scanning, parsers, completion, output.
 import { Command, CommanderError } from "commander";
 import { describe, expect, it } from "vitest";
 import {
@@ -25,14 +25,20 @@ import { CliError, PartialSuccessError, UsageError } from "../../src/cli/errors.
 import { ExitCode, exitCodeFor, formatErrorLine } from "../../src/cli/exit-codes.js";
 import { createOutput, formatBytes, redactExcept, table, useColor } from "../../src/cli/output.js";
 import { COMMANDS, commandWord, createProgram, modulesFor, registerCommands } from "../../src/cli/program.js";
-import { classifyTarget, joinPath, normalisePath, splitPath } from "../../src/cli/targets.js";
+import { isNativeLoadFailure } from "../../src/cli/run-index.js";
+import { formatAge } from "../../src/cli/time.js";
 import { InvalidKeyFormatError, MissingKeyError, NoSecureStoreError } from "../../src/keys/errors.js";
+import { NotIndexedError, WrongKindError } from "../../src/remote-index/errors.js";
+import { FilterError } from "../../src/sync/filter.js";
 import { ChecksumMismatchError } from "../../src/transfer/errors.js";
 
 describe("exitCodeFor", () => {
   const cases: [string, unknown, number][] = [
     ["UsageError", new UsageError("bad"), 2],
     ["InvalidNameError", new InvalidNameError("bad name"), 2],
+    ["WrongKindError", new WrongKindError("/a/notes.txt/b", "folder", "file", "give a folder"), 2],
+    ["FilterError", new FilterError("--filter-from rules.txt:3", "bad rule"), 2],
+    ["NotIndexedError (--cached, never listed)", new NotIndexedError("/x", "list it once"), 3],
     ["NotFoundError", new NotFoundError("gone", { code: 469 }), 3],
     ["AuthError", new AuthError("Not authenticated #247", { code: 247, httpStatus: 401 }), 4],
     ["MissingKeyError", new MissingKeyError("default"), 4],
@@ -202,28 +208,29 @@ describe("top-level help without the command modules", () => {
   });
 });
 
-describe("targets", () => {
-  it("classifies URLs, shares, ids and paths", () => {
-    expect(classifyTarget("https://1fichier.com/?abcdefghij0123456789")).toEqual({
-      kind: "file",
-      url: "https://1fichier.com/?abcdefghij0123456789",
+describe("the run's remote index", () => {
+  it("tells better-sqlite3's native module failing to load from a bad index file", () => {
+    const missing = Object.assign(new Error("Cannot find package 'better-sqlite3'"), {
+      code: "ERR_MODULE_NOT_FOUND",
     });
-    expect(classifyTarget("https://1fichier.com/dir/AbC123")).toEqual({
-      kind: "share",
-      url: "https://1fichier.com/dir/AbC123",
-    });
-    expect(classifyTarget("42")).toEqual({ kind: "folder-id", id: 42 });
-    expect(classifyTarget("backups//2026/")).toEqual({ kind: "path", path: "/backups/2026" });
-    expect(classifyTarget("/")).toEqual({ kind: "path", path: "/" });
+    const dlopen = Object.assign(new Error("libc.so: cannot open"), { code: "ERR_DLOPEN_FAILED" });
+    const abi = new Error("was compiled against a different Node.js version using NODE_MODULE_VERSION 115");
+    const bindings = new Error("Could not locate the bindings file. Tried: ...better_sqlite3.node");
+    for (const e of [missing, dlopen, abi, bindings]) expect(isNativeLoadFailure(e)).toBe(true);
+    const perm = Object.assign(new Error("EACCES: permission denied, mkdir '/state'"), { code: "EACCES" });
+    expect(isNativeLoadFailure(perm)).toBe(false);
   });
 
-  it("normalises and splits paths, refusing ..", () => {
-    expect(normalisePath("./a/./b")).toBe("/a/b");
-    expect(() => normalisePath("/a/../b")).toThrow(UsageError);
-    expect(splitPath("/a/b/c.txt")).toEqual({ parent: "/a/b", name: "c.txt" });
-    expect(splitPath("/c.txt")).toEqual({ parent: "/", name: "c.txt" });
-    expect(joinPath("/", "x")).toBe("/x");
-    expect(joinPath("/a", "x")).toBe("/a/x");
+  it("says how old an entry is", () => {
+    expect([0, 999, 12_000, 180_000, 7_200_000, 86_400_000, 3 * 86_400_000].map(formatAge)).toEqual([
+      "just now",
+      "just now",
+      "12 s ago",
+      "3 min ago",
+      "2 h ago",
+      "1 day ago",
+      "3 days ago",
+    ]);
   });
 });
 

@@ -107,7 +107,7 @@ describe("gateway token", () => {
       [["gateway", "--addr", "0.0.0.0:0"], 2, /not a loopback address.*--cert and --key.*--insecure-http/],
       [["gateway", "--addr", "nope"], 2, /is not HOST:PORT/],
       [["gateway", "--cert", "/x.pem"], 2, /--cert and --key go together/],
-      [["gateway", "--max-wait", "1y"], 2, /--max-wait "1y" is not a duration/],
+      [["gateway", "--max-wait", "1y"], 2, /--max-wait \(or FICHIER_MAX_WAIT\) takes a duration .*not "1y"/],
       [["--api-key-stdin", "gateway"], 2, /reads the key only from the key store/],
     ];
     for (const [args, code, message] of cases) {
@@ -119,16 +119,15 @@ describe("gateway token", () => {
   });
 });
 
-/** Starts `fichier --json gateway --addr 127.0.0.1:0` and resolves with its API URL once it listens. */
-function serve(): Promise<{
+/** Starts `fichier --json gateway --addr 127.0.0.1:0 [extra...]` and resolves with its API URL once it listens. */
+function serve(extra: string[] = []): Promise<{
   child: ChildProcessWithoutNullStreams;
   apiUrl: string;
   stderr: () => string;
   exit: Promise<number | null>;
 }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, BIN, "--json", "gateway", "--addr", "127.0.0.1:0"], {
-    env,
-  });
+  const args = [...NODE_FLAGS, BIN, "--json", "gateway", "--addr", "127.0.0.1:0", ...extra];
+  const child = spawn(process.execPath, args, { env });
   let stderr = "";
   const exit = new Promise<number | null>((resolve) =>
     child.on("close", (code) => {
@@ -224,5 +223,29 @@ describe("fichier gateway", () => {
       .split("\n")
       .map((l) => JSON.parse(l) as { endpoint: string });
     expect(records.map((l) => l.endpoint)).toEqual(["folder/ls.cgi", "folder/ls.cgi", "file/ls.cgi"]);
+  });
+
+  it("--public-url names the upload host it hands out; --trusted-proxy reads the client from X-Forwarded-For; --max-wait", async () => {
+    const add = await fichier(["--json", "gateway", "token", "add", "front", "--scope", "upload"]);
+    const token = json<{ token: string }>(add).token;
+    const gw = await serve([
+      "--public-url",
+      "https://gw.example.net",
+      "--trusted-proxy",
+      "127.0.0.1",
+      "--max-wait",
+      "5s",
+    ]);
+    const res = await fetch(`${gw.apiUrl}/upload/get_upload_server.cgi`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "x-forwarded-for": "203.0.113.9" },
+      body: "{}",
+    });
+    expect(((await res.json()) as { url: string }).url).toBe("gw.example.net");
+    gw.child.kill("SIGINT");
+    expect(await gw.exit).toBe(0);
+    expect(gw.stderr()).toContain('"ip":"203.0.113.9"');
+    // The global --max-wait is the gateway's queue patience (60 s unless given).
+    expect(gw.stderr()).toContain('"maxWaitMs":5000');
   });
 });

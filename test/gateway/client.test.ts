@@ -4,9 +4,10 @@
 // the gateway writes, and the tokens appear in no audit record.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
 import { NotAllowedError } from "../../src/api/errors.js";
 import { downloadFile } from "../../src/transfer/download.js";
@@ -68,6 +69,34 @@ for (const proxyTransfers of [false, true]) {
       const res = await fetch(url, { headers: { range: "bytes=100-199" } });
       expect(res.status).toBe(206);
       expect(Buffer.from(await res.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
+    });
+
+    it("a client that goes away in the middle of an upload ends the relay (nothing left waiting)", async () => {
+      const server = await client.upload.getServer();
+      const boundary = "xBOUNDARYx";
+      const head = `--${boundary}\r\nContent-Disposition: form-data; name="did"\r\n\r\n0\r\n--${boundary}\r\nContent-Disposition: form-data; name="file[]"; filename="gone.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+      const sent = h.records.length;
+      await new Promise<void>((resolve) => {
+        const req = request(`${h.gw.url}/upload.cgi?id=${server.id}`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": `multipart/form-data; boundary=${boundary}`,
+            "content-length": String(head.length + 1_000_000),
+          },
+        });
+        req.on("error", () => resolve());
+        req.write(head);
+        req.write(randomBytes(10_000), () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      // The relay's record is written when its handler ends: it must end without the rest of the body.
+      await vi.waitFor(
+        () => expect(h.records.slice(sent).some((r) => r.endpoint === "upload.cgi")).toBe(true),
+        { timeout: 10_000, interval: 50 },
+      );
     });
 
     it("a token without the scope gets the API's not-allowed answer", async () => {

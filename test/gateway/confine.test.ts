@@ -26,7 +26,9 @@ const view: FolderView = {
       if (f === rootId) return true;
     return false;
   },
+  listed() {},
   changed() {},
+  fileSeen() {},
 };
 const IN = "https://1fichier.com/?insideaaaaaaaaaaaaaa";
 const OUT = "https://1fichier.com/?outsideaaaaaaaaaaaaa";

@@ -1,4 +1,4 @@
-// 10 clients × 20 mixed calls at once through the gateway to the emulator with its real limits, on one
+// 10 clients × 60 mixed calls at once through the gateway to the emulator with its real limits, on one
 // clock running 20 times faster than real time (emulator and gateway governor share it): no flood lock at the
 // emulator, every call answered (OK, or 429 with Retry-After when the allowed wait is short), none lost.
 import { randomBytes } from "node:crypto";
@@ -12,7 +12,7 @@ import { FAST, scaledClock } from "../integration/client/support.js";
 import { type GatewayHarness, withGateway } from "./support.js";
 
 const CLIENTS = 10;
-const CALLS = 20;
+const CALLS = 60;
 
 /**
  * One client's i-th call: listings and account info (served from the gateway's cache within their spacing),
@@ -85,7 +85,7 @@ async function setUp(maxWaitMs: number) {
   return { h, url };
 }
 
-describe("load: 10 clients × 20 mixed calls under the real limits", () => {
+describe("load: 10 clients × 60 mixed calls under the real limits", () => {
   it("a patient queue (max-wait 10 min): every call OK, no flood lock", async () => {
     const { h, url } = await setUp(600_000);
     try {

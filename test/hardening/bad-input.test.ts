@@ -27,6 +27,15 @@ import { accountId } from "../../src/transfer/upload-journal.js";
 import { workingFilesFor } from "../../src/transfer/working-files.js";
 import { useEmulator } from "../helpers/emulator.js";
 import { type CorpusCase, loadCorpus } from "./corpus.js";
+import {
+  isServeRow,
+  judgeServe,
+  portFor,
+  runServeRow,
+  type ServeFixtures,
+  startServeFixtures,
+  stopServe,
+} from "./serve-rows.js";
 
 const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const CANARY = "BadInputCanary_0123456789abcdefg";
@@ -47,6 +56,8 @@ let tmpfsMounted = false;
 let tmpfsReason = "";
 const recorded: string[] = [];
 let filesBefore: string[] = [];
+/** The `fichier serve` processes the serve rows talk to (serve-rows.ts). */
+let serving: ServeFixtures | undefined;
 
 /**
  * 32 random characters of the key alphabet (spec §1.7), the first a letter or digit: rows put the key where a
@@ -78,9 +89,16 @@ interface Outcome {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** A serve row's answer (serve-rows.ts). */
+  http?: Awaited<ReturnType<typeof runServeRow>>;
 }
 
 async function runCase(c: CorpusCase): Promise<Outcome> {
+  if (isServeRow(c) && serving) {
+    const o = await runServeRow(c, portFor(c, serving), (a) => fill(a, {}));
+    // The status stands for the exit code, the raw answer for everything printed.
+    return { code: o.status, stdout: o.raw, stderr: o.body, http: o };
+  }
   const home = openDir("home-");
   const extra = { out: openDir("out-") };
   const env: Record<string, string> = {
@@ -342,6 +360,24 @@ beforeAll(async () => {
     config_corrupt: configCorrupt,
   });
   filesBefore = (await client.files.list({ folderId: 0 })).map((f) => f.url).sort();
+  const serveHome = openDir("serve-home-");
+  const passwordFile = join(serveHome, "password");
+  writeFileSync(passwordFile, "corpus-password\n", { mode: 0o600 });
+  serving = await startServeFixtures(
+    BIN,
+    client,
+    (folderId, name) => uploadFile(client, { path: join(fx, "small.txt"), folderId, name }),
+    {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: serveHome,
+      FICHIER_STATE_DIR: join(serveHome, "state"),
+      FICHIER_KEYCHAIN: "off",
+      NO_COLOR: "1",
+      FICHIER_API_KEY: CANARY,
+      FICHIER_API_URL: em.apiUrl,
+    },
+    passwordFile,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -350,6 +386,12 @@ afterAll(async () => {
     writeFileSync("test-results/bad-input-record.tsv", `${recorded.join("\n")}\n`);
   }
   if (tmpfsMounted) execFileSync("umount", [vars.full ?? ""]);
+  for (const server of serving?.servers ?? []) {
+    // Each server survived its rows and stops cleanly on Ctrl-C; nothing it printed carries the key or a stack.
+    expect(await stopServe(server)).toBe(130);
+    expect(`${server.out.stdout}${server.out.stderr}`).not.toContain(CANARY);
+    expect(server.out.stderr).not.toMatch(/^\s+at /m);
+  }
   await client?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
@@ -384,7 +426,7 @@ describe(`bad input: ${corpus.length} cases from test/hardening/corpus/bad-input
         // Never, bug or not: a stack frame, or the key.
         expect(o.stderr, `${what}\na stack trace was printed`).not.toMatch(/^\s+at /m);
         expect(`${o.stdout}${o.stderr}`, `${what}\nthe canary key was printed`).not.toContain(CANARY);
-        const problems = judge(c, o.code, lines);
+        const problems = o.http ? judgeServe(c, o.http) : judge(c, o.code, lines);
         if (c.setup.includes("bug")) {
           // A known bug (reported to the lead): the row states the right behaviour and must still fail it;
           // once fixed, this fails so the flag gets dropped.

@@ -136,6 +136,15 @@ export function renderCorpusPage(cases: readonly CorpusCase[]): string {
     "run time: no key-shaped literal in the corpus). Setup `nobody` runs the row as uid 65534 (root reads",
     "everything); `tmpfs` needs root to mount.",
     "",
+    "Rows of setup `serve`, `serve-auth` and `serve-idle` are HTTP requests (written out raw: a `..` or a NUL goes",
+    "out as written) to the built `fichier serve` run with the canary key: `serve` serves the account's",
+    "`/corpus-serve` (a `file.txt` and a folder `dir/`), `serve-auth` an in-memory tree behind `--user`,",
+    "`serve-idle` one capped at 64 connections. Their `exit` is the HTTP status and their pattern must match the",
+    "first line of the answer's body (the cause, in one line); the servers must survive every row, print the key",
+    "nowhere and stop with 130 on Ctrl-C. Directives: `@body=` the body, `@cut=N/M` M bytes announced and N sent",
+    "(then `@then=` judges what was left), `@repeat=N`, `@idle=N` idle connections first, `@header=` a header the",
+    "answer must carry (test/hardening/serve-rows.ts).",
+    "",
     `Rows flagged \`bug\` (${bugs.length}) state the documented behaviour that fichier does not meet yet; the`,
     "suite checks they still fail (no stack trace and no key leak even so), and fails once one is fixed so the",
     "flag gets dropped.",
@@ -154,10 +163,14 @@ export function renderCorpusPage(cases: readonly CorpusCase[]): string {
       const env = Object.entries(c.env)
         .map(([k, v]) => (v === null ? `-${k}` : `${k}=${v}`))
         .join(" ");
-      const cmd = `${env ? `${env} ` : ""}fichier ${c.args.map((a) => (/[\s"]/.test(a) || a === "" ? JSON.stringify(a) : a)).join(" ")}`;
+      const quoted = c.args.map((a) => (/[\s"]/.test(a) || a === "" ? JSON.stringify(a) : a)).join(" ");
+      // A serve row is an HTTP request; its "exit" is the status.
+      const http = c.setup.some((x) => x.startsWith("serve"));
+      const cmd = http ? quoted : `${env ? `${env} ` : ""}fichier ${quoted}`;
+      const exit = http ? `HTTP ${c.exit}` : `${c.exit} ${EXIT_NAMES[c.exit] ?? ""}`;
       const flags = c.setup.length > 0 ? ` (${c.setup.join(", ")})` : "";
       lines.push(
-        `| ${c.id} | \`${cell(cmd).replace(/`/g, "'")}\` | ${c.exit} ${EXIT_NAMES[c.exit] ?? ""} | \`${cell(c.stderr.source).replace(/`/g, "'")}\` | ${cell(c.cause)}${flags} |`,
+        `| ${c.id} | \`${cell(cmd).replace(/`/g, "'")}\` | ${exit} | \`${cell(c.stderr.source).replace(/`/g, "'")}\` | ${cell(c.cause)}${flags} |`,
       );
     }
     lines.push("");

@@ -202,7 +202,7 @@ describe("fichier key set / status / check / forget", () => {
     const r = await run(["key", "check"], { env: { FICHIER_API_KEY: locked, FICHIER_FLOOD_RETRIES: "0" } });
     expect(r.code, r.stderr).toBe(6);
     expect(r.stderr).toMatch(
-      /flood protection is blocking this key.*Locked until .*Retry after \d{4}-\d\d-\d\dT/,
+      /flood protection is blocking this key.*Locked until \d\d:\d\d:\d\d .*Retry once the lock ends/,
     );
   });
 

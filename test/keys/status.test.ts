@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildStatus,
-  formatStatus,
-  keyAge,
-  parseServiceDate,
-  rotationReminder,
-} from "../../src/keys/status.js";
+import { serviceDateMs } from "../../src/api/service-time.js";
+import { buildStatus, formatStatus, keyAge, rotationReminder } from "../../src/keys/status.js";
 
 const now = new Date("2026-06-30T12:00:00Z");
 const daysAgo = (n: number) => new Date(now.getTime() - n * 86_400_000).toISOString();
@@ -32,13 +27,15 @@ describe("keyAge", () => {
   });
 });
 
-describe("parseServiceDate", () => {
-  it("reads 1fichier's Paris-time format and ISO dates", () => {
-    expect(parseServiceDate("2026-07-01 01:00:00")).toBe(Date.parse("2026-07-01T00:00:00Z"));
-    expect(parseServiceDate("2026-07-01")).toBe(Date.parse("2026-06-30T23:00:00Z"));
-    expect(parseServiceDate("2026-07-01T00:00:00Z")).toBe(Date.parse("2026-07-01T00:00:00Z"));
-    expect(parseServiceDate(null)).toBeNull();
-    expect(parseServiceDate("soon")).toBeNull();
+describe("service dates (the one Paris-time conversion, src/api/service-time.ts)", () => {
+  it("reads 1fichier's Paris-time format, with daylight saving, and ISO dates", () => {
+    // Paris is UTC+2 in July (it was taken as UTC+1 all year before).
+    expect(serviceDateMs("2026-07-01 02:00:00")).toBe(Date.parse("2026-07-01T00:00:00Z"));
+    expect(serviceDateMs("2026-07-01")).toBe(Date.parse("2026-06-30T22:00:00Z"));
+    expect(serviceDateMs("2026-01-01")).toBe(Date.parse("2025-12-31T23:00:00Z"));
+    expect(serviceDateMs("2026-07-01T00:00:00Z")).toBe(Date.parse("2026-07-01T00:00:00Z"));
+    expect(serviceDateMs(null)).toBeUndefined();
+    expect(serviceDateMs("soon")).toBeUndefined();
   });
 });
 
@@ -89,6 +86,19 @@ describe("buildStatus warnings", () => {
       account: { ...base.account, subscriptionEnd: "2026-06-01 00:00:00" },
     });
     expect(ended.warnings[0]).toMatch(/ended on 2026-06-01/);
+  });
+
+  it("shows the subscription end through the caller's date convention (the command line's local time)", () => {
+    const showDate = (d: string) => `<${d}>`;
+    const soon = buildStatus({
+      ...base,
+      storedAt: daysAgo(1),
+      account: { ...base.account, subscriptionEnd: "2026-07-10 12:00:00" },
+      showDate,
+    });
+    expect(soon.warnings[0]).toContain("ends on <2026-07-10 12:00:00>");
+    expect(soon.account?.subscriptionEnd).toBe("2026-07-10 12:00:00");
+    expect(formatStatus(soon, showDate)).toContain("ends <2026-07-10 12:00:00> (in 9 days)");
   });
 
   it("reports an unknown age for keys not stored by fichier, and an unreadable account", () => {

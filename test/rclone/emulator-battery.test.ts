@@ -1,10 +1,11 @@
 // Stock rclone (Debian's 1.60, its fichier backend unchanged) against the emulator, through the loopback TLS world
 // of test/helpers/rclone-world.mjs: a client nobody here wrote, checking the emulator's faithfulness end to end.
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useEmulator } from "../helpers/emulator.js";
+import { rcloneBattery } from "../helpers/rclone-battery.js";
 import {
   type RcloneWorld,
   rcloneWorldAvailable,
@@ -38,23 +39,7 @@ describe.skipIf(!available)(
     });
 
     it("mkdir, copy up, lsjson, hashsum whirlpool, copy down, moveto, link, delete, rmdir, about", async () => {
-      const body = Buffer.alloc(300_000, 7);
-      body.write("rclone battery", 0);
-      await writeFile(join(dir, "a.bin"), body);
-      await rc("mkdir", "fx:battery");
-      await rc("copy", "a.bin", "fx:battery/");
-      const listed = JSON.parse(await rc("lsjson", "fx:battery")) as { Name: string; Size: number }[];
-      expect(listed.map((e) => [e.Name, e.Size])).toEqual([["a.bin", body.length]]);
-      const remoteHash = (await rc("hashsum", "whirlpool", "fx:battery")).split(/\s+/)[0];
-      expect(remoteHash).toMatch(/^[0-9a-f]{128}$/);
-      await rc("copy", "fx:battery/a.bin", "down/");
-      expect((await readFile(join(dir, "down", "a.bin"))).equals(body)).toBe(true);
-      await rc("moveto", "fx:battery/a.bin", "fx:battery/b.bin");
-      const link = (await rc("link", "fx:battery/b.bin")).trim();
-      expect(link).toMatch(/^https:\/\/1fichier\.com\/\?[a-z0-9]{20}$/);
-      await rc("delete", "fx:battery");
-      await rc("rmdir", "fx:battery");
-      expect(JSON.parse(await rc("lsjson", "fx:"))).toEqual([]);
+      await rcloneBattery(rc, dir);
       expect(await rc("about", "fx:")).toMatch(/Used:/);
     });
   },

@@ -5,20 +5,27 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../../src/api/client.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
+import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { assertBuilt, BIN, captured, errorLines, run, sandbox } from "../cli/support.js";
-import { call } from "./support.js";
+import { uploadOne } from "../integration/client/support.js";
+import { call, type Reply } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
 const PASSWORD = "correct-horse-battery-staple";
 let env: Record<string, string>;
+let emu: RunningEmulator;
 const auth = { Authorization: `Basic ${Buffer.from(`bob:${PASSWORD}`).toString("base64")}` };
 
-beforeAll(() => {
+beforeAll(async () => {
   assertBuilt();
   env = { ...sandbox(), FICHIER_API_KEY: CANARY };
+  emu = await startEmulator({ limits: "off" });
+  emu.admin.createAccount({ email: "serve-cli@emulator.local", offer: 1, apiKey: CANARY });
 });
-afterAll(() => {
+afterAll(async () => {
+  await emu?.close();
   for (const text of captured) {
     expect(text).not.toContain(CANARY);
     expect(text).not.toContain(PASSWORD);
@@ -44,7 +51,6 @@ describe("fichier serve refuses unsafe or malformed setups", () => {
     [["serve", "webdav", ":memory:", "--cert", "c.pem"], 2, /--cert and --key go together/],
     [["serve", "webdav", ":memory:", "--max-connections", "0"], 2, /--max-connections must be/],
     [["serve", "ftp"], 2, /unknown command/],
-    [["serve", "webdav", "/backups"], 1, /needs the remote index, which this build does not have yet/],
   ])("%j exits %i with one line", async (args, code, pattern) => {
     const r = await run(args as string[], { env });
     expect(r.code).toBe(code);
@@ -145,5 +151,55 @@ describe("fichier serve webdav :memory:", () => {
       expect.objectContaining({ type: "request", method: "GET", path: "/", status: 200 }),
     );
     expect(events.at(-1)).toMatchObject({ type: "error", exit: 130 });
+  });
+});
+
+describe("fichier serve webdav PATH: the account", () => {
+  it.each([
+    [["serve", "webdav", "/no-such-folder"], 3, /no folder named "no-such-folder" in \//],
+    [["serve", "http", "/served-file.txt"], 2, /\/served-file\.txt is a file, not a folder/],
+  ])("%j exits %i with one line", async (args, code, pattern) => {
+    const client = createClient({ apiKey: CANARY, apiUrl: emu.apiUrl, governor: false });
+    if ((await client.files.list({ folderId: 0 })).length === 0) {
+      await uploadOne(client, "served-file.txt", "a file where a folder is expected");
+    }
+    await client.close();
+    const r = await run(args as string[], { env: { ...env, FICHIER_API_URL: emu.apiUrl } });
+    expect(r.code).toBe(code);
+    const lines = errorLines(r);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+  });
+
+  it("serves a folder of the account; no answer, page, error or log line carries the key", async () => {
+    env.FICHIER_API_URL = emu.apiUrl;
+    const mkdir = await run(["mkdir", "-p", "/served/inside"], { env });
+    expect(mkdir.code, mkdir.stderr).toBe(0);
+    const { child, url, out } = await start(["serve", "webdav", "/served", "--addr", "127.0.0.1:0"], "");
+    const port = Number(new URL(url).port);
+    const replies: Reply[] = [];
+    const ask = async (method: string, path: string, o: Parameters<typeof call>[3] = {}) => {
+      const r = await call(port, method, path, o);
+      replies.push(r);
+      return r;
+    };
+    expect((await ask("PROPFIND", "/", { headers: { Depth: "1" } })).body).toContain("/inside/");
+    expect((await ask("PUT", "/inside/a.txt", { body: "hello from serve" })).status).toBe(201);
+    expect((await ask("GET", "/inside/a.txt", { headers: { Range: "bytes=6-9" } })).body).toBe("from");
+    expect((await ask("GET", "/inside/")).body).toContain("a.txt");
+    expect((await ask("MOVE", "/inside/a.txt", { headers: { Destination: "/b.txt" } })).status).toBe(201);
+    expect((await ask("GET", "/inside/a.txt")).status).toBe(404);
+    expect((await ask("GET", "/b.txt")).body).toBe("hello from serve");
+    expect((await ask("GET", "/%2e%2e/x")).status).toBe(400);
+    expect((await ask("DELETE", "/b.txt")).status).toBe(204);
+    expect(await stop(child)).toBe(130);
+    captured.push(out.stdout, out.stderr);
+    for (const r of replies) {
+      expect(JSON.stringify(r.headers)).not.toContain(CANARY);
+      expect(r.bytes.includes(CANARY)).toBe(false);
+    }
+    expect(out.stderr).toMatch(/^PUT \/inside\/a\.txt 201 0 B \d+ ms$/m);
+    const listed = await run(["ls", "/served"], { env });
+    expect(listed.stdout).not.toContain("b.txt");
   });
 });

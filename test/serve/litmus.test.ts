@@ -1,10 +1,13 @@
-// The WebDAV conformance suite litmus (apt package `litmus`), run against the server over the memory backend.
-// Its suites basic, copymove, props and locks must pass whole: docs/serve.md lists no exception.
+// The WebDAV conformance suite litmus (apt package `litmus`), run against the server over the memory backend and
+// over the account (the emulator, through the index, the client and the transfer layer). Its suites basic,
+// copymove, props and locks must pass whole: docs/serve.md lists no exception.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
+import { useEmulator } from "../helpers/emulator.js";
 import { has, titled } from "../helpers/system-deps.js";
+import { serveAccount } from "./account-support.js";
 import { serve } from "./support.js";
 
 const LITMUS = "/usr/bin/litmus";
@@ -19,30 +22,46 @@ function summaries(output: string): Map<string, { run: number; passed: number; f
   return out;
 }
 
+/** Runs litmus's four suites against `url` (a collection it may delete and make again). */
+function runLitmus(url: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(LITMUS, ["--keep-going", url], {
+      // litmus writes debug.log and child.log in its working folder.
+      cwd: mkdtempSync(`${tmpdir()}/litmus-`),
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TESTS: SUITES.join(" ") },
+    });
+    let text = "";
+    child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (text += d.toString()));
+    child.on("error", reject);
+    child.on("close", () => resolve(text));
+  });
+}
+
+function expectAllPassed(output: string): void {
+  const counts = summaries(output);
+  expect([...counts.keys()], output).toEqual(SUITES);
+  for (const suite of SUITES) expect(counts.get(suite)?.failed, `${suite}:\n${output}`).toBe(0);
+  expect(counts.get("basic")?.passed).toBe(16);
+  expect(counts.get("copymove")?.passed).toBe(13);
+  expect(counts.get("props")?.passed).toBe(30);
+  expect(counts.get("locks")?.passed).toBe(41);
+  expect(output).not.toMatch(/WARNING/);
+}
+
 describe.skipIf(!has("litmus"))(titled("litmus, the WebDAV conformance suite", "litmus"), () => {
-  it("passes basic, copymove, props and locks with no failure and no warning", async () => {
+  const emu = useEmulator();
+
+  it("passes basic, copymove, props and locks with no failure and no warning (memory backend)", async () => {
     const t = await serve();
     // litmus works in a "litmus/" collection it makes (and first deletes) under the URL it is given.
     await t.backend.mkdir("/litmus");
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(LITMUS, ["--keep-going", `${t.url}litmus/`], {
-        // litmus writes debug.log and child.log in its working folder.
-        cwd: mkdtempSync(`${tmpdir()}/litmus-`),
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TESTS: SUITES.join(" ") },
-      });
-      let text = "";
-      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (text += d.toString()));
-      child.on("error", reject);
-      child.on("close", () => resolve(text));
-    });
-    const counts = summaries(output);
-    expect([...counts.keys()], output).toEqual(SUITES);
-    for (const suite of SUITES) expect(counts.get(suite)?.failed, `${suite}:\n${output}`).toBe(0);
-    expect(counts.get("basic")?.passed).toBe(16);
-    expect(counts.get("copymove")?.passed).toBe(13);
-    expect(counts.get("props")?.passed).toBe(30);
-    expect(counts.get("locks")?.passed).toBe(41);
-    expect(output).not.toMatch(/WARNING/);
+    expectAllPassed(await runLitmus(`${t.url}litmus/`));
   });
+
+  it("passes them too over the account (the emulator, through the index, the client and the transfers)", async () => {
+    const t = await serveAccount(emu, { root: "/litmus-root" });
+    await t.call("MKCOL", "/litmus");
+    expectAllPassed(await runLitmus(`${t.url}litmus/`));
+  }, 120_000);
 });

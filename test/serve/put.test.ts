@@ -11,12 +11,26 @@ describe("PUT", () => {
     expect((await t.call("GET", "/a.txt")).body).toBe("two!");
   });
 
-  it("refuses 0 bytes with 403 and a reason: 1fichier refuses empty files", async () => {
+  it("holds 0 bytes as an empty file in memory (Windows, Finder), refused onto a stored file", async () => {
     const t = await serve();
     const r = await put(t, "/empty.txt", "");
-    expect(r.status).toBe(403);
-    expect(r.body).toMatch(/empty files cannot be stored \(1fichier refuses them\)/);
-    expect((await t.call("GET", "/empty.txt")).status).toBe(404);
+    expect(r.status).toBe(201);
+    await expect(t.backend.stat("/empty.txt")).rejects.toThrow(/does not exist/);
+    const got = await t.call("GET", "/empty.txt");
+    expect([got.status, got.body]).toEqual([200, ""]);
+    expect((await t.call("PROPFIND", "/", { headers: { Depth: "1" } })).body).toContain("/empty.txt");
+    expect((await put(t, "/empty.txt", "")).status).toBe(204);
+    expect((await put(t, "/empty.txt", "now with content")).status).toBe(204);
+    expect((await t.backend.stat("/empty.txt")).size).toBe(16);
+    const refused = await put(t, "/empty.txt", "");
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(
+      /empty files cannot be stored \(1fichier refuses them\): the stored file was kept/,
+    );
+    expect((await t.call("GET", "/empty.txt")).body).toBe("now with content");
+    await put(t, "/gone.txt", "");
+    expect((await t.call("DELETE", "/gone.txt")).status).toBe(204);
+    expect((await t.call("GET", "/gone.txt")).status).toBe(404);
   });
 
   it("takes a chunked body with X-Expected-Entity-Length (macOS Finder), refuses one without (411)", async () => {

@@ -4,8 +4,8 @@
 //
 // This is the api layer's one door into src/remote-index (its pure part: no SQLite, no client): the client
 // resolves paths the same way every other part of fichier does.
-import { MemoryIndexStore } from "../../remote-index/memory-store.js";
-import { RemoteIndex } from "../../remote-index/remote-index.js";
+import { createMemoryIndex } from "../../remote-index/memory-store.js";
+import type { RemoteIndex } from "../../remote-index/remote-index.js";
 import type { ClientEvent, ClientObserver } from "../types.js";
 import type { FilesApi } from "./files.js";
 import type { FoldersApi } from "./folders.js";
@@ -40,7 +40,7 @@ export function pathsApi(deps: PathsDeps): PathsApi {
   let index: RemoteIndex | undefined;
   const indexOf = (): RemoteIndex => {
     if (!index) {
-      index = new RemoteIndex(new MemoryIndexStore(), deps, {
+      index = createMemoryIndex(deps, {
         now: deps.now,
         onEvent: (e) => deps.onEvent?.({ type: "warning", message: e.message }),
       });

@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { ClientContext } from "../context.js";
 import { parseWith } from "../context.js";
 import { InvalidUrlError } from "../errors.js";
-import { type Answer, BODY_CAPS, type StreamRequest } from "../http.js";
+import { type Answer, BODY_CAPS, type ExchangeRequest, type StreamRequest } from "../http.js";
 import { parseCheckLinks, sharedFolderSchema } from "../schemas.js";
 import type { LinkState, SharedFile } from "../types.js";
 import { normaliseFileUrl, parseShareUrl } from "../urls.js";
@@ -46,6 +46,20 @@ export interface HttpApi {
    * ```
    */
   request(url: string, opts?: StreamRequest): Promise<Dispatcher.ResponseData>;
+  /**
+   * One request read whole through the client's one HTTP exchange, for a caller that passes answers on as they
+   * came (the gateway): the body read within `cap` (`BODY_CAPS`), headers and body within the call deadline,
+   * the key sent only with `auth` and only to the API's host or a 1fichier upload node. Any HTTP status
+   * resolves; no answer throws the client's NetworkError, TimeoutError or AbortedError. Not paced by the
+   * governor.
+   * @example
+   * ```ts
+   * const a = await client.http.exchange({ endpoint: "folder/ls.cgi", url: `${client.apiUrl}/folder/ls.cgi`,
+   *   json: { folder_id: 0 }, auth: true, cap: BODY_CAPS.listing });
+   * console.log(a.status, a.json);
+   * ```
+   */
+  exchange(req: ExchangeRequest): Promise<Answer>;
 }
 
 /** A website read (spec §7.22): the one exchange, the page cap, any status over 399 an error. */
@@ -130,6 +144,10 @@ export function httpApi(ctx: ClientContext): HttpApi {
     async request(url, opts = {}) {
       const s = ctx.signal(opts.signal);
       return ctx.http.stream(url, { ...opts, ...(s ? { signal: s } : {}) });
+    },
+    async exchange(req) {
+      const s = ctx.signal(req.signal);
+      return ctx.http.exchange({ ...req, ...(s ? { signal: s } : {}) });
     },
   };
 }

@@ -40,17 +40,15 @@ export function register(program: Command, ctx: CliContext): void {
     .command("about")
     .alias("whoami")
     .description(SUMMARIES.about.description)
-    .option(
-      "--refresh",
-      "ask again rather than use the 5-minute cache (still waits out the 5-minute spacing)",
-    )
     .addHelpText(
       "after",
-      '\nJSON: {"email","offer","offerName","subscriptionEnd","cdnCredits","hotStorage","coldStorage",' +
+      "\n--refresh (a global option) asks again rather than use the 5-minute cache (still waiting out the\n" +
+        "5-minute spacing).\n" +
+        'JSON: {"email","offer","offerName","subscriptionEnd","cdnCredits","hotStorage","coldStorage",' +
         '"availableStorage","allowedColdStorage","availableColdStorage","overQuota","uploadForbidden","cached","emulator"}',
     )
-    .action(async (opts: { refresh?: boolean }) => {
-      const about = await loadAbout(ctx, { refresh: opts.refresh === true });
+    .action(async () => {
+      const about = await loadAbout(ctx, { refresh: ctx.globals().refresh });
       ctx.out.result(renderAbout(about), about);
     });
 }

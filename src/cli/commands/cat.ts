@@ -10,8 +10,8 @@ import { streamFile } from "../../transfer/stream.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { readPassword } from "../prompts.js";
+import { onFile } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import { resolveFile } from "../targets.js";
 
 /**
  * Refuses a reversed `--range A-B` (A after B) with its own message, before any call: the range parser would
@@ -75,9 +75,12 @@ export function register(program: Command, ctx: CliContext): void {
       refuseTerminal(process.stdout.isTTY === true, opts.force === true);
       if (opts.range !== undefined) checkRangeOrder(opts.range);
       const password = await readPassword(ctx, opts.password);
-      const client = await ctx.client();
-      const file = await resolveFile(client, target);
-      const info = await client.files.info({ url: file.url, ...(password ? { password } : {}) });
+      const index = await ctx.index();
+      const client = index.client;
+      const { file, info } = await onFile(index, target, {}, async (file) => ({
+        file,
+        info: await client.files.info({ url: file.url, ...(password ? { password } : {}) }),
+      }));
       let range: { start: number; end: number } | undefined;
       if (opts.range !== undefined) {
         try {

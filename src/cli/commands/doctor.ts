@@ -13,6 +13,7 @@ import type { CliContext, FichierClient, ResolvedKey } from "../context.js";
 import { CliError } from "../errors.js";
 import { exitCodeFor, formatErrorLine } from "../exit-codes.js";
 import { table } from "../output.js";
+import { NATIVE_SQLITE_FIX } from "../run-index.js";
 import { SUMMARIES } from "../summaries.js";
 import { formatClock, humanServiceDate } from "../time.js";
 
@@ -64,7 +65,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addHelpText(
       "after",
       "\nChecks: fichier, configuration, API key, API URL, connectivity and clock (need the key), account,\n" +
-        "rate limits (need the key).\n" +
+        "rate limits, remote index (need the key).\n" +
         'JSON: {ok, checks:[{name, status:"ok"|"warn"|"fail"|"skip", detail}]}',
     )
     .action(() => runDoctor(ctx));
@@ -86,6 +87,7 @@ export async function runDoctor(ctx: CliContext): Promise<void> {
   await checkConnectivity(r, client, apiUrl);
   await checkAccount(r, client);
   checkRateLimits(r, client);
+  await checkIndex(r, client);
   const ok = r.checks.every((c) => c.status !== "fail");
   ctx.out.result(renderReport(ctx, r.checks), { ok, checks: r.checks });
   if (!ok)
@@ -237,4 +239,28 @@ function checkRateLimits(r: Report, client: FichierClient | undefined): void {
       `; this run: ${gov.calls} calls, ${gov.waits} waits (${Math.round(gov.waitedMs / 1000)} s), ` +
       `${gov.retries} retries, ${gov.floods} flood answers; budget ${gov.store}`,
   });
+}
+
+/**
+ * Where the remote index lives (no call): its file, or in memory when better-sqlite3's native module did not load
+ * or the file could not be opened (the run's warning says why; a warning here too).
+ */
+async function checkIndex(r: Report, client: FichierClient | undefined): Promise<void> {
+  if (!client) {
+    r.checks.push({ name: "remote index", status: "skip", detail: NEEDS_KEY });
+    return;
+  }
+  try {
+    const index = await r.ctx.index();
+    const memory = index.location === "memory";
+    r.checks.push({
+      name: "remote index",
+      status: memory ? "warn" : "ok",
+      detail: memory
+        ? `in memory for each run (listings are not kept between runs): ${NATIVE_SQLITE_FIX} if better-sqlite3 did not load`
+        : `${index.location} (a folder listed is served from it for ${Math.round(index.maxAgeMs / 1000)} s)`,
+    });
+  } catch (e) {
+    fail(r, "remote index", e);
+  }
 }

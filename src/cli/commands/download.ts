@@ -1,10 +1,13 @@
 /**
- * `fichier download URL|PATH... [-o DIR] [--connections N] [--password P] [--force]`: files, folders
- * (recursively) and public shares, with parallel Range segments, resume after an interruption, Whirlpool
- * verification and an atomic rename (src/transfer/download.ts).
+ * `fichier download URL|PATH... [-o DIR] [--connections N] [--password P] [--force] [--bwlimit RATE]`: files,
+ * folders (recursively) and public shares, with parallel Range segments, resume after an interruption,
+ * Whirlpool verification and an atomic rename (src/transfer/download.ts).
  */
 import { stat } from "node:fs/promises";
 import type { Command } from "commander";
+import type { OpenedIndex } from "../../remote-index/open.js";
+import { classifyTarget } from "../../remote-index/targets.js";
+import { byteBudgetOf } from "../../transfer/bandwidth.js";
 import {
   DEFAULT_CONNECTIONS,
   type DownloadManyOptions,
@@ -18,15 +21,15 @@ import {
 import { sourcePath } from "../../transfer/source-path.js";
 import { finishBatch, reportFailed, transferOutcome } from "../batch.js";
 import { listenForCleanStop } from "../clean-stop.js";
-import type { CliContext, FichierClient } from "../context.js";
+import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { escapeControls } from "../escape.js";
-import { parseIntOption } from "../options.js";
+import { parseIntOption, parseRateOption } from "../options.js";
 import { formatBytes } from "../output.js";
 import { createProgressView } from "../progress.js";
 import { readPassword } from "../prompts.js";
+import { onItem } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import { classifyTarget, resolveItem } from "../targets.js";
 
 /** rsync's rule (source-path.ts): `folder/` downloads the folder's contents, not the folder itself. */
 function contentsOf(target: string): { contents?: true } {
@@ -37,12 +40,16 @@ function contentsOf(target: string): { contents?: true } {
 const DOWNLOAD_HELP =
   "\nA folder is downloaded into -o with its name: `download /b/photos -o out` makes out/photos/...; with a\n" +
   "trailing slash its contents go straight into -o: `download /b/photos/ -o out` makes out/... (rsync's rule).\n" +
+  "--bwlimit takes bytes per second with binary units as rclone does (512k, 10M; a bare number is KiB/s;\n" +
+  "off): one budget shared by every connection and file of the run.\n" +
   "Working files live in DIR/.fichier-partial/ (NAME.part and NAME.part.json), never beside your files: an\n" +
   "interrupted download (Ctrl-C, crash, kill) leaves them there; run the same command again to resume\n" +
   "without fetching the completed ranges again. The file gets its final name only once its Whirlpool\n" +
   "matches (exit 8 otherwise). A file already there with the same size and Whirlpool is skipped (rerun a\n" +
   "folder download to finish it); a different one needs --force. A disk full, read-only or not writable\n" +
   "stops at once (exit 1), keeping the working files for a resume.\n" +
+  "Paths resolve through the remote index: a file or folder uploaded or listed in the last 30 s needs no\n" +
+  "listing (--refresh lists again).\n" +
   "JSON: {downloaded:[{url,path,filename,size,whirlpool,verified,resumedBytes,fetchedBytes,skipped?}],\n" +
   "       failed:[{item,error,code?}], bytes, seconds}; with --json, progress events are NDJSON on stderr.";
 
@@ -66,6 +73,11 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option("--password [password]", "file or share password (asked, or read from stdin, when no value)")
     .option("--force", "overwrite existing files")
+    .option(
+      "--bwlimit <rate>",
+      "bandwidth limit for all connections together: 512k, 10M, off",
+      parseRateOption("--bwlimit"),
+    )
     .addHelpText("after", DOWNLOAD_HELP)
     .action((targets: string[], opts: DownloadOptions) => runDownload(ctx, targets, opts));
 }
@@ -76,6 +88,8 @@ export interface DownloadOptions {
   connections: number;
   password?: string | boolean;
   force?: boolean;
+  /** Bytes per second (`--bwlimit`), for every connection of the run together. */
+  bwlimit?: number;
 }
 
 /** What the transfers of one `download` run gave. */
@@ -101,7 +115,8 @@ export async function runDownload(ctx: CliContext, targets: string[], opts: Down
     );
   }
   const password = await readPassword(ctx, opts.password);
-  const client = await ctx.client();
+  // The key and the API URL first: a run without a key is one error, not one failed item per target.
+  await ctx.client();
   const view = createProgressView(ctx.out, { statsMs: ctx.globals().statsMs });
   const ac = new AbortController();
   const stopListening = listenForCleanStop(() => ac.abort(new Error("interrupted")));
@@ -111,12 +126,14 @@ export async function runDownload(ctx: CliContext, targets: string[], opts: Down
     signal: ac.signal,
     ...(password ? { password } : {}),
     ...(opts.force ? { force: true } : {}),
+    // One budget for every target of the run, not one per file.
+    ...(opts.bwlimit ? { bwlimit: byteBudgetOf(opts.bwlimit) } : {}),
     onProgress: view.onProgress,
     onWarning: (m: string) => ctx.out.warn(m),
   };
   let got: Downloads;
   try {
-    got = await downloadAll(client, targets, common);
+    got = await downloadAll(ctx, targets, common);
   } finally {
     stopListening();
     view.end();
@@ -134,9 +151,12 @@ export async function runDownload(ctx: CliContext, targets: string[], opts: Down
   finishBatch(outcome, total);
 }
 
-/** Downloads each target in turn; an interruption ends the run, any other failure only its target. */
+/**
+ * Downloads each target in turn; an interruption ends the run, any other failure only its target. Paths resolve
+ * through the index (a file it knows needs no `file/info.cgi`, a folder it read recently no listing).
+ */
 async function downloadAll(
-  client: FichierClient,
+  ctx: CliContext,
   targets: string[],
   common: DownloadManyOptions & { signal: AbortSignal },
 ): Promise<Downloads> {
@@ -148,20 +168,38 @@ async function downloadAll(
   for (const target of targets) {
     try {
       const t = classifyTarget(target);
-      if (t.kind === "file") got.downloaded.push(await downloadFile(client, { ...common, url: t.url }));
-      else if (t.kind === "share") addMany(await downloadShare(client, t.url, common));
-      else if (t.kind === "folder-id") addMany(await downloadFolder(client, t.id, common));
-      else {
-        const r = await resolveItem(client, target);
-        if (r.type === "file") got.downloaded.push(await downloadFile(client, { ...common, url: r.url }));
-        else addMany(await downloadFolder(client, r.id, { ...common, ...contentsOf(target) }));
-      }
+      // A public share needs only the client; the account's paths, ids and URLs go through the index.
+      if (t.kind === "share") addMany(await downloadShare(await ctx.client(), t.url, common));
+      else addMany(await downloadTarget(await ctx.index(), target, common));
     } catch (e) {
       if (common.signal.aborted) throw e;
       got.failed.push({ item: target, error: e });
     }
   }
   return got;
+}
+
+/** A file (URL or path) or a folder (path or id) of the account, through the index. */
+async function downloadTarget(
+  index: OpenedIndex,
+  target: string,
+  common: DownloadManyOptions & { signal: AbortSignal },
+): Promise<DownloadManyResult> {
+  return onItem(index, target, {}, async (r) => {
+    if (r.type === "folder") {
+      return downloadFolder(index.client, r.id, { ...common, index, ...contentsOf(target) });
+    }
+    if (r.type === "share") return downloadShare(index.client, r.url, common);
+    // What the index knows of the file spares the file/info.cgi call.
+    const known =
+      r.size !== undefined && r.whirlpool
+        ? { known: { filename: r.name, size: r.size, checksum: r.whirlpool } }
+        : {};
+    return {
+      downloaded: [await downloadFile(index.client, { ...common, url: r.url, ...known })],
+      failed: [],
+    };
+  });
 }
 
 /** The human result of `download`: one line per file, then the totals. */

@@ -3,15 +3,16 @@
  * will go and asks, or needs `--yes` when stdin is not a terminal.
  */
 import type { Command } from "commander";
-import { ConflictError, NotFoundError } from "../../api/errors.js";
+import { ConflictError } from "../../api/errors.js";
+import { classifyTarget, parentAndName } from "../../remote-index/targets.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { escapeControls } from "../escape.js";
 import { type Section, walk } from "../listing.js";
 import { plural } from "../output.js";
 import { confirmOrThrow } from "../prompts.js";
+import { folderLabel, rewrittenPathNote } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import { classifyTarget, resolveFolderId, rewrittenPathNote, splitPath } from "../targets.js";
 
 /** Registers `mkdir` and `rmdir`. */
 export function register(program: Command, ctx: CliContext): void {
@@ -46,22 +47,18 @@ export async function runMkdir(ctx: CliContext, arg: string, opts: { parents?: b
   }
   const note = rewrittenPathNote(arg, t.path);
   if (note) ctx.out.warn(note);
-  const client = await ctx.client();
-  const { parent, name } = splitPath(t.path);
+  const index = await ctx.index();
   let folderId: number;
   let created = true;
   if (opts.parents) {
-    // Tell "already there" from "created" for the result; resolveFolder with create does the walk.
-    try {
-      folderId = await resolveFolderId(client, t.path);
-      created = false;
-    } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
-      folderId = await resolveFolderId(client, t.path, true);
-    }
+    // The resolver makes what is missing (taking a folder another process made meanwhile) and says if it did.
+    const made = await index.resolveFolder(t.path, { create: true });
+    folderId = made.id;
+    created = made.created === true;
   } else {
-    const parentId = await resolveFolderId(client, parent);
-    folderId = (await client.folders.create({ name, parentId })).folderId;
+    const { parent, name } = parentAndName(t.path);
+    const parentId = (await index.resolveFolder(parent)).id;
+    folderId = (await index.client.folders.create({ name, parentId })).folderId;
   }
   const shown = escapeControls(t.path);
   ctx.out.result(created ? `created ${shown} (folder ${folderId})` : `${shown} exists (folder ${folderId})`, {
@@ -82,11 +79,12 @@ export async function runRmdir(
   arg: string,
   opts: { recursive?: boolean; yes?: boolean },
 ): Promise<void> {
-  const client = await ctx.client();
-  const folderId = await resolveFolderId(client, arg);
-  const t = classifyTarget(arg);
-  const path = t.kind === "path" ? t.path : null;
-  const label = escapeControls(path ?? `folder ${folderId}`);
+  const index = await ctx.index();
+  const client = index.client;
+  const folder = await index.resolveFolder(arg);
+  const folderId = folder.id;
+  const path = folder.path ?? null;
+  const label = escapeControls(folderLabel(folder));
   if (folderId === 0) throw new UsageError("the root folder cannot be deleted", "give a sub-folder");
   if (!opts.recursive) {
     try {
@@ -104,7 +102,7 @@ export async function runRmdir(
     ctx.out.result(`deleted ${label}`, { folderId, path, removedFiles: 0, removedFolders: 1 });
     return;
   }
-  const sections = await walk(client, folderId, path, true);
+  const sections = await walk(index, folderId, path, { recursive: true });
   const fileCount = sections.reduce((n, s) => n + s.files.length, 0);
   const what = `${label}: ${plural(fileCount, "file")} in ${plural(sections.length, "folder")}`;
   await confirmOrThrow(ctx, opts.yes === true, `Delete ${what}?`, `deleting ${what}`);

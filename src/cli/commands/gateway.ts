@@ -15,7 +15,6 @@ import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { table } from "../output.js";
 import { SUMMARIES } from "../summaries.js";
-import { resolveFolderId } from "../targets.js";
 
 const UNITS: Record<string, number> = {
   ms: 1,
@@ -39,6 +38,18 @@ export function parseDuration(text: string, option: string): number {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** How long a client waits in the shared queue before a 429, unless --max-wait says otherwise. */
+const DEFAULT_MAX_WAIT_MS = 60_000;
+
+/** Runs a check of an option's value; its error becomes a usage error (exit 2) with the fix. */
+function usage<T>(f: () => T, fix: string): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new UsageError((e as Error).message, fix);
+  }
+}
 
 /** The one line a request makes on stderr. */
 function requestLine(r: AuditRecord): string {
@@ -109,8 +120,29 @@ interface ServeOptions {
   cert?: string;
   key?: string;
   insecureHttp?: boolean;
-  maxWait: string;
   proxyTransfers?: boolean;
+  publicUrl?: string;
+  trustedProxy?: string[];
+}
+
+/** Checks `--public-url` and `--trusted-proxy` (exit 2 for a bad one). */
+async function frontOptions(o: ServeOptions): Promise<{ publicUrl?: string; trustedProxies?: string[] }> {
+  const { parsePublicUrl } = await import("../../gateway/server.js");
+  const { parseCidr } = await import("../../gateway/ip-allow.js");
+  const publicUrl = o.publicUrl;
+  if (publicUrl !== undefined) {
+    usage(
+      () => parsePublicUrl(publicUrl),
+      "give the origin clients use, e.g. --public-url https://gw.example.net",
+    );
+  }
+  const trusted = (o.trustedProxy ?? []).map((c) =>
+    usage(() => parseCidr(c), "give the reverse proxy's address, e.g. --trusted-proxy 127.0.0.1"),
+  );
+  return {
+    ...(publicUrl !== undefined ? { publicUrl } : {}),
+    ...(trusted.length ? { trustedProxies: trusted } : {}),
+  };
 }
 
 /** Checks the address and TLS options; reads the certificate files. */
@@ -126,8 +158,8 @@ async function listenOptions(o: ServeOptions) {
         "give a readable PEM file",
       );
     });
+  const { host, port } = usage(() => parseAddr(o.addr), "e.g. --addr 127.0.0.1:8443 (port 0: any free port)");
   try {
-    const { host, port } = parseAddr(o.addr);
     const tls =
       o.cert !== undefined && o.key !== undefined
         ? { cert: await readPem(o.cert, "--cert"), key: await readPem(o.key, "--key") }
@@ -145,8 +177,10 @@ async function listenOptions(o: ServeOptions) {
 
 /** `fichier gateway`: runs until Ctrl-C (or SIGTERM), then drains the requests under way. */
 async function serve(ctx: CliContext, o: ServeOptions): Promise<void> {
-  const maxWaitMs = parseDuration(o.maxWait, "--max-wait");
+  // The global --max-wait (or FICHIER_MAX_WAIT): here, the longest a client waits in the queue before a 429.
+  const maxWaitMs = ctx.globals().maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const listen = await listenOptions(o);
+  const front = await frontOptions(o);
   const key = await storedKey(ctx);
   const apiUrl = await ctx.apiUrl();
   const { startGateway } = await import("../../gateway/server.js");
@@ -164,6 +198,7 @@ async function serve(ctx: CliContext, o: ServeOptions): Promise<void> {
       insecureHttp: listen.policy === "insecure",
       maxWaitMs,
       proxyTransfers: o.proxyTransfers === true,
+      ...front,
       onRequest: (r) => ctx.out.event({ ...r, type: "request" }, `fichier: ${requestLine(r)}`),
       warn: (m) => ctx.out.warn(m),
     });
@@ -183,7 +218,7 @@ async function serve(ctx: CliContext, o: ServeOptions): Promise<void> {
     );
   }
   ctx.out.event(
-    { type: "listening", url: gw.url, apiUrl: gw.apiUrl, upstream: apiUrl, dir },
+    { type: "listening", url: gw.url, apiUrl: gw.apiUrl, upstream: apiUrl, dir, maxWaitMs },
     `fichier: gateway listening on ${gw.apiUrl} (1fichier: ${apiUrl}; tokens and audit log in ${dir}); Ctrl-C stops it`,
   );
   await new Promise<void>((resolve) => listenForCleanStop(resolve));
@@ -219,13 +254,6 @@ async function addToken(ctx: CliContext, name: string, o: AddOptions): Promise<v
   const { TokenStore, TokenNameError, checkTokenName, gatewayDir } = await import(
     "../../gateway/token-store.js"
   );
-  const usage = <T>(f: () => T, fix: string): T => {
-    try {
-      return f();
-    } catch (e) {
-      throw new UsageError((e as Error).message, fix);
-    }
-  };
   usage(() => checkTokenName(name), "pick another name");
   const scopes = usage(() => parseScopes(o.scope), "e.g. --scope read,download");
   const allowIps = (o.allowIp ?? []).map((c) => usage(() => parseCidr(c), "e.g. --allow-ip 192.168.1.0/24"));
@@ -234,7 +262,7 @@ async function addToken(ctx: CliContext, name: string, o: AddOptions): Promise<v
     : null;
   // The folder is resolved once, now: the token keeps its id even if the folder is renamed later.
   const folder = o.folder
-    ? { path: o.folder, id: await resolveFolderId(await ctx.client(), o.folder) }
+    ? { path: o.folder, id: (await (await ctx.index()).resolveFolder(o.folder)).id }
     : null;
   const store = new TokenStore(gatewayDir(ctx.env));
   let made: Awaited<ReturnType<typeof store.add>>;
@@ -320,15 +348,21 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--cert <file>", "TLS certificate (PEM); required for any address but loopback")
     .option("--key <file>", "TLS private key (PEM), with --cert")
     .option("--insecure-http", "serve a non-loopback address over plain HTTP (warns at every start)")
-    .option(
-      "--max-wait <duration>",
-      "longest a client waits in the queue before a 429 with Retry-After",
-      "60s",
-    )
     .option("--proxy-transfers", "relay download bytes too, so every byte leaves from this host")
+    .option(
+      "--public-url <url>",
+      "origin clients reach the gateway by (behind a reverse proxy), for the upload and download URLs it hands out",
+    )
+    .option(
+      "--trusted-proxy <cidr>",
+      "reverse proxy whose X-Forwarded-For names the client (repeatable)",
+      collect,
+    )
     .addHelpText(
       "after",
-      '\nOne line per request on stderr (--json: {type:"request", ...audit record}).\nSee docs/gateway.md.',
+      "\nThe global --max-wait (FICHIER_MAX_WAIT) is how long a client waits in the queue before a 429 with\n" +
+        "Retry-After (default 60s here).\n" +
+        'One line per request on stderr (--json: {type:"request", ...audit record}).\nSee docs/gateway.md.',
     )
     .action((o: ServeOptions) => serve(ctx, o));
 

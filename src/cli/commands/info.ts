@@ -8,8 +8,8 @@ import type { CliContext } from "../context.js";
 import { type FileInfoJson, fileInfoJson } from "../listing.js";
 import { formatBytes, table } from "../output.js";
 import { readPassword } from "../prompts.js";
+import { fileInfo, onFile } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import { fileInfo, resolveFile } from "../targets.js";
 import { humanServiceDate } from "../time.js";
 
 /**
@@ -75,11 +75,11 @@ export async function runInfo(
   targets: string[],
   opts: { password?: string | boolean },
 ): Promise<void> {
-  const client = await ctx.client();
+  const index = await ctx.index();
   const password = await readPassword(ctx, opts.password);
   const outcome = await runEach(
     targets,
-    async (t) => fileInfoJson(await fileInfo(client, (await resolveFile(client, t)).url, password)),
+    (t) => onFile(index, t, {}, async (f) => fileInfoJson(await fileInfo(index.client, f.url, password))),
     ctx.out,
   );
   const files = outcome.ok.map((o) => o.result);

@@ -25,6 +25,7 @@ import { maskKey, registerSecret } from "../../redact.js";
 import { type CliContext, governorOptions, reportClientEvent } from "../context.js";
 import { UsageError } from "../errors.js";
 import { SUMMARIES } from "../summaries.js";
+import { humanServiceDate } from "../time.js";
 
 function parseDays(value: string): number {
   const n = Number(value);
@@ -41,7 +42,7 @@ function profileOf(ctx: CliContext): string {
 /** Client hooks shared by every online check: governor events and the --debug trace on stderr. */
 function clientHooks(ctx: CliContext) {
   return {
-    governor: governorOptions(ctx.env),
+    governor: governorOptions(ctx.env, ctx.globals().maxWaitMs),
     onEvent: (e: unknown) => reportClientEvent(ctx.out, e),
     ...(ctx.globals().debug ? { trace: (line: string) => ctx.out.debug(line) } : {}),
   };
@@ -193,9 +194,10 @@ async function statusAction(ctx: CliContext, opts: { rotationDays?: number }): P
     account,
     accountError,
     now: new Date(),
+    showDate: humanServiceDate,
   });
   for (const w of status.warnings) ctx.out.warn(w);
-  ctx.out.result(formatStatus(status), status);
+  ctx.out.result(formatStatus(status, humanServiceDate), status);
 }
 
 /** `key check`. */

@@ -14,8 +14,8 @@ import type { CliContext, FichierClient } from "../context.js";
 import { CliError } from "../errors.js";
 import { escapeControls } from "../escape.js";
 import { readPassword } from "../prompts.js";
+import { onFile } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import { resolveFile } from "../targets.js";
 import { formatClock, rfc3339 } from "../time.js";
 
 /** DECISIONS.md "Transfers": an unused token lives 5 minutes; once used, 30 minutes (multi-use). */
@@ -125,14 +125,16 @@ export interface LinkOptions {
  * await runLink(ctx, "/movie.mkv", {});
  */
 export async function runLink(ctx: CliContext, target: string, opts: LinkOptions): Promise<void> {
-  const client = await ctx.client();
-  const f = await resolveFile(client, target);
+  const index = await ctx.index();
   const password = await readPassword(ctx, opts.password);
-  const link = await fetchLink(client, f.url, {
-    ...(password ? { password } : {}),
-    cdn: opts.cdn === true,
-    inline: opts.attachment !== true,
-  });
+  const { f, link } = await onFile(index, target, {}, async (f) => ({
+    f,
+    link: await fetchLink(index.client, f.url, {
+      ...(password ? { password } : {}),
+      cdn: opts.cdn === true,
+      inline: opts.attachment !== true,
+    }),
+  }));
   ctx.out.info(
     `fichier: valid until ${formatClock(link.expiresAt, Date.now())} if unused, then ${USED_TOKEN_LIFETIME_MIN} min after the first request`,
   );
@@ -169,10 +171,12 @@ export async function runPlay(
       "install mpv or VLC, or pass --player <command> (or set FICHIER_PLAYER)",
     );
   }
-  const client = await ctx.client();
-  const f = await resolveFile(client, target);
+  const index = await ctx.index();
   const password = await readPassword(ctx, opts.password);
-  const link = await fetchLink(client, f.url, { ...(password ? { password } : {}), inline: true });
+  const { f, link } = await onFile(index, target, {}, async (f) => ({
+    f,
+    link: await fetchLink(index.client, f.url, { ...(password ? { password } : {}), inline: true }),
+  }));
   ctx.out.info(`fichier: playing ${escapeControls(f.name)} with ${player}`);
   const code = await runPlayer(player, link.url);
   ctx.out.result("", { file: f.url, player, exitCode: code });

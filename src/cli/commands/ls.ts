@@ -4,7 +4,13 @@
  * of `listing.ts`, the same in every command.
  */
 import type { Command } from "commander";
+import { NotIndexedError } from "../../remote-index/errors.js";
+import type { OpenedIndex } from "../../remote-index/open.js";
+import type { ResolvedFile } from "../../remote-index/resolver.js";
+import { classifyTarget, parentAndName } from "../../remote-index/targets.js";
+import { asFileItem, type ReadOptions } from "../../remote-index/views.js";
 import type { CliContext, FichierClient } from "../context.js";
+import { UsageError } from "../errors.js";
 import { escapeControls } from "../escape.js";
 import {
   type FileJson,
@@ -18,9 +24,9 @@ import {
 } from "../listing.js";
 import { formatBytes, plural, table } from "../output.js";
 import { readPassword } from "../prompts.js";
+import { fileInfo, folderLabel, onFile } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import { classifyTarget, fileInfo, resolveFolderId, resolveItem, splitPath } from "../targets.js";
-import { humanServiceDate } from "../time.js";
+import { formatAge, humanServiceDate } from "../time.js";
 
 /** The options of `ls`, as commander parses them. */
 export interface LsOptions {
@@ -33,7 +39,11 @@ export interface LsOptions {
   /** `--url`: the URL column (with `-l`). */
   url?: boolean;
   password?: string | boolean;
+  /** `--cached`: no call at all, what the remote index holds, with its age. */
+  cached?: boolean;
 }
+
+const CACHED_HELP = "no API call at all: what the remote index holds, saying how old each folder's entry is";
 
 /** Registers `ls` and `tree`. */
 export function register(program: Command, ctx: CliContext): void {
@@ -52,11 +62,15 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--url", "with -l: the file's URL")
     .option("--hash", "with -l: the file's Whirlpool checksum")
     .option("-R, --recursive", "list sub-folders too")
+    .option("--cached", CACHED_HELP)
     .option("--password [password]", "password of a public share (asked, or read from stdin, when no value)")
     .addHelpText(
       "after",
-      "\nJSON: {folder:{id,path}|null, folders:[{id,name,path,createDate,password}], " +
-        "files:[{url,filename,path,size,date,checksum,contentType,password,acl,cdn}]}\n" +
+      "\nA folder listed within the last 30 s (1fichier's listing spacing) is served from the remote index, with\n" +
+        "fichier's own changes since; --refresh lists it again. A folder never listed is exit 3 under --cached.\n" +
+        "JSON: {folder:{id,path}|null, folders:[{id,name,path,createDate,password}], " +
+        "files:[{url,filename,path,size,date,checksum,contentType,password,acl,cdn}],\n" +
+        "      listings:[{id,path,listedAt,ageMs,fromIndex}]}\n" +
         "      for a share: {share, files:[{filename,url,size}]}; dates are RFC 3339",
     )
     .action((arg: string, opts: LsOptions & { humanReadable?: boolean }) =>
@@ -67,49 +81,81 @@ export function register(program: Command, ctx: CliContext): void {
     .command("tree")
     .description(SUMMARIES.tree.description)
     .argument("[path]", "remote path or folder id", "/")
+    .option("--cached", CACHED_HELP)
     .addHelpText(
       "after",
       "\nJSON: {id,name,path,createDate,password,folders:[<same shape>],files:[<ls file>]}, " +
-        "plus {folderCount,fileCount} at the top",
+        "plus {folderCount,fileCount,listings:[{id,path,listedAt,ageMs,fromIndex}]} at the top",
     )
-    .action((arg: string) => runTree(ctx, arg));
+    .action((arg: string, opts: { cached?: boolean }) => runTree(ctx, arg, opts));
+}
+
+/** The index's read options of `--cached`. */
+function readOf(opts: { cached?: boolean }): ReadOptions {
+  return opts.cached ? { cached: true } : {};
 }
 
 /**
- * `fichier ls TARGET`: a share, a single file, or a folder (recursively with `-R`).
+ * `fichier ls TARGET`: a share, a single file, or a folder (recursively with `-R`), through the remote index.
  *
  * @example
  * await runLs(ctx, "/docs", { long: true, human: true });
  */
 export async function runLs(ctx: CliContext, arg: string, opts: LsOptions): Promise<void> {
-  const client = await ctx.client();
   const t = classifyTarget(arg);
-  if (t.kind === "share") return listShare(ctx, client, t.url, opts);
-  if (t.kind === "file") return showFile(ctx, client, t.url, opts);
-  let id: number;
-  let path: string | null;
-  if (t.kind === "folder-id") {
-    id = t.id;
-    path = id === 0 ? "/" : null;
-  } else {
-    const r = t.path === "/" ? ({ type: "folder", id: 0 } as const) : await resolveItem(client, t.path);
-    if (r.type === "file") return showFile(ctx, client, r.url, opts);
-    id = r.id;
-    path = t.path;
+  if (t.kind === "share") {
+    if (opts.cached) {
+      throw new UsageError(
+        "--cached lists what the remote index holds, and a public share is not part of your account",
+        "list the share without --cached",
+      );
+    }
+    return listShare(ctx, await ctx.client(), t.url, opts);
   }
-  const sections = await walk(client, id, path, opts.recursive === true, (p) => {
-    if (opts.recursive) ctx.out.verbose(`listing ${p ?? `folder ${id}`}`);
+  const index = await ctx.index();
+  const read = readOf(opts);
+  const r = await index.resolve(arg, read);
+  if (r.type === "share") return listShare(ctx, index.client, r.url, opts);
+  if (r.type === "file") return showFile(ctx, index, arg, opts);
+  const path = r.path ?? (r.id === 0 ? "/" : null);
+  const sections = await walk(index, r.id, path, {
+    ...read,
+    recursive: opts.recursive === true,
+    onFolder: (p) => {
+      if (opts.recursive) ctx.out.verbose(`listing ${p ?? `folder ${r.id}`}`);
+    },
   });
+  sayAges(ctx, sections, opts.cached === true);
   const human = opts.recursive
     ? sections
         .map((s) => `${escapeControls(s.path ?? `folder ${s.id}`)}:\n${renderSection(s, opts)}`)
         .join("\n\n")
     : renderSection(sections[0] as Section, opts);
   ctx.out.result(human, {
-    folder: { id, path },
+    folder: { id: r.id, path },
     folders: sections.flatMap((s) => s.folders),
     files: sections.flatMap((s) => s.files),
+    listings: sections.map((s) => s.listing),
   });
+}
+
+/**
+ * How old each folder's entry is: under `--cached`, a note per folder (and a folder given that was never listed is
+ * exit 3: the index does not know what it holds); otherwise with `-v`, for the folders served from the index.
+ */
+function sayAges(ctx: CliContext, sections: Section[], cached: boolean): void {
+  const top = sections[0];
+  if (cached && top && top.listing.ageMs === null) {
+    const label = folderLabel(top);
+    throw new NotIndexedError(label, `list it once without --cached: \`fichier ls ${label}\``);
+  }
+  for (const s of sections) {
+    const { ageMs, fromIndex } = s.listing;
+    if (!cached && !fromIndex) continue;
+    const line = `fichier: ${escapeControls(folderLabel(s))}: ${ageMs === null ? "never listed" : `listed ${formatAge(ageMs)}`}${cached ? "" : " (from the index)"}`;
+    if (cached) ctx.out.info(line);
+    else ctx.out.verbose(line.replace(/^fichier: /, ""));
+  }
 }
 
 /** A public share's files (`/dir/<hash>?json=1`, spec §10). */
@@ -130,15 +176,30 @@ async function listShare(
   ctx.out.result(human, { share: url, files });
 }
 
-/** One file, with what `file/info.cgi` says of it. */
-async function showFile(ctx: CliContext, client: FichierClient, url: string, opts: LsOptions): Promise<void> {
-  const info = await fileInfo(client, url);
-  const file = fileJson(info, infoFolderPath(info));
-  ctx.out.result(renderSection({ id: -1, path: null, folders: [], files: [file] }, opts), {
-    folder: null,
-    folders: [],
-    files: [file],
-  });
+/**
+ * One file: from the index when it knows it and where it is (no call), else what `file/info.cgi` says of it.
+ * Under `--cached` a file the index does not know is exit 3.
+ */
+async function showFile(ctx: CliContext, index: OpenedIndex, arg: string, opts: LsOptions): Promise<void> {
+  const file = await onFile(index, arg, readOf(opts), (f) => fileOf(index, f, opts.cached === true));
+  ctx.out.result(
+    renderSection({ id: -1, path: null, folders: [], files: [file], listing: noListing }, opts),
+    { folder: null, folders: [], files: [file] },
+  );
+}
+
+/** A single file shows no folder's age. */
+const noListing = { id: -1, path: null, listedAt: null, ageMs: null, fromIndex: true };
+
+async function fileOf(index: OpenedIndex, f: ResolvedFile, cached: boolean): Promise<FileJson> {
+  const known = index.file(f.url);
+  // Where it is comes with it when the index can place its folder; file/info.cgi says it otherwise.
+  if (known && (f.path !== undefined || cached)) {
+    return fileJson(asFileItem(known), f.path === undefined ? null : parentAndName(f.path).parent);
+  }
+  if (cached) throw new NotIndexedError(f.path ?? f.url, "run the command without --cached once");
+  const info = await fileInfo(index.client, f.url);
+  return fileJson(info, infoFolderPath(info));
 }
 
 /** A size as `ls` shows it: bytes, or with `-h` 1.5 KiB. */
@@ -178,21 +239,28 @@ function renderSection(s: Section, opts: LsOptions): string {
  * `fichier tree PATH`: the folders and files below a folder, drawn, with counts.
  *
  * @example
- * await runTree(ctx, "/docs");
+ * await runTree(ctx, "/docs", {});
  */
-export async function runTree(ctx: CliContext, arg: string): Promise<void> {
-  const client = await ctx.client();
-  const t = classifyTarget(arg);
-  const id = await resolveFolderId(client, arg);
-  const rootPath = t.kind === "path" ? t.path : id === 0 ? "/" : null;
-  const sections = await walk(client, id, rootPath, true);
-  const rootName = rootPath === null ? String(id) : splitPath(rootPath).name;
+export async function runTree(ctx: CliContext, arg: string, opts: { cached?: boolean }): Promise<void> {
+  const index = await ctx.index();
+  const read = readOf(opts);
+  const folder = await index.resolveFolder(arg, read);
+  const id = folder.id;
+  const rootPath = folder.path ?? (id === 0 ? "/" : null);
+  const sections = await walk(index, id, rootPath, { ...read, recursive: true });
+  sayAges(ctx, sections, opts.cached === true);
+  const rootName = rootPath === null ? String(id) : parentAndName(rootPath).name;
   const root = treeOf(sections, { id, name: rootName, path: rootPath, createDate: "", password: false });
   const folderCount = sections.length - 1;
   const fileCount = sections.reduce((n, s) => n + s.files.length, 0);
   const lines = [escapeControls(rootPath ?? `folder ${id}`), ...drawTree(root, "")];
   lines.push("", `${plural(folderCount, "folder")}, ${plural(fileCount, "file")}`);
-  ctx.out.result(lines.join("\n"), { ...root, folderCount, fileCount });
+  ctx.out.result(lines.join("\n"), {
+    ...root,
+    folderCount,
+    fileCount,
+    listings: sections.map((s) => s.listing),
+  });
 }
 
 /** The lines of a tree below `n`, drawn with `├──`, `└──` and `│`. */

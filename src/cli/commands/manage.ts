@@ -6,23 +6,22 @@
  */
 import type { Command } from "commander";
 import { FichierError, NotFoundError } from "../../api/errors.js";
+import { NotIndexedError } from "../../remote-index/errors.js";
+import type { OpenedIndex } from "../../remote-index/open.js";
+import type { RemoteIndex } from "../../remote-index/remote-index.js";
+import type { ResolvedFile, ResolvedFolder } from "../../remote-index/resolver.js";
+import { classifyTarget, joinRemotePath, parentAndName } from "../../remote-index/targets.js";
 import { finishBatch, runEach } from "../batch.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { UsageError, withHint } from "../errors.js";
 import { escapeControls } from "../escape.js";
 import { plural } from "../output.js";
 import { confirmOrThrow, readNewPassword, readPassword } from "../prompts.js";
+import { folderLabel, onItem } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import {
-  classifyTarget,
-  folderIndex,
-  joinPath,
-  type Resolved,
-  resolveFile,
-  resolveFolderId,
-  resolveItem,
-  splitPath,
-} from "../targets.js";
+
+/** A file or a folder of the account, as `mv`, `cp` and `rename` take them (a share is refused). */
+type Item = ({ type: "file" } & ResolvedFile) | ({ type: "folder"; name: string } & ResolvedFolder);
 
 /** Registers `rm`, `mv`, `cp`, `rename` and `attr`. */
 export function register(program: Command, ctx: CliContext): void {
@@ -52,8 +51,9 @@ function registerRm(program: Command, ctx: CliContext): void {
  * await runRm(ctx, ["/a.txt", "/b.txt"], { yes: true });
  */
 export async function runRm(ctx: CliContext, targets: string[], opts: { yes?: boolean }): Promise<void> {
-  const client = await ctx.client();
-  const resolved = await runEach(targets, (t) => resolveFile(client, t), ctx.out);
+  const index = await ctx.index();
+  const client = index.client;
+  const resolved = await runEach(targets, (t) => index.resolveFile(t), ctx.out);
   const urls = resolved.ok.map((o) => o.result.url);
   if (urls.length > 1) {
     await confirmOrThrow(
@@ -142,16 +142,17 @@ export async function runMoveOrCopy(
   opts: { password?: string | boolean },
 ): Promise<void> {
   if (args.length < 2) throw new UsageError(`${verb} needs at least a source and a destination`);
-  const client = await ctx.client();
+  const index = await ctx.index();
   const sources = args.slice(0, -1);
-  const dest = await resolveDestination(client, args[args.length - 1] as string, sources.length);
+  const dest = await resolveDestination(index, args[args.length - 1] as string, sources.length);
   const password = verb === "cp" ? await readPassword(ctx, opts.password) : undefined;
   const outcome = await runEach(
     sources,
-    async (s) => {
-      const r = await resolveItem(client, s);
-      return verb === "mv" ? moveOne(client, r, dest) : copyOne(ctx, client, r, dest, password);
-    },
+    (s) =>
+      onItem(index, s, {}, (r) => {
+        const item = accountItem(s, r);
+        return verb === "mv" ? moveOne(index.client, item, dest) : copyOne(ctx, index, item, dest, password);
+      }),
     ctx.out,
   );
   const items = outcome.ok.map((o) => o.result);
@@ -175,46 +176,60 @@ function describeTransferred(verb: "mv" | "cp", i: Transferred): string {
   return `${verb === "mv" ? "moved" : "copied"} ${from} -> ${to}${extra}`;
 }
 
+/** A resolved source of `mv`/`cp`/`rename`: a public share is not one of the account's items. */
+function accountItem(arg: string, r: Awaited<ReturnType<RemoteIndex["resolve"]>>): Item {
+  if (r.type !== "share") return r;
+  throw new UsageError(
+    `${arg} is a public share link, not one of your files or folders`,
+    "give a path such as /backups/a.txt, a file URL or a folder id",
+  );
+}
+
 /**
  * Where `mv`/`cp` put things: an existing folder keeps the names; a path that does not exist (one source only)
- * means "into its parent, under this new name".
+ * means "into its parent, under this new name". A file already at that path is refused: 1fichier cannot
+ * overwrite, and a second file of the same name would be a trap.
  */
 async function resolveDestination(
-  client: FichierClient,
+  index: RemoteIndex,
   dest: string,
   sourceCount: number,
 ): Promise<Destination> {
   const t = classifyTarget(dest);
-  if (t.kind === "file" || t.kind === "share") {
-    throw new UsageError(
-      `the destination ${dest} is not a folder`,
-      "give a folder path such as /backups or a folder id",
-    );
+  if (t.kind !== "path") {
+    const f = await index.resolveFolder(dest);
+    return { folderId: f.id, path: f.path ?? (f.id === 0 ? "/" : null) };
   }
-  const path = t.kind === "path" ? t.path : t.id === 0 ? "/" : null;
   try {
-    return { folderId: await resolveFolderId(client, dest), path };
+    // A new name is an expected answer here: no new listing to check the index's entry for it.
+    const r = await index.resolve(dest, { recheckMissing: false });
+    if (r.type === "folder") return { folderId: r.id, path: r.path ?? t.path };
   } catch (e) {
-    if (!(e instanceof NotFoundError) || t.kind !== "path") throw e;
+    if (!(e instanceof NotFoundError) || e instanceof NotIndexedError) throw e;
     if (sourceCount !== 1) {
       throw new UsageError(
         `the destination folder ${t.path} does not exist`,
         "create it first with `fichier mkdir -p`, or give a single source to move it under a new name",
       );
     }
-    const { parent, name } = splitPath(t.path);
-    return { folderId: await resolveFolderId(client, parent), path: parent, rename: name };
+    const { parent, name } = parentAndName(t.path);
+    const p = await index.resolveFolder(parent);
+    return { folderId: p.id, path: p.path ?? parent, rename: name };
   }
+  throw new UsageError(
+    `${t.path} is a file already: 1fichier cannot overwrite it`,
+    `give a folder or a new name, or delete it first with \`fichier rm ${t.path}\``,
+  );
 }
 
 /** The path an item gets in the destination, when both are known. */
 function newPath(dest: Destination, name: string | undefined): string | null {
   const final = dest.rename ?? name;
-  return dest.path === null || final === undefined ? null : joinPath(dest.path, final);
+  return dest.path === null || final === undefined ? null : joinRemotePath(dest.path, final);
 }
 
 /** What every moved or copied item says of its source and destination. */
-function common(r: Resolved, dest: Destination) {
+function common(r: Item, dest: Destination) {
   return {
     fromPath: r.path ?? null,
     folderId: dest.folderId,
@@ -223,12 +238,12 @@ function common(r: Resolved, dest: Destination) {
   };
 }
 
-/** The source's name, when known (a file given by URL is known by its URL only). */
-function knownName(r: Resolved): string | undefined {
-  return r.path !== undefined ? splitPath(r.path).name : undefined;
+/** The source's name, when known (a file given by URL is known by its URL only, unless the index knows it). */
+function knownName(r: Item): string | undefined {
+  return r.path !== undefined ? parentAndName(r.path).name : undefined;
 }
 
-async function moveOne(client: FichierClient, r: Resolved, dest: Destination): Promise<Transferred> {
+async function moveOne(client: FichierClient, r: Item, dest: Destination): Promise<Transferred> {
   const base = common(r, dest);
   if (r.type === "file") {
     const toPath = newPath(dest, knownName(r));
@@ -262,16 +277,16 @@ async function moveOne(client: FichierClient, r: Resolved, dest: Destination): P
 }
 
 /** A folder cannot go into itself or into one of its own sub-folders (`mv /backups /backups/2026`). */
-function refuseMoveIntoItself(r: Resolved & { type: "folder" }, dest: Destination): void {
+function refuseMoveIntoItself(r: Item & { type: "folder" }, dest: Destination): void {
   const inside = (p: string | null): boolean =>
     p !== null && r.path !== undefined && (p === r.path || p.startsWith(`${r.path}/`));
   if (dest.folderId === r.id || inside(dest.path)) {
     const where =
       dest.rename && dest.path !== null
-        ? joinPath(dest.path, dest.rename)
+        ? joinRemotePath(dest.path, dest.rename)
         : (dest.path ?? `folder ${dest.folderId}`);
     throw new UsageError(
-      `cannot move ${r.path ?? `folder ${r.id}`} into itself (${where})`,
+      `cannot move ${folderLabel(r)} into itself (${where})`,
       "choose a destination outside the folder",
     );
   }
@@ -279,11 +294,12 @@ function refuseMoveIntoItself(r: Resolved & { type: "folder" }, dest: Destinatio
 
 async function copyOne(
   ctx: CliContext,
-  client: FichierClient,
-  r: Resolved,
+  index: OpenedIndex,
+  r: Item,
   dest: Destination,
   password: string | undefined,
 ): Promise<Transferred> {
+  const client = index.client;
   const base = common(r, dest);
   if (r.type === "file") {
     const res = await client.files.copy({
@@ -303,7 +319,7 @@ async function copyOne(
   const name = dest.rename ?? r.name;
   if (!name) throw new UsageError("the root folder cannot be copied as a folder", "copy its sub-folders");
   let files = 0;
-  const id = await copyFolder(client, r.id, name, dest.folderId, () => {
+  const id = await copyFolder(index, r.id, name, dest.folderId, () => {
     files++;
     ctx.out.progress(`copied ${plural(files, "file")}`);
   });
@@ -318,23 +334,27 @@ async function copyOne(
   };
 }
 
-/** Re-creates a folder tree under `destId` and copies every file server-side, 100 per call. */
+/**
+ * Re-creates a folder tree under `destId` and copies every file server-side, 100 per call. The source is read
+ * through the index; the copies are written through to it.
+ */
 async function copyFolder(
-  client: FichierClient,
+  index: OpenedIndex,
   src: number,
   name: string,
   destId: number,
   onFile: () => void,
 ): Promise<number> {
+  const client = index.client;
   const created = await client.folders.create({ name, parentId: destId });
-  const l = await folderIndex(client).list(src);
-  const urls = l.items.map((i) => i.url);
+  const view = await index.list(src);
+  const urls = view.files.map((f) => f.url);
   for (let i = 0; i < urls.length; i += 100) {
     const batch = urls.slice(i, i + 100);
     await client.files.copy({ urls: batch, folderId: created.folderId });
     for (let k = 0; k < batch.length; k++) onFile();
   }
-  for (const sub of l.subFolders) await copyFolder(client, sub.id, sub.name, created.folderId, onFile);
+  for (const sub of view.subFolders) await copyFolder(index, sub.id, sub.name, created.folderId, onFile);
   return created.folderId;
 }
 
@@ -359,8 +379,13 @@ function registerRename(program: Command, ctx: CliContext): void {
 export async function runRename(ctx: CliContext, target: string, name: string): Promise<void> {
   if (name.includes("/"))
     throw new UsageError(`"${name}" contains "/"`, "use `fichier mv` to move to another folder");
-  const client = await ctx.client();
-  const r = await resolveItem(client, target);
+  const index = await ctx.index();
+  const client = index.client;
+  await onItem(index, target, {}, (r) => renameOne(ctx, client, accountItem(target, r), name));
+}
+
+/** Renames one resolved file or folder in place, and says so. */
+async function renameOne(ctx: CliContext, client: FichierClient, r: Item, name: string): Promise<void> {
   if (r.type === "file") {
     const res = await client.files.rename({ url: r.url, filename: name });
     ctx.out.result(`renamed ${escapeControls(res.oldFilename)} -> ${escapeControls(res.newFilename)}`, {
@@ -374,7 +399,7 @@ export async function runRename(ctx: CliContext, target: string, name: string): 
   }
   if (r.id === 0) throw new UsageError("the root folder cannot be renamed", "give a sub-folder");
   await client.folders.move({ folderId: r.id, rename: name });
-  ctx.out.result(`renamed ${escapeControls(r.path ?? `folder ${r.id}`)} -> ${escapeControls(name)}`, {
+  ctx.out.result(`renamed ${escapeControls(folderLabel(r))} -> ${escapeControls(name)}`, {
     type: "folder",
     url: null,
     folderId: r.id,
@@ -457,8 +482,9 @@ export async function runAttr(ctx: CliContext, targets: string[], opts: AttrOpti
   if (Object.keys(change).length === 0) {
     throw new UsageError("attr needs at least one attribute to change", "see `fichier attr --help`");
   }
-  const client = await ctx.client();
-  const resolved = await runEach(targets, (t) => resolveFile(client, t), ctx.out);
+  const index = await ctx.index();
+  const client = index.client;
+  const resolved = await runEach(targets, (t) => index.resolveFile(t), ctx.out);
   const urls = resolved.ok.map((o) => o.result.url);
   let updated = 0;
   const updatedUrls: string[] = [];

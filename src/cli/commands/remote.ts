@@ -10,8 +10,8 @@ import { CliError, type FailedItem, PartialSuccessError, UsageError, withHint } 
 import { escapeControls } from "../escape.js";
 import { parseIntOption } from "../options.js";
 import { table } from "../output.js";
+import { rewrittenPathNote } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import { resolveFolderId, rewrittenPathNote } from "../targets.js";
 import { humanServiceDate, jsonServiceDate } from "../time.js";
 
 /** A job's result as `remote info --json` prints it. */
@@ -179,15 +179,19 @@ export async function runRemoteAdd(ctx: CliContext, urls: string[], opts: Remote
   const headers = (opts.header ?? []).map(parseHeader);
   const note = rewrittenPathNote(opts.to, opts.to.trim());
   if (note) ctx.out.warn(note);
-  const client = await ctx.client();
-  const folderId = await resolveFolderId(client, opts.to, true);
+  const index = await ctx.index();
+  const client = index.client;
+  const folderId = (await index.resolveFolder(opts.to, { create: true })).id;
   const { id } = await client.remote.request({ urls, folderId, ...(headers.length ? { headers } : {}) });
+  // The files land later, behind the index's back: its next read of the folder lists it again.
+  index.markStale(folderId);
   if (!opts.wait) {
     ctx.out.result(`remote job ${id} queued (fichier remote info ${id})`, { id, folderId, urls, job: null });
     return;
   }
   ctx.out.info(`fichier: remote job ${id} queued; waiting for it to run`);
   const job = await waitForJob(client, ctx, id, opts.maxPolls ?? Number.POSITIVE_INFINITY);
+  index.markStale(folderId);
   ctx.out.result(renderJob(job), { id, folderId, urls, job });
   const failed: FailedItem[] = job.result
     .filter((r) => r.status !== "OK")

@@ -18,10 +18,12 @@ import {
 } from "../../serve/config.js";
 import { MemoryBackend } from "../../serve/memory-backend.js";
 import { type ServeLogEvent, startServer } from "../../serve/server.js";
+import { openUploadJournal } from "../../transfer/upload-journal.js";
 import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { ExitCode } from "../exit-codes.js";
+import { parseDurationOption, parseIntOption } from "../options.js";
 import { formatBytes } from "../output.js";
 import { SUMMARIES } from "../summaries.js";
 
@@ -30,10 +32,18 @@ interface ServeCliOptions extends Omit<AccessOptions, "apiKeyStdin"> {
   addr: string;
   readOnly?: boolean;
   maxConnections: number;
+  dirCacheTime: number;
 }
 
 /** How long Ctrl-C waits for open transfers before cutting them (docs/serve.md). */
 export const DRAIN_MS = 10_000;
+
+/**
+ * How long a folder read in full is served from the index (rclone's `--dir-cache-time` and its default): the
+ * index's own 30 s window would make a folder of 5 000 files or more (read in pages, each waiting the folder's
+ * 30 s spacing) stale by the time its last page came, so it would be listed again on every PROPFIND.
+ */
+const DIR_CACHE_MS = 5 * 60_000;
 
 /** The PATH that serves an in-memory tree instead of the account (as rclone's `:memory:` remote). */
 const MEMORY = ":memory:";
@@ -47,7 +57,9 @@ export function register(program: Command, ctx: CliContext): void {
   ] as const) {
     const cmd = serve
       .command(`${flavour} [path]`)
-      .description(`${what}; PATH ${MEMORY} serves an empty tree in memory`)
+      .description(
+        `${what}; PATH is a folder of the account (default /), or ${MEMORY} for an empty tree in memory`,
+      )
       .option(
         "--addr <host:port>",
         "where to listen (a non-loopback address needs --user or --htpasswd)",
@@ -63,18 +75,22 @@ export function register(program: Command, ctx: CliContext): void {
       .option("--htpasswd <file>", "require a user of this htpasswd file (bcrypt lines: htpasswd -B)")
       .option("--cert <file>", "serve HTTPS with this certificate (PEM; with --key)")
       .option("--key <file>", "the private key of --cert (PEM)")
-      .option("--max-connections <n>", "most connections open at once", positiveInt, 1024);
+      .option(
+        "--max-connections <n>",
+        "most connections open at once",
+        parseIntOption("--max-connections", 1, 999_999),
+        1024,
+      )
+      .option(
+        "--dir-cache-time <duration>",
+        "serve a folder listed this recently from the index (changes made elsewhere show after it)",
+        parseDurationOption("--dir-cache-time"),
+        DIR_CACHE_MS,
+      );
     cmd.action((path: string | undefined, opts: ServeCliOptions) =>
       runServe(ctx, flavour, path ?? "/", opts),
     );
   }
-}
-
-function positiveInt(value: string): number {
-  if (!/^\d{1,6}$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`--max-connections must be a whole number from 1 to 999999, not "${value}"`);
-  }
-  return Number(value);
 }
 
 async function runServe(
@@ -98,8 +114,11 @@ async function runServe(
   if (!addr.loopback && !tls) {
     ctx.out.warn("without --cert and --key, passwords and files cross the network unencrypted");
   }
-  const backend = await openBackend(path);
-  const server = await listen(ctx, flavour, addr, { backend, credentials, tls, opts });
+  const backend = await openBackend(ctx, path, opts.dirCacheTime);
+  const server = await listen(ctx, flavour, addr, { backend, credentials, tls, opts }).catch(async (e) => {
+    await backend.close?.();
+    throw e;
+  });
   const root = path === MEMORY ? "an empty in-memory tree (gone when the server stops)" : path;
   ctx.out.info(
     `fichier: serving ${root} over ${flavour === "webdav" ? "WebDAV" : "HTTP"} at ${server.url} (Ctrl-C to stop)`,
@@ -118,13 +137,27 @@ async function runServe(
   throw new CliError("interrupted", "run the same command to serve again", 130);
 }
 
-/** The backend of PATH: `:memory:` this wave; the account (over the remote index) comes next. */
-async function openBackend(path: string): Promise<ServeBackend> {
+/**
+ * The backend of PATH: `:memory:`, or the account's folder PATH over the persistent remote index (shared with
+ * the machine's other fichier processes), the client and the upload journal. The backend closes the index.
+ */
+async function openBackend(ctx: CliContext, path: string, maxAgeMs: number): Promise<ServeBackend> {
   if (path === MEMORY) return new MemoryBackend();
-  throw new CliError(
-    `serving the account (${path}) needs the remote index, which this build does not have yet`,
-    `try a client against \`fichier serve webdav ${MEMORY}\` meanwhile`,
-  );
+  const client = await ctx.client();
+  const { key } = await ctx.key();
+  const warn = (m: string) => ctx.out.warn(`fichier: warning: ${m}`);
+  const [{ openIndex }, { openAccountBackend }] = await Promise.all([
+    import("../../remote-index/open.js"),
+    import("../../serve/account/backend.js"),
+  ]);
+  const index = await openIndex(client, { maxAgeMs, onEvent: (e) => warn(e.message) });
+  try {
+    const journal = openUploadJournal(key, { env: ctx.env, warn });
+    return await openAccountBackend(index, { root: path, journal, onWarning: warn });
+  } catch (e) {
+    await index.close();
+    throw e;
+  }
 }
 
 async function readCredentials(ctx: CliContext, opts: ServeCliOptions): Promise<Credentials | undefined> {

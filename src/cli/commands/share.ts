@@ -4,19 +4,16 @@
  */
 import type { Command } from "commander";
 import { NotFoundError } from "../../api/errors.js";
+import type { FolderShare } from "../../api/types.js";
 import type { CliContext } from "../context.js";
 import { UsageError, withHint } from "../errors.js";
 import { escapeControls } from "../escape.js";
 import { readNewPassword } from "../prompts.js";
+import { folderLabel } from "../resolve.js";
 import { SUMMARIES } from "../summaries.js";
-import { classifyTarget, resolveFolderId } from "../targets.js";
 
-/** A groupware share as `folder/share.cgi` takes it. */
-export interface ShareWith {
-  email: string;
-  rw: boolean;
-  hideLinks: boolean;
-}
+/** A groupware share as `folder/share.cgi` takes it and `folder/ls.cgi` gives it (spec §7.13, §7.15). */
+export type ShareWith = FolderShare;
 
 /**
  * Parses `--with EMAIL[:rw|:hide]`. `:rw` gives write access; `:hide` hides the download links (and implies
@@ -53,7 +50,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option("--off", "stop sharing: remove the public link and every --with share")
     .addHelpText(
       "after",
-      "\nJSON: {folderId, path, url|null, shares:[{email,rw,hideLinks}]|null} (shares null: not changed, not listed)",
+      "\nWithout --with the folder's user shares are left as they are. The result gives the folder's shares as\n" +
+        "1fichier lists them after the change (one listing of the folder).\n" +
+        "JSON: {folderId, path, url|null, shares:[{email,rw,hideLinks}]}",
     )
     .action((arg: string, opts: ShareOptions) => runShare(ctx, arg, opts));
 }
@@ -68,8 +67,8 @@ export interface ShareOptions {
 
 /**
  * `fichier share PATH`: the public link (and `--with` user shares) of a folder, or `--off` to stop sharing.
- * `shares` in the result are those this command set: without `--with` the folder's user shares are left as
- * they were (and are not listed: `null`).
+ * Without `--with` the folder's user shares are left as they were. `shares` in the result are the folder's, as
+ * its listing gives them after the change (spec §7.13), so what 1fichier made of them shows (`:hide` is read-only).
  *
  * @example
  * await runShare(ctx, "/photos", { with: ["ann@example.com:rw"] });
@@ -79,12 +78,13 @@ export async function runShare(ctx: CliContext, arg: string, opts: ShareOptions)
   if (opts.off && (shares.length || opts.password !== undefined)) {
     throw new UsageError("--off cannot be combined with --with or --password", "use one or the other");
   }
-  const client = await ctx.client();
-  const folderId = await resolveFolderId(client, arg);
+  const index = await ctx.index();
+  const client = index.client;
+  const folder = await index.resolveFolder(arg);
+  const folderId = folder.id;
   if (folderId === 0) throw new UsageError("the root folder cannot be shared", "share a sub-folder");
-  const t = classifyTarget(arg);
-  const path = t.kind === "path" ? t.path : null;
-  const label = escapeControls(path ?? `folder ${folderId}`);
+  const path = folder.path ?? null;
+  const label = escapeControls(folderLabel(folder));
   if (opts.off) {
     await client.folders.share({ folderId, share: false, shares: [] });
     ctx.out.result(`stopped sharing ${label}`, { folderId, path, url: null, shares: [] });
@@ -110,9 +110,11 @@ export async function runShare(ctx: CliContext, arg: string, opts: ShareOptions)
     throw e;
   }
   const url = res.url ?? null;
+  // Only the folder's own listing gives its user shares (spec §7.13); the index hears of it too.
+  const actual = (await client.folders.list({ folderId, fresh: true })).shares;
   const lines = [url ?? `shared ${label} (no public link)`];
-  for (const s of shares) {
+  for (const s of actual) {
     lines.push(`shared with ${s.email}${s.rw ? " (read-write)" : s.hideLinks ? " (links hidden)" : ""}`);
   }
-  ctx.out.result(lines.join("\n"), { folderId, path, url, shares: shares.length ? shares : null });
+  ctx.out.result(lines.join("\n"), { folderId, path, url, shares: actual });
 }

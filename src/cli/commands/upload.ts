@@ -1,7 +1,7 @@
 /**
- * `fichier upload PATH... [--to PATH] [--parallel N] [--password P] [--domain N] [--skip-existing]`:
- * files and folder trees, streamed and verified (src/transfer/upload.ts), journaled so a rerun never
- * uploads a duplicate.
+ * `fichier upload PATH... [--to PATH] [--parallel N] [--password P] [--domain N] [--skip-existing]
+ * [--bwlimit RATE]`: files and folder trees, streamed and verified (src/transfer/upload.ts), small files of one
+ * folder batched into shared requests, journaled so a rerun never uploads a duplicate.
  */
 import { basename, dirname, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
@@ -12,7 +12,7 @@ import { finishBatch, reportFailed, transferOutcome } from "../batch.js";
 import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
 import { escapeControls } from "../escape.js";
-import { parseIntOption } from "../options.js";
+import { parseIntOption, parseRateOption } from "../options.js";
 import { formatBytes } from "../output.js";
 import { createProgressView } from "../progress.js";
 import { readNewPassword } from "../prompts.js";
@@ -52,7 +52,12 @@ export function register(program: Command, ctx: CliContext): void {
     .description(SUMMARIES.upload.description)
     .argument("<path...>", "local files and folders")
     .option("--to <path>", "remote folder path or id (created if missing)", "/")
-    .option("--parallel <n>", "files uploaded at once (1-8)", parseIntOption("--parallel", 1, 8), 2)
+    .option(
+      "--parallel <n>",
+      "requests at once, a batch of small files counting as one (1-8)",
+      parseIntOption("--parallel", 1, 8),
+      2,
+    )
     .option("--password [password]", "protect the uploaded files with a password (asked, or read from stdin)")
     .option(
       "--domain <n>",
@@ -60,15 +65,25 @@ export function register(program: Command, ctx: CliContext): void {
       parseIntOption("--domain", 0, 10),
     )
     .option("--skip-existing", "skip files already in the folder with the same name, size and Whirlpool")
+    .option(
+      "--bwlimit <rate>",
+      "bandwidth limit for all files together: 512k, 10M, off",
+      parseRateOption("--bwlimit"),
+    )
     .addHelpText(
       "after",
-      "\nA folder is recreated under --to with its name: `upload photos --to /b` makes /b/photos/...; with a\n" +
+      "\nSmall files (under 16 MiB) of one folder go up together, up to 100 files or 64 MiB per request.\n" +
+        "--bwlimit takes bytes per second with binary units as rclone does (512k, 10M, 1.5G; a bare number is\n" +
+        "KiB/s; off): one budget shared by every file of the run.\n" +
+        "A folder is recreated under --to with its name: `upload photos --to /b` makes /b/photos/...; with a\n" +
         "trailing slash its contents go straight into --to: `upload photos/ --to /b` makes /b/... (rsync's rule).\n" +
         "A journal of uploads in flight is kept in the state folder (FICHIER_STATE_DIR): after a crash or a lost\n" +
         "answer, running the same command again finds the files that landed instead of uploading them twice.\n" +
         "Refused up front: empty files, files over 300 GB, names 1fichier cannot store, unreadable paths. Inside\n" +
         "a folder, empty files, fifos, sockets and links to nothing are skipped with a warning (exit 0).\n" +
         "Each file is named by its path relative to what was named (photos/2026/a.jpg for `upload photos`).\n" +
+        "--to and the tree's folders are found or made through the remote index (a folder just made is known\n" +
+        "empty), and every file uploaded is written to it: a download or ls of the folder right after lists nothing.\n" +
         "JSON: {uploaded:[{path,relativePath,filename,folderId,size,url,whirlpool,skipped?}],\n" +
         "       failed:[{item,error,code?}], skipped:[{item,reason}],\n" +
         "       bytes, seconds}; with --json, progress events are NDJSON lines on stderr.",
@@ -82,11 +97,13 @@ export function register(program: Command, ctx: CliContext): void {
           password?: string | boolean;
           domain?: number;
           skipExisting?: boolean;
+          bwlimit?: number;
         },
       ) => {
         const password = await readNewPassword(ctx, opts.password);
         if (password) registerSecret(password);
-        const client = await ctx.client();
+        // --to resolves, and the folders are found or made, through the run's remote index.
+        const index = await ctx.index();
         const key = await ctx.key();
         const journal = openUploadJournal(key.key, { env: ctx.env, warn: (m) => ctx.out.warn(m) });
         const label = (file: string): string => relativeToNamed(file, paths);
@@ -96,7 +113,8 @@ export function register(program: Command, ctx: CliContext): void {
         const stopListening = listenForCleanStop(onSigint);
         let result: Awaited<ReturnType<typeof uploadTree>>;
         try {
-          result = await uploadTree(client, {
+          result = await uploadTree(index.client, {
+            index,
             paths,
             to: opts.to,
             parallel: opts.parallel,
@@ -105,6 +123,7 @@ export function register(program: Command, ctx: CliContext): void {
             ...(password ? { password } : {}),
             ...(opts.domain !== undefined ? { domain: opts.domain } : {}),
             ...(opts.skipExisting ? { skipExisting: true } : {}),
+            ...(opts.bwlimit ? { bwlimit: opts.bwlimit } : {}),
             onPlanned: (bytes: number, files: number) => view.expect(bytes, files),
             onProgress: (e) => view.onProgress(e),
             onWarning: (m) => ctx.out.warn(m),

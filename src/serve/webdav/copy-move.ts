@@ -6,7 +6,7 @@
  */
 import type { TransferOptions } from "../backend.js";
 import { isSameOrInside, parentOf, parseRequestPath } from "../paths.js";
-import { header, lookup, mustExist, type RequestContext, type Resource, send } from "../request.js";
+import { header, isHeld, lookup, mustExist, type RequestContext, type Resource, send } from "../request.js";
 import { HttpError } from "../status.js";
 import { assertWritable } from "./preconditions.js";
 import { parseDepth } from "./propfind.js";
@@ -74,7 +74,7 @@ export async function copyOrMove(ctx: RequestContext): Promise<void> {
     move ? [{ path: from, deep: true }, { path: parentOf(from) }, ...targets] : targets,
     source,
   );
-  await transfer(ctx, source, to, { overwrite, shallow: depth === "0" });
+  await transfer(ctx, source, to, { overwrite, shallow: depth === "0", existing });
   ctx.state.locks.markMapped(to);
   send(ctx, existing && !existing.lockNull ? 204 : 201, "");
 }
@@ -83,21 +83,35 @@ async function transfer(
   ctx: RequestContext,
   source: Resource,
   to: string,
-  options: TransferOptions & { shallow: boolean },
+  options: TransferOptions & { shallow: boolean; existing: Resource | undefined },
 ): Promise<void> {
-  const { backend, props, locks } = ctx.state;
-  if (ctx.method === "MOVE") {
+  const { backend, props, locks, empty } = ctx.state;
+  const move = ctx.method === "MOVE";
+  if (source.empty) {
+    // An empty file held in memory moves or copies in memory, but never over a stored file (put.ts holdEmpty).
+    if (options.existing && !isHeld(options.existing)) {
+      throw new HttpError(403, `an empty file cannot replace ${to} (1fichier cannot store empty files)`);
+    }
+    if (move) empty.moveTree(source.path, to);
+    else empty.copyTree(source.path, to, false);
+  } else if (move) {
     await backend.move(source.path, to, options);
-    props.moveTree(source.path, to);
-    locks.removeTree(source.path);
-    return;
-  }
-  if (options.shallow && source.kind === "folder") {
+    empty.remove(to);
+    empty.moveTree(source.path, to);
+  } else if (options.shallow && source.kind === "folder") {
     // Depth 0 copies the folder alone: a new empty folder, replacing what was there only when allowed.
-    if (await lookup(ctx.state, to)) await backend.remove(to);
+    if (options.existing && !isHeld(options.existing)) await backend.remove(to);
+    empty.remove(to);
     await backend.mkdir(to);
   } else {
     await backend.copy(source.path, to, options);
+    empty.remove(to);
+    empty.copyTree(source.path, to, true);
   }
-  props.copyTree(source.path, to, !options.shallow);
+  if (move) {
+    props.moveTree(source.path, to);
+    locks.removeTree(source.path);
+  } else {
+    props.copyTree(source.path, to, !options.shallow);
+  }
 }

@@ -1,10 +1,10 @@
 /**
  * MKCOL (RFC 4918 §9.3) and DELETE (§9.6): a new folder (409 when the parent is missing, 405 when something is
- * already there, 415 with a body), and the deletion of a file or a whole folder, with the locks, properties and
- * lock-null resources that went with it.
+ * already there, 415 with a body), and the deletion of a file or a whole folder, with the locks, properties,
+ * empty files and lock-null resources that went with it.
  */
 import { parentOf } from "../paths.js";
-import { hasBody, lookup, mustExist, type RequestContext, send } from "../request.js";
+import { hasBody, isHeld, lookup, mustExist, type RequestContext, send } from "../request.js";
 import { HttpError } from "../status.js";
 import { assertWritable } from "./preconditions.js";
 
@@ -26,7 +26,8 @@ export async function remove(ctx: RequestContext): Promise<void> {
   if (path === "/") throw new HttpError(403, "the served root cannot be deleted");
   const entry = await mustExist(ctx.state, path);
   await assertWritable(ctx, [{ path, deep: true }, { path: parentOf(path) }], entry);
-  if (!entry.lockNull) await ctx.state.backend.remove(path);
+  if (!isHeld(entry)) await ctx.state.backend.remove(path);
+  ctx.state.empty.removeTree(path);
   ctx.state.props.deleteTree(path);
   ctx.state.locks.removeTree(path);
   send(ctx, 204, "");

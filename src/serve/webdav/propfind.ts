@@ -7,7 +7,7 @@
 import type { Entry } from "../backend.js";
 import { propertyKey } from "../dead-props.js";
 import { hrefOf } from "../paths.js";
-import { header, lookup, mustExist, type RequestContext, readXmlBody, sendXml } from "../request.js";
+import { childrenOf, header, mustExist, type RequestContext, readXmlBody, sendXml } from "../request.js";
 import { HttpError } from "../status.js";
 import { childElements, DAV, escapeXml, type XmlElement } from "../xml.js";
 import { isLiveProperty, LIVE_PROPERTIES, liveProperty } from "./props.js";
@@ -60,21 +60,11 @@ export async function propfind(ctx: RequestContext): Promise<void> {
     });
   }
   const entries =
-    depth === "1" && entry.kind === "folder" ? [entry, ...(await children(ctx, entry.path))] : [entry];
+    depth === "1" && entry.kind === "folder"
+      ? [entry, ...(await childrenOf(ctx.state, entry.path))]
+      : [entry];
   const responses = entries.map((e) => response(ctx, e, request));
   sendXml(ctx, 207, `<D:multistatus xmlns:D="DAV:">${responses.join("")}</D:multistatus>`);
-}
-
-/** The children of a folder, with the lock-null resources in it. */
-async function children(ctx: RequestContext, path: string): Promise<Entry[]> {
-  const listed = await ctx.state.backend.list(path);
-  const names = new Set(listed.map((e) => e.path));
-  for (const p of ctx.state.locks.lockNullChildren(path)) {
-    if (names.has(p)) continue;
-    const e = await lookup(ctx.state, p);
-    if (e) listed.push(e);
-  }
-  return listed;
 }
 
 /** One `<D:response>` of the multistatus. */

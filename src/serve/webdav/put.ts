@@ -2,8 +2,8 @@
  * PUT: streams the request body to the backend, which makes it visible only once complete and verified. The
  * length must be known up front (1fichier needs an exact Content-Length): `Content-Length`, or for a chunked body
  * the `X-Expected-Entity-Length` macOS Finder sends; a chunked body without either is refused with 411. An
- * empty body is refused with 403 (1fichier refuses empty files), except on a lock-null resource, which already
- * is that empty file. A body cut off midway leaves nothing behind.
+ * empty body makes an empty file held in memory (1fichier refuses empty files, and Windows and Finder create
+ * every file that way), refused onto a stored file. A body cut off midway leaves nothing behind.
  */
 import type { IncomingMessage } from "node:http";
 import { type Readable, Transform } from "node:stream";
@@ -11,7 +11,15 @@ import { pipeline } from "node:stream/promises";
 import type { Entry } from "../backend.js";
 import { etagOf, ifMatchAllows, ifNoneMatchAllows } from "../conditional.js";
 import { parentOf } from "../paths.js";
-import { continueIfAsked, lookup, type RequestContext, send } from "../request.js";
+import {
+  continueIfAsked,
+  heldAt,
+  isHeld,
+  lookup,
+  type RequestContext,
+  type Resource,
+  send,
+} from "../request.js";
 import { HttpError } from "../status.js";
 import { assertWritable } from "./preconditions.js";
 
@@ -48,25 +56,43 @@ export async function put(ctx: RequestContext): Promise<void> {
   const size = bodyLength(ctx.req.headers);
   const existing = await lookup(ctx.state, path);
   if (existing?.kind === "folder") throw new HttpError(405, `${path} is a folder: PUT needs a file path`);
-  const lockNull = existing?.lockNull === true;
-  const real = lockNull ? undefined : existing;
+  const real = isHeld(existing) ? undefined : existing;
   await assertWritable(ctx, real ? [{ path }] : [{ path }, { path: parentOf(path) }], existing);
   if (!existing) {
     // Checked before the body is asked for (Expect: 100-continue): a doomed upload is never sent.
     const parent = await lookup(ctx.state, parentOf(path));
     if (parent?.kind !== "folder") throw new HttpError(409, `the folder ${parentOf(path)} does not exist`);
   }
-  checkEntityTags(ctx, real);
+  checkEntityTags(ctx, existing);
   if (size === 0) {
-    if (!lockNull)
-      throw new HttpError(403, "empty files cannot be stored (1fichier refuses them): nothing was stored");
-    send(ctx, 204, "");
+    holdEmpty(ctx, path, existing);
     return;
   }
   continueIfAsked(ctx);
   const entry = await ctx.state.backend.write(path, exactly(ctx.req, size), { size, signal: ctx.signal });
+  ctx.state.empty.remove(path);
   ctx.state.locks.markMapped(path);
-  send(ctx, real ? 204 : 201, "", { ETag: etagOf(entry) });
+  // An empty file held in memory existed (204); a lock-null resource did not (201).
+  send(ctx, existing && !existing.lockNull ? 204 : 201, "", { ETag: etagOf(entry) });
+}
+
+/**
+ * An empty PUT: 1fichier cannot store empty files, but Windows Explorer and macOS Finder create every file with
+ * one before they send its content, so the server holds a 0-byte placeholder in memory (empty-files.ts). Onto a
+ * stored file it is refused: the placeholder would hide the file, and the stored file is never given up for an
+ * empty one.
+ */
+function holdEmpty(ctx: RequestContext, path: string, existing: Resource | undefined): void {
+  if (existing && !isHeld(existing)) {
+    throw new HttpError(
+      403,
+      "empty files cannot be stored (1fichier refuses them): the stored file was kept; send its content instead",
+    );
+  }
+  ctx.state.empty.add(path);
+  ctx.state.locks.markMapped(path);
+  const held = heldAt(ctx.state, path);
+  send(ctx, existing ? 204 : 201, "", held ? { ETag: etagOf(held) } : {});
 }
 
 function checkEntityTags(ctx: RequestContext, existing: Entry | undefined): void {

@@ -26,10 +26,25 @@ describe("stale entries", () => {
     expect(events.map((e) => e.type)).toEqual(["stale"]);
     expect(events[0]?.message).toMatch(/\/stale-home\/made-elsewhere: \/stale-home was changed elsewhere/);
 
-    // A name that is really missing: listed again once (the index's entry could be stale), no warning.
+    // A name missing from the listing this index just made: not listed again (the answer would be the same,
+    // after the folder's 30 s spacing).
+    expect(index.isOwnListing(home.id)).toBe(true);
     await expect(index.resolveFolder("/stale-home/nothing")).rejects.toThrow(
       /no folder named "nothing" in \/stale-home/,
     );
+    expect(listings(emu) - n0).toBe(1);
+    // A name really missing from a folder served from the index (made, never listed here): listed again once
+    // (the index's entry could be stale), no warning.
+    const other = await index.resolveFolder("/stale-other", { create: true });
+    expect(index.isOwnListing(other.id)).toBe(false);
+    await expect(index.resolveFolder("/stale-other/nothing")).rejects.toThrow(
+      /no folder named "nothing" in \/stale-other/,
+    );
+    expect(listings(emu) - n0).toBe(2);
+    // With recheckMissing: false (a new name expected, as `mv a b`'s b), not even that.
+    const made = await index.resolveFolder("/stale-new", { create: true });
+    await expect(index.resolve("/stale-new/next", { recheckMissing: false })).rejects.toThrow(NotFoundError);
+    expect(index.isOwnListing(made.id)).toBe(false);
     expect(listings(emu) - n0).toBe(2);
     expect(events).toHaveLength(1);
     await index.close();

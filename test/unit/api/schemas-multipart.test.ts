@@ -139,6 +139,22 @@ describe("lenient schemas (spec §10)", () => {
       [5, true],
     ]);
     expect(l.shared).toBeNull();
+    expect(l.shares).toEqual([]);
+  });
+
+  it("listings keep the folder's groupware shares (spec §7.13 shares)", () => {
+    const l = folderListingSchema.parse({
+      folder_id: 7,
+      name: "x",
+      shares: [
+        { email: "ann@example.org", rw: 1, hide_links: 0 },
+        { email: "bob@example.org", rw: "0", hide_links: "1" },
+      ],
+    });
+    expect(l.shares).toEqual([
+      { email: "ann@example.org", rw: true, hideLinks: false },
+      { email: "bob@example.org", rw: false, hideLinks: true },
+    ]);
   });
 
   it("upload server: refuses ids over 10 characters (rclone)", () => {

@@ -2,7 +2,8 @@
 // rely on: pure, no I/O.
 import { describe, expect, it } from "vitest";
 import { InvalidNameError, InvalidUrlError } from "../../../src/api/errors.js";
-import { parisDate, shiftDate } from "../../../src/remote-index/dates.js";
+import { parisDate, serviceDateMs } from "../../../src/api/service-time.js";
+import { shiftDate } from "../../../src/remote-index/dates.js";
 import {
   classifyTarget,
   joinRemotePath,
@@ -90,5 +91,19 @@ describe("dates", () => {
   it("writes Paris time with daylight saving", () => {
     expect(parisDate(Date.UTC(2026, 0, 5, 9))).toBe("2026-01-05 10:00:00");
     expect(parisDate(Date.UTC(2026, 6, 5, 9, 1, 2))).toBe("2026-07-05 11:01:02");
+  });
+
+  it("reads Paris time back to the moment, across both daylight-saving changes", () => {
+    const moments = [
+      Date.UTC(2026, 0, 5, 9),
+      Date.UTC(2026, 6, 5, 9, 1, 2),
+      Date.UTC(2026, 2, 29, 0, 59, 59),
+      Date.UTC(2026, 2, 29, 1, 0, 0),
+      Date.UTC(2026, 9, 25, 0, 30),
+      Date.UTC(2026, 9, 25, 2, 0),
+    ];
+    for (const t of moments) expect(serviceDateMs(parisDate(t))).toBe(t);
+    expect(serviceDateMs("2026-01-05 10:00:00")).toBe(Date.UTC(2026, 0, 5, 9));
+    expect(serviceDateMs("yesterday")).toBeUndefined();
   });
 });
