@@ -2,7 +2,8 @@
 // listing of a folder this run made), files sent with the upload engine as `upload` sends a tree: the small
 // files of one folder packed into shared requests (upload-pack.ts, upload-batch.ts), each still verified
 // against end.pl and journaled (a rerun after a crash never makes a duplicate), a changed file's old copies
-// removed only once its new copy is verified, deletions in batches. A folder found removed during the sync (`#9001`) fails what was to go into it, as one item.
+// removed only once its new copy is verified, deletions in batches. A folder found removed during the sync
+// (`#9001`) fails what was to go into it, as one item.
 import { dirname } from "node:path";
 import { FichierError, isNotFoundError } from "../api/errors.js";
 import type { OpenedIndex } from "../remote-index/open.js";

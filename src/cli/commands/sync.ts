@@ -85,7 +85,12 @@ export function register(program: Command, ctx: CliContext): void {
       )
       .option("--dry-run", "print the plan; change nothing, call nothing but listings"),
   )
-    .option("--parallel <n>", "files transferred at once (1-8)", parseIntOption("--parallel", 1, 8), 2)
+    .option(
+      "--parallel <n>",
+      "transfers at once (1-8; an upload request of many small files counts once)",
+      parseIntOption("--parallel", 1, 8),
+      2,
+    )
     .option(
       "--connections <n>",
       `parallel Range requests per downloaded file (1-${MAX_CONNECTIONS})`,
@@ -118,6 +123,9 @@ Files are the same when their size and Whirlpool match (local Whirlpools are kep
 tree is not read again). A changed file is uploaded anew, then its old copy removed. --delete runs last, only
 after a run without failures, never when SRC is missing, empty or partly unreadable, and never more than
 --max-delete files (exit 2, naming the count).
+Small files (under 16 MiB) of one folder go up together, up to 100 files or 64 MiB per request, each verified.
+--bwlimit takes bytes per second as upload's does (512k, 10M; off): one budget for every file of the run.
+The global --refresh (fichier --refresh sync ...) lists every remote folder again, whatever the index's age.
 Exit: 0 done, 2 refused (nothing changed), 3 SRC not found, 9 some items failed (a rerun finishes).
 JSON: {direction,source,destination,dryRun,uploaded,downloaded,replaced,deleted,settled,skipped,
        foldersCreated,foldersRemoved,failed:[{item,error,code?}],leftOut:[{path,reason}],deletionsSkipped?,
