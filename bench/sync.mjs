@@ -326,7 +326,7 @@ export async function syncBench() {
         tables.push({
           title: "rclone, extrapolated",
           columns: ["run", "API calls", "hours"],
-          rows: [extrapolate(rc, small, big)],
+          rows: extrapolate(rc, small, big),
         });
       } else
         tables.push({

@@ -67,7 +67,7 @@ export function parseDurationOption(name: string, env?: string): (v: string) => 
 }
 
 /**
- * Parser for `--bwlimit RATE` (`upload`, `download`, and `sync` to come): rclone's syntax for one rate, in bytes
+ * Parser for `--bwlimit RATE` (`upload`, `download`, `sync`): rclone's syntax for one rate, in bytes
  * per second with binary units (`512k`, `10M`, `off`; transfer/bandwidth.ts `parseRate`); `off` gives
  * undefined.
  *

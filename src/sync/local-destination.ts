@@ -45,7 +45,13 @@ export class LocalDestination implements Destination {
     this.result.foldersCreated++;
   }
 
-  async transfer(t: Transfer): Promise<void> {
+  /** Downloads go one file at a time (each with its own connections). */
+  units(transfers: readonly Transfer[]): Transfer[][] {
+    return transfers.map((t) => [t]);
+  }
+
+  async transfer([t]: readonly Transfer[]): Promise<void> {
+    if (!t) return;
     const o = this.options;
     const src = t.source;
     const r = await downloadFile(this.index.client, {
@@ -61,6 +67,7 @@ export class LocalDestination implements Destination {
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+      ...(o.bwlimit ? { bwlimit: o.bwlimit } : {}),
       ...o.download,
     });
     this.result.bytes += r.fetchedBytes;

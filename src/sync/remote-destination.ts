@@ -1,13 +1,17 @@
 // The remote end as a sync's destination (uploads): folders made through the index (write-through, no
-// listing of a folder this run made), files sent with the upload engine (journaled: a rerun after a crash never
-// makes a duplicate), a changed file's old copies removed only once its new copy is verified, deletions in
-// batches. A folder found removed during the sync (`#9001`) fails what was to go into it, as one item.
+// listing of a folder this run made), files sent with the upload engine as `upload` sends a tree: the small
+// files of one folder packed into shared requests (upload-pack.ts, upload-batch.ts), each still verified
+// against end.pl and journaled (a rerun after a crash never makes a duplicate), a changed file's old copies
+// removed only once its new copy is verified, deletions in batches. A folder found removed during the sync
+// (`#9001`) fails what was to go into it, as one item.
 import { dirname } from "node:path";
 import { FichierError, isNotFoundError } from "../api/errors.js";
 import type { OpenedIndex } from "../remote-index/open.js";
 import { joinRemotePath } from "../remote-index/targets.js";
-import type { UploadFileOptions } from "../transfer/upload.js";
-import { uploadFile } from "../transfer/upload.js";
+import { type UploadResult, type UploadRunOptions, uploadFile } from "../transfer/upload.js";
+import { uploadBatch } from "../transfer/upload-batch.js";
+import { indexListings } from "../transfer/upload-listing.js";
+import { type BatchLimits, batchLimits, packUploads } from "../transfer/upload-pack.js";
 import type { Destination, RunOptions } from "./destination.js";
 import { rememberVerified } from "./local-hash.js";
 import type { LocalEntry } from "./local-walk.js";
@@ -47,14 +51,19 @@ export class RemoteDestination implements Destination {
   private readonly gone = new Map<string, number>();
   /** Replacements whose new copy is verified and whose old copies are still to remove. */
   private readonly replaced: { path: string; old: SyncEntry[] }[] = [];
+  private readonly limits: BatchLimits | false;
+  /** What every upload of the run shares: the journal, and the folders' files read from the index. */
+  private readonly run: UploadRunOptions;
 
   constructor(
     private readonly index: OpenedIndex,
     private readonly sides: SyncSides,
-    private readonly options: RunOptions,
+    options: RunOptions,
     private readonly result: SyncResult,
   ) {
     this.ids = new Map(sides.remoteFolders);
+    this.limits = batchLimits(options.batch);
+    this.run = runOptionsOf(index, options);
   }
 
   /** Makes the destination folder when it is missing (`mkdir -p`, as `upload --to` does). */
@@ -80,24 +89,69 @@ export class RemoteDestination implements Destination {
     }
   }
 
-  async transfer(t: Transfer): Promise<void> {
-    const folder = parentOf(t.path);
+  /**
+   * The transfers as requests: the small files of one folder packed together (upload-pack.ts, as `upload` packs
+   * a tree), a large file alone; a file whose folder is gone or could not be made alone too (it is not sent).
+   */
+  units(transfers: readonly Transfer[]): Transfer[][] {
+    const alone: Transfer[][] = [];
+    const placed: { t: Transfer; name: string; folderId: number; size: number }[] = [];
+    for (const t of transfers) {
+      const folder = parentOf(t.path);
+      const folderId = this.ids.get(folder);
+      if (folderId === undefined || this.isGone(folder)) alone.push([t]);
+      else placed.push({ t, name: baseName(t.path), folderId, size: t.size });
+    }
+    const packed = packUploads(placed, this.limits).map((u) =>
+      u.kind === "one" ? [u.file.t] : u.files.map((f) => f.t),
+    );
+    return [...alone, ...packed];
+  }
+
+  async transfer(unit: readonly Transfer[]): Promise<void> {
+    const folder = parentOf(unit[0]!.path);
     const folderId = this.ids.get(folder);
     if (this.isGone(folder)) {
-      this.countGone(folder);
+      for (const _ of unit) this.countGone(folder);
       return;
     }
     // Its folder could not be made: that failure is recorded once, on the folder.
-    if (folderId === undefined) throw new FichierError(`the folder of ${t.path} could not be made`);
-    const up = await uploadFile(this.index.client, this.uploadOptions(t, folderId));
+    if (folderId === undefined) throw new FichierError(`the folder of ${unit[0]!.path} could not be made`);
+    const client = this.index.client;
+    if (unit.length === 1) {
+      const t = unit[0]!;
+      const local = t.source as LocalEntry;
+      const file = { path: local.abs, name: baseName(t.path), folderId };
+      await this.sent(t, await uploadFile(client, { ...this.run, ...file }));
+      return;
+    }
+    const files = unit.map((t) => ({
+      path: (t.source as LocalEntry).abs,
+      name: baseName(t.path),
+      folderId,
+    }));
+    const outcomes = await uploadBatch(client, this.run, files);
+    for (const [i, o] of outcomes.entries()) {
+      const t = unit[i]!;
+      // Each file of the request is settled on its own: one failing does not fail the others.
+      if ("error" in o) this.result.failed.push({ path: t.path, error: o.error });
+      else
+        await this.sent(t, o.result).catch((error: unknown) =>
+          this.result.failed.push({ path: t.path, error }),
+        );
+    }
+  }
+
+  /** A file verified up there (end.pl's Whirlpool, or the journal's): counted, remembered, its old copies due. */
+  private async sent(t: Transfer, up: UploadResult): Promise<void> {
     if (!up.skipped) this.result.bytes += up.size;
     // The Whirlpool end.pl confirmed is the local file's while it is unchanged: the next run reads nothing.
     const local = t.source as LocalEntry;
     await rememberVerified(this.index, local.abs, up.whirlpool, local.stat);
     if (t.replaces.length === 0) this.result.uploaded++;
     else {
-      // The new copy is verified (end.pl's Whirlpool, or the journal's): its old copies may go now. They go
-      // together, one call for many replacements (a crash before leaves both copies: the next run settles).
+      // The new copy is verified: its old copies may go now. They go together, one call for many
+      // replacements (a crash before leaves both copies: the next run settles).
       this.replaced.push({ path: t.path, old: t.replaces.filter((r) => r.url !== up.url) });
       if (this.replaced.length >= REMOVE_BATCH) await this.removeReplaced();
     }
@@ -113,20 +167,6 @@ export class RemoteDestination implements Destination {
     } catch (e) {
       for (const d of done) this.result.failed.push({ path: d.path, error: e });
     }
-  }
-
-  private uploadOptions(t: Transfer, folderId: number): UploadFileOptions {
-    const o = this.options;
-    return {
-      path: (t.source as LocalEntry).abs,
-      name: baseName(t.path),
-      folderId,
-      ...(o.journal ? { journal: o.journal } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      ...(o.onWarning ? { onWarning: o.onWarning } : {}),
-      ...o.upload,
-    };
   }
 
   async settle(s: { path: string; remove: SyncEntry[] }): Promise<void> {
@@ -203,6 +243,22 @@ export class RemoteDestination implements Destination {
       }
     }
   }
+}
+
+/**
+ * What every upload of a sync shares. Listings come from the index (read once per folder while fresh): an
+ * earlier run's journal entries are settled by the folder's listing, not a file/info call per file.
+ */
+function runOptionsOf(index: OpenedIndex, o: RunOptions): UploadRunOptions {
+  return {
+    listings: indexListings(index),
+    ...(o.journal ? { journal: o.journal } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    ...(o.onWarning ? { onWarning: o.onWarning } : {}),
+    ...(o.bwlimit ? { bwlimit: o.bwlimit } : {}),
+    ...o.upload,
+  };
 }
 
 function parentOf(path: string): string {

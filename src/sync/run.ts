@@ -4,6 +4,7 @@
 // duplicates an interrupted replacement left, and last the deletions, only when everything before went well.
 import { AbortedError } from "../api/errors.js";
 import type { OpenedIndex } from "../remote-index/open.js";
+import { byteBudgetOf } from "../transfer/bandwidth.js";
 import type { Destination, RunOptions } from "./destination.js";
 import type { SyncEnds } from "./ends.js";
 import { SyncRefusedError } from "./ends.js";
@@ -80,10 +81,13 @@ export async function syncTrees(
   await options.onPlanned?.(plan, sides);
   if (options.dryRun) return result;
   result.createdRoot = false;
+  // One byte budget for every file of the run (--bwlimit), whichever way they go.
+  const budget = byteBudgetOf(options.bwlimit);
+  const run = budget ? { ...options, bwlimit: budget } : options;
   const dest: Destination =
     sides.direction === "upload"
-      ? new RemoteDestination(index, sides, options, result)
-      : new LocalDestination(index, sides, options, result);
+      ? new RemoteDestination(index, sides, run, result)
+      : new LocalDestination(index, sides, run, result);
   await dest.prepare();
   await makeFolders(dest, plan, result, options);
   await sendFiles(dest, plan, result, options);
@@ -115,13 +119,20 @@ function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pic
   return out;
 }
 
-/** Runs one step of the plan; a failure is recorded for its path and the run goes on (an abort stops it). */
-async function attempt(result: SyncResult, path: string, fn: () => Promise<void>): Promise<void> {
+/**
+ * Runs one step of the plan; a failure is recorded for its path (each path of a unit) and the run goes on (an
+ * abort stops it).
+ */
+async function attempt(
+  result: SyncResult,
+  path: string | readonly string[],
+  fn: () => Promise<void>,
+): Promise<void> {
   try {
     await fn();
   } catch (e) {
     if (e instanceof AbortedError) throw e;
-    result.failed.push({ path, error: e });
+    for (const p of typeof path === "string" ? [path] : path) result.failed.push({ path: p, error: e });
   }
 }
 
@@ -148,10 +159,16 @@ async function sendFiles(
   result: SyncResult,
   o: RunOptions,
 ): Promise<void> {
+  // Units, not files: a batch of small files is one request, so `parallel` counts requests, as in uploadTree.
   await forEachParallel(
-    plan.transfers,
+    dest.units(plan.transfers),
     o.parallel ?? 2,
-    (t) => attempt(result, t.path, () => dest.transfer(t)),
+    (unit) =>
+      attempt(
+        result,
+        unit.map((t) => t.path),
+        () => dest.transfer(unit),
+      ),
     o.signal,
   );
 }

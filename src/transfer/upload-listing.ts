@@ -1,6 +1,8 @@
 // The remote side of "is it already up there": folder listings, shared by every file of a tree (one listing
 // per folder and run), and the match by name, size and Whirlpool.
 import type { FileItem, UploadLink } from "../api/types.js";
+import type { RemoteIndex } from "../remote-index/remote-index.js";
+import { asFileItem } from "../remote-index/views.js";
 import type { TransferClient } from "./client.js";
 
 /** Folder listings fetched during one run, shared by every file of a tree (one listing per folder). */
@@ -15,6 +17,34 @@ export interface ListingCache {
    * batch an earlier run left `sent` ask once for all of them.
    */
   endAnswers?: Map<string, Promise<UploadLink[] | undefined>>;
+}
+
+/**
+ * The listings of a run that has the remote index (a tree's upload, a sync): each folder's files read from the
+ * index, one view per folder while it stays fresh (a tree of many files reads the index once per folder, a
+ * folder listed within the window costs no call), and the index's age of it for the journal's check.
+ *
+ * @example
+ * await uploadBatch(client, { journal, listings: indexListings(index) }, files);
+ */
+export function indexListings(index: RemoteIndex): ListingCache {
+  const views = new Map<number, Promise<FileItem[]>>();
+  return {
+    get: (folderId) => {
+      let v = views.get(folderId);
+      if (!v || !index.isFresh(folderId)) {
+        v = index.list(folderId).then((view) => view.files.map(asFileItem));
+        views.set(folderId, v);
+        v.catch(() => views.delete(folderId));
+      }
+      return v;
+    },
+    listedAt: (folderId) => {
+      const age = index.ageOf(folderId);
+      return age === null ? undefined : Date.now() - age;
+    },
+    endAnswers: new Map(),
+  };
 }
 
 /**

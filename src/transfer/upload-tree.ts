@@ -5,10 +5,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { AbortedError, InvalidNameError } from "../api/errors.js";
-import type { FileItem } from "../api/types.js";
 import { createMemoryIndex } from "../remote-index/memory-store.js";
 import type { RemoteIndex } from "../remote-index/remote-index.js";
-import { asFileItem } from "../remote-index/views.js";
 import { byteBudgetOf } from "./bandwidth.js";
 import type { TransferClient } from "./client.js";
 import { UploadRefusedError } from "./errors.js";
@@ -16,7 +14,7 @@ import { sourcePath } from "./source-path.js";
 import { type UploadFileOptions, type UploadResult, uploadFile } from "./upload.js";
 import { uploadBatch } from "./upload-batch.js";
 import { checkUploadable } from "./upload-check.js";
-import type { ListingCache } from "./upload-listing.js";
+import { indexListings, type ListingCache } from "./upload-listing.js";
 import { type BatchLimits, batchLimits, packUploads, type UploadUnit } from "./upload-pack.js";
 
 /** Options of {@link uploadTree}. */
@@ -228,14 +226,13 @@ function failed(options: UploadTreeOptions, result: UploadTreeResult, path: stri
  */
 class RemoteFolders {
   private readonly ids: Map<string, Promise<number>>;
-  /** One view per folder while it stays fresh: a tree of many files reads the index once per folder. */
-  private readonly views = new Map<number, Promise<FileItem[]>>();
 
   private constructor(
     private readonly index: RemoteIndex,
     readonly root: number,
   ) {
     this.ids = new Map([["", Promise.resolve(root)]]);
+    this.cache = indexListings(index);
   }
 
   /**
@@ -251,22 +248,7 @@ class RemoteFolders {
   }
 
   /** The listings handed to each file's upload: the index's view of the folder. */
-  readonly cache: ListingCache = {
-    get: (folderId) => {
-      let v = this.views.get(folderId);
-      if (!v || !this.index.isFresh(folderId)) {
-        v = this.index.list(folderId).then((view) => view.files.map(asFileItem));
-        this.views.set(folderId, v);
-        v.catch(() => this.views.delete(folderId));
-      }
-      return v;
-    },
-    listedAt: (folderId) => {
-      const age = this.index.ageOf(folderId);
-      return age === null ? undefined : Date.now() - age;
-    },
-    endAnswers: new Map(),
-  };
+  readonly cache: ListingCache;
 
   /** Whether the index holds a fresh listing of the folder (a single file then uses it, at no cost). */
   listed(folderId: number): boolean {

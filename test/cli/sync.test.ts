@@ -126,6 +126,36 @@ describe("fichier sync", () => {
     expect(j.failed).toHaveLength(1);
   });
 
+  it("--bwlimit in both directions (a bad rate is upload's exit 2 line); --refresh lists again", async () => {
+    const src = tree("bw", { "a.txt": "alpha", "d/b.txt": "bravo" });
+    const bad = await account.fichier(["sync", `${src}/`, "fichier:/cli-bw", "--bwlimit", "fast"]);
+    expect(bad.code).toBe(2);
+    expect(errorLines(bad)).toEqual([
+      expect.stringMatching(/^fichier: --bwlimit "fast" is not a rate\. Give bytes per second/),
+    ]);
+    const state = mkdtempSync(join(tmpdir(), "fichier-sync-state-"));
+    const env = { FICHIER_STATE_DIR: state };
+    const up = ["--json", "sync", `${src}/`, "fichier:/cli-bw", "--bwlimit", "1M"];
+    expect(json<SyncJson>(ok(await account.fichier(up, { env })))).toMatchObject({ uploaded: 2, failed: [] });
+    // Within the listing window the index serves the re-sync; the global --refresh lists the folders again (the
+    // destination named by id: the root, listed moments ago, would wait out its 30 s spacing).
+    expect(json<SyncJson>(ok(await account.fichier(up, { env }))).calls).toBe(0);
+    const root0 = await account.client.folders.list({ folderId: 0 });
+    const id = root0.subFolders.find((f) => f.name === "cli-bw")?.id;
+    const refresh = ["--refresh", "--json", "sync", `${src}/`, `fichier:${id}`];
+    const fresh = json<SyncJson>(ok(await account.fichier(refresh, { env })));
+    expect(fresh).toMatchObject({ uploaded: 0, skipped: 2 });
+    expect(fresh.calls).toBe(2);
+    const out = join(root, "bw-out");
+    const down = ["--json", "sync", "fichier:/cli-bw/", out, "--bwlimit", "512k"];
+    expect(json<SyncJson>(ok(await account.fichier(down, { env })))).toMatchObject({
+      direction: "download",
+      downloaded: 2,
+      failed: [],
+    });
+    expect(readFileSync(join(out, "d", "b.txt"), "utf8")).toBe("bravo");
+  });
+
   it("refusals: two local ends (exit 2), a missing source (exit 3), one line each", async () => {
     const a = tree("ref-a", { "f.txt": "f" });
     const both = await account.fichier(["sync", `${a}/`, a]);

@@ -6,7 +6,6 @@
 import { readFile } from "node:fs/promises";
 import { sep } from "node:path";
 import type { Command } from "commander";
-import { type OpenedIndex, openIndex } from "../../remote-index/open.js";
 import { type CheckResult, checkTrees } from "../../sync/check.js";
 import { LocalSourceMissingError, parseSyncEnds, SyncRefusedError } from "../../sync/ends.js";
 import { buildFilter, type Filter, FilterError, type FilterSource } from "../../sync/filter.js";
@@ -21,7 +20,7 @@ import { listenForCleanStop } from "../clean-stop.js";
 import type { CliContext } from "../context.js";
 import { CliError, PartialSuccessError, UsageError } from "../errors.js";
 import { escapeControls } from "../escape.js";
-import { parseIntOption } from "../options.js";
+import { parseIntOption, parseRateOption } from "../options.js";
 import { formatBytes, plural } from "../output.js";
 import { createProgressView } from "../progress.js";
 import { SUMMARIES } from "../summaries.js";
@@ -29,7 +28,6 @@ import { SUMMARIES } from "../summaries.js";
 /** The options `sync` and `check` share, as commander parses them. */
 interface CompareOptions {
   sizeOnly?: boolean;
-  refresh?: boolean;
   include: string[];
   exclude: string[];
   excludeFrom: string[];
@@ -43,6 +41,8 @@ interface SyncCommandOptions extends CompareOptions {
   dryRun?: boolean;
   parallel: number;
   connections: number;
+  /** Bytes per second (`--bwlimit`), for every file of the run together. */
+  bwlimit?: number;
 }
 
 const collect = (v: string, all: string[]) => [...all, v];
@@ -50,7 +50,6 @@ const collect = (v: string, all: string[]) => [...all, v];
 function filterOptions(cmd: Command): Command {
   return cmd
     .option("--size-only", "same size is the same file: hash nothing")
-    .option("--refresh", "list every remote folder again, whatever the index's freshness")
     .option(
       "--include <pattern>",
       "take only what matches (repeatable; implies excluding the rest)",
@@ -86,12 +85,22 @@ export function register(program: Command, ctx: CliContext): void {
       )
       .option("--dry-run", "print the plan; change nothing, call nothing but listings"),
   )
-    .option("--parallel <n>", "files transferred at once (1-8)", parseIntOption("--parallel", 1, 8), 2)
+    .option(
+      "--parallel <n>",
+      "transfers at once (1-8; an upload request of many small files counts once)",
+      parseIntOption("--parallel", 1, 8),
+      2,
+    )
     .option(
       "--connections <n>",
       `parallel Range requests per downloaded file (1-${MAX_CONNECTIONS})`,
       parseIntOption("--connections", 1, MAX_CONNECTIONS),
       DEFAULT_CONNECTIONS,
+    )
+    .option(
+      "--bwlimit <rate>",
+      "bandwidth limit for all files together, either direction: 512k, 10M, off",
+      parseRateOption("--bwlimit"),
     )
     .addHelpText("after", SYNC_HELP)
     .action((src: string, dst: string, opts: SyncCommandOptions) => runSync(ctx, src, dst, opts));
@@ -114,6 +123,9 @@ Files are the same when their size and Whirlpool match (local Whirlpools are kep
 tree is not read again). A changed file is uploaded anew, then its old copy removed. --delete runs last, only
 after a run without failures, never when SRC is missing, empty or partly unreadable, and never more than
 --max-delete files (exit 2, naming the count).
+Small files (under 16 MiB) of one folder go up together, up to 100 files or 64 MiB per request, each verified.
+--bwlimit takes bytes per second as upload's does (512k, 10M; off): one budget for every file of the run.
+The global --refresh (fichier --refresh sync ...) lists every remote folder again, whatever the index's age.
 Exit: 0 done, 2 refused (nothing changed), 3 SRC not found, 9 some items failed (a rerun finishes).
 JSON: {direction,source,destination,dryRun,uploaded,downloaded,replaced,deleted,settled,skipped,
        foldersCreated,foldersRemoved,failed:[{item,error,code?}],leftOut:[{path,reason}],deletionsSkipped?,
@@ -158,13 +170,6 @@ function asCommandError(e: unknown): unknown {
   return e;
 }
 
-/** Opens the persistent index on the command's client; its warnings go to stderr. */
-async function indexFor(ctx: CliContext): Promise<OpenedIndex> {
-  const client = await ctx.client();
-  const stateDir = ctx.env.FICHIER_STATE_DIR;
-  return openIndex(client, { ...(stateDir ? { stateDir } : {}), onEvent: (e) => ctx.out.warn(e.message) });
-}
-
 function warnUnmatched(ctx: CliContext, filter: Filter): void {
   for (const r of filter.unmatched()) {
     ctx.out.warn(
@@ -178,7 +183,8 @@ async function runSync(ctx: CliContext, src: string, dst: string, opts: SyncComm
   const ends = await parseSyncEnds(src, dst).catch((e: unknown) => {
     throw asCommandError(e);
   });
-  const index = await indexFor(ctx);
+  // The run's index (ctx.index: persistent, warnings on stderr, the global --refresh); main.ts closes it.
+  const index = await ctx.index();
   const key = await ctx.key();
   const calls0 = index.client.governor?.snapshot().calls ?? 0;
   const started = Date.now();
@@ -193,7 +199,7 @@ async function runSync(ctx: CliContext, src: string, dst: string, opts: SyncComm
   try {
     result = await syncTrees(index, ends, {
       filter,
-      ...pickDefined(opts, ["delete", "maxDelete", "sizeOnly", "dryRun", "refresh"]),
+      ...pickDefined(opts, ["delete", "maxDelete", "sizeOnly", "dryRun", "bwlimit"]),
       parallel: opts.parallel,
       download: { connections: opts.connections },
       journal: openUploadJournal(key.key, { env: ctx.env, warn: (m) => ctx.out.warn(m) }),
@@ -211,7 +217,6 @@ async function runSync(ctx: CliContext, src: string, dst: string, opts: SyncComm
   } finally {
     stopListening();
     view.end();
-    await index.close();
   }
   warnUnmatched(ctx, filter);
   const calls = (index.client.governor?.snapshot().calls ?? 0) - calls0;
@@ -313,18 +318,16 @@ async function runCheck(ctx: CliContext, src: string, dst: string, opts: Compare
   const ends = await parseSyncEnds(src, dst).catch((e: unknown) => {
     throw asCommandError(e);
   });
-  const index = await indexFor(ctx);
+  const index = await ctx.index();
   let r: CheckResult;
   try {
     r = await checkTrees(index, ends, {
       filter,
-      ...pickDefined(opts, ["sizeOnly", "refresh"]),
+      ...pickDefined(opts, ["sizeOnly"]),
       onWarning: (m) => ctx.out.warn(m),
     });
   } catch (e) {
     throw asCommandError(e);
-  } finally {
-    await index.close();
   }
   warnUnmatched(ctx, filter);
   const e = (s: string) => escapeControls(s);

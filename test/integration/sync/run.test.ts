@@ -132,6 +132,38 @@ describe("sync local → remote", () => {
     });
   });
 
+  it("small files of one folder share upload requests, each verified; a replacement's old copy goes after", async () => {
+    const files: Record<string, string> = { "b/changed.txt": "the new bytes" };
+    for (let i = 0; i < 25; i++) files[`a/${String(i).padStart(2, "0")}.txt`] = `file a ${i}`;
+    for (let i = 0; i < 4; i++) files[`b/${i}.txt`] = `file b ${i}`;
+    const src = tree("up10", files);
+    const index = await indexFor();
+    const dst = await index.resolveFolder("/up10", { create: true });
+    const b = await index.ensureFolder(dst.id, "b");
+    await uploadOne(index.client, "changed.txt", "the old", b.id);
+    const requests = () => callsTo(emu, "upload.cgi");
+    const before = requests();
+    const r = await syncTrees(index, await parseSyncEnds(`${src}/`, "fichier:/up10"), {
+      journal: journal(),
+      refresh: true,
+    });
+    expect(r.failed).toEqual([]);
+    expect(r).toMatchObject({ uploaded: 29, replaced: 1 });
+    // One request for a/'s 25 files, one for b/'s 5 (the replacement among them).
+    expect(requests() - before).toBe(2);
+    const remote = await remoteFiles(index, "/up10");
+    expect(Object.keys(remote)).toHaveLength(30);
+    expect(remote["b/changed.txt"]).toEqual([13]);
+    // Each file's verified Whirlpool was kept: the re-sync hashes nothing and sends nothing.
+    const again = await syncTrees(index, await parseSyncEnds(`${src}/`, "fichier:/up10"), {});
+    expect(again).toMatchObject({ uploaded: 0, skipped: 30, hashed: 0, cachedHashes: 30 });
+    // batch: false is one request per file.
+    const one = tree("up10-one", { "x.txt": "x", "y.txt": "y", "z.txt": "z" });
+    const before2 = requests();
+    await syncTrees(index, await parseSyncEnds(`${one}/`, "fichier:/up10-one"), { batch: false });
+    expect(requests() - before2).toBe(3);
+  });
+
   it("settles what an interrupted replacement left (both copies): the source's copy stays", async () => {
     const src = tree("up4", { "f.txt": "the new one" });
     const index = await indexFor();
