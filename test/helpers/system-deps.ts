@@ -22,6 +22,8 @@ const NEEDS = {
   },
   // Mounting a tmpfs (the full-disk and read-only cases) needs root, and a container that allows mounts.
   tmpfs: { check: () => canMountTmpfs(), apt: "" },
+  // Root reads and writes whatever the permissions say: a test of an unreadable folder needs an ordinary user.
+  "non-root": { check: () => process.getuid?.() !== 0, apt: "" },
 } as const;
 
 export type Need = keyof typeof NEEDS;
@@ -99,5 +101,6 @@ export function installHint(needs: readonly string[]): string {
   if (packages.length > 0) parts.push(`sudo bash .ci/system-deps (apt-get install ${packages.join(" ")})`);
   if (needs.includes("secret-service")) parts.push("run the tests under `bash .ci/with-services`");
   if (needs.includes("tmpfs")) parts.push("run them as root where mount is allowed (tmpfs)");
+  if (needs.includes("non-root")) parts.push("run them as an ordinary user (non-root)");
   return parts.join("; then ");
 }
