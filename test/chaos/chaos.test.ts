@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
 import type { ClientEvent } from "../../src/api/types.js";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { type DownloadResult, downloadFile } from "../../src/transfer/download.js";
 import { type UploadResult, uploadFile } from "../../src/transfer/upload.js";
 import { openUploadJournal } from "../../src/transfer/upload-journal.js";
 import { whirlpoolFile } from "../../src/transfer/whirlpool.js";
+import { useEmulator } from "../helpers/emulator.js";
 import { envInt, listTree, pool, prng, randomFile, SOAK, sha256File, table } from "./support.js";
 
 const COUNT = envInt("FICHIER_CHAOS_COUNT", SOAK ? 50 : 20);
@@ -24,7 +24,8 @@ const MAX_SIZE = SOAK ? 24 * 1024 * 1024 : 3 * 1024 * 1024;
 // The issue's rates: 5% HTTP 500, 2% resets mid-body, 1% flood locks, 5% end.pl HTML, 5% token expiry.
 const FAULTS = `500=0.05,reset=0.02,flood=0.01,endhtml=0.05,expire=0.05,seed=${SEED}`;
 
-let em: RunningEmulator;
+// lockSeconds 1: a flood answer still says "come back later", but the run does not sit 30 s per lock.
+const em = useEmulator({ lockSeconds: 1, faults: FAULTS });
 let client: FichierClient;
 let key: string;
 let tmp: string;
@@ -32,11 +33,7 @@ const events: ClientEvent[] = [];
 const warnings: string[] = [];
 
 beforeAll(async () => {
-  // lockSeconds 1: a flood answer still says "come back later", but the run does not sit 30 s per lock.
-  em = await startEmulator({ limits: "off", lockSeconds: 1, faults: FAULTS });
-  const premium = em.accounts.find((a) => a.offer === 1);
-  if (!premium) throw new Error("the emulator started without its premium account");
-  key = premium.apiKey;
+  key = em.premium.apiKey;
   tmp = await mkdtemp(join(tmpdir(), "fichier-chaos-"));
   client = createClient({
     apiKey: key,
@@ -56,7 +53,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await em?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 

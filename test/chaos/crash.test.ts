@@ -13,10 +13,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { readDownloadJournal } from "../../src/transfer/download-journal.js";
 import { type ByteRange, coveredBytes, normalizeRanges } from "../../src/transfer/segments.js";
 import { workingFilesFor } from "../../src/transfer/working-files.js";
+import { useEmulator } from "../helpers/emulator.js";
 import { envInt, listTree, prng, randomFile, SOAK, sha256File, table } from "./support.js";
 
 const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
@@ -26,7 +26,6 @@ const CANARY = "CrashCanaryKey_5f0c1e9a7b3d24680"; // fichier-scan:allow (test c
 // Bytes/s per connection: slow enough that a kill lands mid-transfer, fast enough for CI.
 const BANDWIDTH = 1024 * 1024;
 
-let em: RunningEmulator;
 let client: FichierClient;
 let tmp: string;
 let proxy: Server;
@@ -125,16 +124,17 @@ function rangeOf(header: string | undefined, size: number): ByteRange {
   return { start: Number(m[1]), end: m[2] === "" ? size : Number(m[2]) + 1 };
 }
 
+let webUrl = "";
 beforeAll(async () => {
   expect(existsSync(BIN), `${BIN} is missing: run \`npm run build\` first`).toBe(true);
-  let webUrl = "";
   proxy = await startProxy(() => webUrl);
-  const port = (proxy.address() as AddressInfo).port;
-  em = await startEmulator({
-    limits: "off",
-    bandwidth: BANDWIDTH,
-    publicDownloadUrl: `http://127.0.0.1:${port}/dl`,
-  });
+});
+// Started once the proxy listens: the download links lead through it.
+const em = useEmulator(() => ({
+  bandwidth: BANDWIDTH,
+  publicDownloadUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/dl`,
+}));
+beforeAll(async () => {
   webUrl = em.webUrl;
   em.admin.createAccount({ email: "crash@emulator.local", offer: 1, apiKey: CANARY });
   client = createClient({ apiKey: CANARY, apiUrl: em.apiUrl, governor: false });
@@ -145,7 +145,6 @@ afterAll(async () => {
   proxy?.closeAllConnections();
   proxy?.close();
   await client?.close();
-  await em?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 

@@ -13,24 +13,22 @@ import { checkRangeOrder } from "../../src/cli/commands/cat.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { COMMANDS } from "../../src/cli/program.js";
 import { workingFilesFor } from "../../src/transfer/working-files.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator, withEmulator } from "../helpers/emulator.js";
 import { assertBuilt, BIN, captured, errorLines, json, ok, run, runner, sandbox } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-let emu: TestEmulator;
+const emu = useEmulator();
 let env: Record<string, string>;
 const fichier = runner(() => env);
 
 beforeAll(async () => {
   assertBuilt();
-  emu = await withEmulator();
   emu.admin.createAccount({ email: "canary-basics@test.local", offer: 1, apiKey: CANARY });
   env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: emu.apiUrl };
 });
 
 afterAll(async () => {
   for (const text of captured) expect(text).not.toContain(CANARY);
-  await emu?.close();
 });
 
 describe("--help", () => {
@@ -186,21 +184,28 @@ describe("exit codes of each error class", () => {
 describe("an error nothing caught (the last resort)", () => {
   // A module loaded before the command (NODE_OPTIONS --import) throws, or rejects, while the command waits on
   // an API that never answers: what a bug deep in a dependency would do. The error carries the key.
+  // The module throws once the command's request has reached the server (which then creates CRASH_GO), so
+  // the command is running with its handlers in place however slowly it started (a fixed delay raced it).
   let silent: Server;
   let preload: string;
+  let go = "";
   beforeAll(async () => {
-    silent = createServer(() => {});
+    silent = createServer(() => writeFileSync(go, ""));
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     preload = join(mkdtempSync(join(tmpdir(), "fichier-crash-")), "crash.mjs");
     writeFileSync(
       preload,
       [
+        'import { existsSync } from "node:fs";',
         "const key = process.env.FICHIER_API_KEY;",
-        "setTimeout(() => {",
+        "const timer = setInterval(() => {",
+        "  if (!existsSync(process.env.CRASH_GO)) return;",
+        "  clearInterval(timer);",
         '  const e = new Error("boom while holding " + key);',
         '  if (process.env.CRASH_MODE === "reject") Promise.reject(e);',
         "  else throw e;",
-        "}, 500);",
+        "}, 20);",
+        "timer.unref();",
       ].join("\n"),
     );
   });
@@ -208,14 +213,17 @@ describe("an error nothing caught (the last resort)", () => {
     silent?.closeAllConnections();
     silent?.close();
   });
-  const crashRun = (mode: string, extra: string[] = []) =>
-    fichier([...extra, "ls", "/"], {
+  const crashRun = (mode: string, extra: string[] = []) => {
+    go = join(mkdtempSync(join(tmpdir(), "fichier-crash-go-")), "go");
+    return fichier([...extra, "ls", "/"], {
       env: {
         NODE_OPTIONS: `--import=${preload}`,
         CRASH_MODE: mode,
+        CRASH_GO: go,
         FICHIER_API_URL: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/v1`,
       },
     });
+  };
 
   for (const mode of ["throw", "reject"]) {
     it(`${mode}: one redacted line calling it a bug, exit 1, no stack`, async () => {

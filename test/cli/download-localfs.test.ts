@@ -6,16 +6,18 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { readDownloadJournal } from "../../src/transfer/download-journal.js";
 import { workingFilesFor } from "../../src/transfer/working-files.js";
+import { useEmulator } from "../helpers/emulator.js";
+import { missing } from "../helpers/system-deps.js";
 import { isRoot, tmpfsMounts } from "../helpers/tmpfs.js";
 import { assertBuilt, captured, errorLines, json, run, sandbox } from "./support.js";
 
 const CANARY = "CanaryDownloadFsKey_0123456789ab";
 const disks = tmpfsMounts();
 const tmpfs = (dir: string, options: string) => disks.mount(dir, options);
-let em: RunningEmulator;
+// 1 MiB/s per connection: a 3 MiB download lasts long enough to fill the disk under it.
+const em = useEmulator({ bandwidth: 1024 * 1024 });
 let tmp: string;
 let env: Record<string, string>;
 
@@ -27,15 +29,12 @@ async function upload(path: string, to = "/"): Promise<string> {
 
 beforeAll(async () => {
   assertBuilt();
-  // 1 MiB/s per connection: a 3 MiB download lasts long enough to fill the disk under it.
-  em = await startEmulator({ limits: "off", bandwidth: 1024 * 1024 });
   em.admin.createAccount({ email: "canary-dlfs@emulator.local", offer: 1, apiKey: CANARY });
   tmp = await mkdtemp(join(tmpdir(), "fichier-cli-dlfs-"));
   env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: em.apiUrl };
 });
 afterAll(async () => {
   disks.unmountAll();
-  await em?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
   for (const text of captured) expect(text).not.toContain(CANARY);
 });
@@ -60,7 +59,7 @@ describe("fichier download and the local disk", () => {
     const mountedRo = tmpfs(ro, "ro,size=1m");
     if (!mountedRo) {
       if (isRoot) {
-        return skip("root ignores chmod and cannot mount here");
+        return skip(`${missing("tmpfs")}: root ignores chmod, and mounting failed`);
       }
       await chmod(ro, 0o555);
     }
@@ -88,7 +87,7 @@ describe("fichier download and the local disk", () => {
     await mkdir(disk);
     if (!tmpfs(disk, "size=4m")) {
       // A disk that fills up needs a small file system: only root can mount one here.
-      return skip("mounting a tmpfs needs root");
+      return skip(missing("tmpfs"));
     }
     const src = join(tmp, "big.bin");
     await writeFile(src, Buffer.alloc(3 * 1024 * 1024 + 9, 1));

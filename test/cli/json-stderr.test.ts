@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator } from "../helpers/emulator.js";
 import { assertBuilt, BIN, captured, json, type RunResult, run, sandbox } from "./support.js";
 
 const CANARY = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-let emu: TestEmulator;
+const emu = useEmulator();
 let env: Record<string, string>;
 const fichier = (args: string[], extra: Record<string, string | undefined> = {}) =>
   run(args, { env: { ...env, ...extra } });
@@ -48,14 +48,12 @@ function closingError(events: Line[]): Line {
 
 beforeAll(async () => {
   assertBuilt();
-  emu = await withEmulator();
   emu.admin.createAccount({ email: "canary-json@test.local", offer: 1, apiKey: CANARY });
   env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: emu.apiUrl };
 });
 
 afterAll(async () => {
   for (const text of captured) expect(text).not.toContain(CANARY);
-  await emu?.close();
 });
 
 describe("--json: every stderr line is one JSON object", () => {

@@ -7,25 +7,23 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator } from "../helpers/emulator.js";
 import { assertBuilt, BIN, captured, errorLines, run, sandbox } from "./support.js";
 
 /** A canary of the key's exact shape (32 characters of [A-Za-z0-9_=-]), so only masking can hide it. */
 const CANARY = `Cn_${randomBytes(24).toString("base64url").slice(0, 26)}=-Z`;
-let emu: TestEmulator;
+const emu = useEmulator();
 let env: Record<string, string>;
 
 beforeAll(async () => {
   assertBuilt();
   expect(CANARY).toMatch(/^[A-Za-z0-9_=-]{32}$/);
-  emu = await withEmulator();
   emu.admin.createAccount({ email: "canary-usage@test.local", offer: 1, apiKey: CANARY });
   env = { ...sandbox(), FICHIER_API_URL: emu.apiUrl };
 });
 
 afterAll(async () => {
   for (const text of captured) expect(text).not.toContain(CANARY);
-  await emu?.close();
 });
 
 /** Every global option, given the key where its value (or the command) goes. */

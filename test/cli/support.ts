@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { createClient, type FichierClient } from "../../src/api/client.js";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import type { EmulatorOptions } from "../../src/emulator/index.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { type TestEmulator, useEmulator } from "../helpers/emulator.js";
 
 export const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
 
@@ -175,7 +175,7 @@ export interface CanaryAccount {
  */
 export function canaryAccount(email: string, emulator: EmulatorOptions = {}): CanaryAccount {
   const key = `CANARY${randomBytes(20).toString("hex").slice(0, 26)}`;
-  let emu: TestEmulator | undefined;
+  const emu = useEmulator(emulator);
   let client: FichierClient | undefined;
   let env: Record<string, string> | undefined;
   const ready = <T>(v: T | undefined): T => {
@@ -184,7 +184,6 @@ export function canaryAccount(email: string, emulator: EmulatorOptions = {}): Ca
   };
   beforeAll(async () => {
     assertBuilt();
-    emu = await withEmulator(emulator);
     emu.admin.createAccount({ email, offer: 1, apiKey: key });
     client = createClient({ apiKey: key, apiUrl: emu.apiUrl, governor: false });
     env = { ...sandbox(), FICHIER_API_KEY: key, FICHIER_API_URL: emu.apiUrl };
@@ -192,13 +191,10 @@ export function canaryAccount(email: string, emulator: EmulatorOptions = {}): Ca
   afterAll(async () => {
     for (const text of captured) expect(text).not.toContain(key);
     await client?.close();
-    await emu?.close();
   });
   return {
     key,
-    get emu() {
-      return ready(emu);
-    },
+    emu,
     get client() {
       return ready(client);
     },

@@ -6,23 +6,21 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
+import { useEmulator, withEmulator } from "../helpers/emulator.js";
 import { assertBuilt, captured, errorLines, run, runTTY, sandbox } from "./support.js";
 
 const CANARY = "CanaryTransferKey_0123456789abcd";
-let em: RunningEmulator;
+const em = useEmulator();
 let tmp: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   assertBuilt();
-  em = await startEmulator({ limits: "off" });
   em.admin.createAccount({ email: "canary-transfer@emulator.local", offer: 1, apiKey: CANARY });
   tmp = await mkdtemp(join(tmpdir(), "fichier-cli-transfer-"));
   env = { ...sandbox(), FICHIER_API_KEY: CANARY, FICHIER_API_URL: em.apiUrl };
 });
 afterAll(async () => {
-  await em?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
   for (const text of captured) expect(text).not.toContain(CANARY);
 });
@@ -280,7 +278,7 @@ describe("trees in cron jobs, spawned", () => {
 describe("progress on a terminal", () => {
   it("draws a total bar and per-file bars with speed and ETA, rewritten in place", async () => {
     // A capped emulator keeps both uploads running long enough for the 200 ms redraws.
-    const slow = await startEmulator({ limits: "off", bandwidth: 3 * 1024 * 1024 });
+    const slow = await withEmulator({ bandwidth: 3 * 1024 * 1024 });
     try {
       slow.admin.createAccount({ email: "canary-tty@emulator.local", offer: 1, apiKey: CANARY });
       const a = join(tmp, "tty-a.bin");

@@ -1,14 +1,10 @@
 // The HTTP admin API (contract: `POST <webUrl>/_emulator/<method>`, header X-Emulator-Admin, JSON arguments),
 // which is how tests drive a spawned emulator: every method, and refusal without the token.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixedClock, type Harness, start } from "./support/emulator.js";
-import { ko } from "./support/http.js";
+import { describe, expect, it } from "vitest";
+import { fixedClock } from "../helpers/emulator.js";
+import { ko, useHarness } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start({ limits: "real", now: fixedClock("2026-04-04T04:00:00Z") });
-});
-afterAll(() => h?.close());
+const h = useHarness({ limits: "real", now: fixedClock("2026-04-04T04:00:00Z") });
 
 const step = () => h.em.admin.advanceClock(1_000); // keep clear of the 3/s bucket between calls
 

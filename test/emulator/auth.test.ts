@@ -1,13 +1,8 @@
 // Authentication (spec §1.5, §7.2, DECISIONS "Errors"): Bearer key, 401 #247, key rotation and revocation.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { expectKo, header, ko, randomKey } from "./support/http.js";
+import { describe, expect, it } from "vitest";
+import { expectKo, header, ko, randomKey, useHarness } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 describe("API key authentication", () => {
   it("refuses a request without a key with 401 and the exact KO body", async () => {

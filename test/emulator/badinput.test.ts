@@ -5,20 +5,17 @@ import { existsSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { expectKo, header, ko, multipart } from "./support/http.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { expectKo, header, ko, multipart, useHarness } from "./support/http.js";
 
-let h: Harness;
+const h = useHarness();
 let host: string;
 let port: number;
 beforeAll(async () => {
-  h = await start();
   const u = new URL(h.em.apiUrl);
   host = u.hostname;
   port = Number(u.port);
 });
-afterAll(() => h?.close());
 
 const BAD = ko("Bad request #9005");
 

@@ -1,18 +1,16 @@
 // Download tokens (spec §7.1, §7.1.1, DECISIONS "Transfers"): token shape, lifetime, single use, Range,
 // inline vs attachment, and the token errors.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixedClock, type Harness, start } from "./support/emulator.js";
-import { expectKo, header, ko, type Uploaded } from "./support/http.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "../helpers/emulator.js";
+import { expectKo, header, ko, type Uploaded, useHarness } from "./support/http.js";
 
-let h: Harness;
+const h = useHarness({ now: fixedClock("2026-05-01T08:00:00Z") });
 let file: Uploaded;
 const data = Buffer.from("0123456789abcdefghijklmnopqrstuvwxyz");
 
 beforeAll(async () => {
-  h = await start({ now: fixedClock("2026-05-01T08:00:00Z") });
   file = await h.raw.upload(h.premium, "digits.txt", data);
 });
-afterAll(() => h?.close());
 
 const isHtml = (ct: string | undefined) => /^text\/html/.test(ct ?? "");
 

@@ -1,15 +1,11 @@
 // end.pl (spec §7.4, DECISIONS "Transfers"): JSON with `JSON: 1`, text with `EXPORT: 1`, HTML otherwise,
 // HTML for unknown, unfinished or expired (2 h) xids.
 import { whirlpool } from "hash-wasm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixedClock, type Harness, start } from "./support/emulator.js";
-import { FILE_URL, fileId, header, WHIRLPOOL } from "./support/http.js";
+import { describe, expect, it } from "vitest";
+import { fixedClock } from "../helpers/emulator.js";
+import { FILE_URL, fileId, header, useHarness, WHIRLPOOL } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start({ now: fixedClock("2026-03-10T10:00:00Z") });
-});
-afterAll(() => h?.close());
+const h = useHarness({ now: fixedClock("2026-03-10T10:00:00Z") });
 
 async function uploaded(name: string, data: string, key: string | null = h.premium) {
   const s = await h.raw.uploadServer(key);

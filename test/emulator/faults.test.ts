@@ -1,20 +1,18 @@
 // Fault injection (contract `faults` / `admin.setFaults`): at probability 1 each kind has its visible effect,
 // "" turns them off, a seed replays the same draws, and stats() counts them.
 import { request as httpRequest } from "node:http";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { header, ko, type Uploaded } from "./support/http.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { withEmulator } from "../helpers/emulator.js";
+import { header, ko, rawHarness, type Uploaded, useHarness } from "./support/http.js";
 
-let h: Harness;
+const h = useHarness();
 let file: Uploaded;
 const data = Buffer.alloc(256 * 1024, 5);
 
 beforeAll(async () => {
-  h = await start();
   file = await h.raw.upload(h.premium, "faulty.bin", data);
 });
 afterEach(() => h.em.admin.setFaults(""));
-afterAll(() => h?.close());
 
 /** GET a URL with node:http and report how it ended: status, bytes received, announced length, error. */
 function download(url: string) {
@@ -160,7 +158,7 @@ describe("seeded draws", () => {
   });
 
   it("take the startEmulator option too", async () => {
-    const f = await start({ faults: "flood=1" });
+    const f = rawHarness(await withEmulator({ faults: "flood=1" }));
     try {
       expect((await f.raw.api("folder/ls.cgi", {}, f.premium)).status).toBe(403);
     } finally {

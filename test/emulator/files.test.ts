@@ -1,24 +1,25 @@
 // File endpoints (spec §7.5-§7.12): shapes with their JSON types, URL forms, and the file error rows of
 // DECISIONS.md (#469, #312, #9004, #9001).
 import { whirlpool } from "hash-wasm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixedClock, type Harness, start } from "./support/emulator.js";
-import { expectKo, FILE_URL, fileId, ko, PARIS_DATE, type Uploaded, WHIRLPOOL } from "./support/http.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "../helpers/emulator.js";
+import {
+  expectKo,
+  FILE_URL,
+  fileId,
+  ko,
+  PARIS_DATE,
+  type Uploaded,
+  useHarness,
+  WHIRLPOOL,
+} from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 const UNKNOWN = "https://1fichier.com/?zzzzzzzzzzzzzzzzzzzz";
 
 describe("dates are Europe/Paris local time with daylight saving (§1.15)", () => {
-  let d: Harness;
-  beforeAll(async () => {
-    d = await start({ now: fixedClock("2026-01-15T12:00:00Z") });
-  });
-  afterAll(() => d?.close());
+  const d = useHarness({ now: fixedClock("2026-01-15T12:00:00Z") });
 
   it("uses CET (UTC+1) in winter and CEST (UTC+2) in summer", async () => {
     const winter = await d.raw.upload(d.premium, "winter.txt", "w");

@@ -1,14 +1,9 @@
 // Folder endpoints (spec §7.13-§7.17): shapes (sub-folder key `id`), and the folder rows of DECISIONS.md
 // (#9001 unknown, #9002 duplicate, #9003 not empty or root, #9004 invalid name).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { expectKo, ko, PARIS_DATE } from "./support/http.js";
+import { describe, expect, it } from "vitest";
+import { expectKo, ko, PARIS_DATE, useHarness } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 describe("folder/mkdir.cgi", () => {
   it("creates a folder and answers {status, folder_id: int, name} (§7.14)", async () => {

@@ -1,14 +1,9 @@
 // FTP management (spec §7.20): names and request fields are known; responses are the emulator's choice
 // (`{"status":"OK"}`, plus a `data` array for ls).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { expectKo } from "./support/http.js";
+import { describe, expect, it } from "vitest";
+import { expectKo, useHarness } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 describe("ftp/*.cgi", () => {
   it("process.cgi answers OK", async () => {

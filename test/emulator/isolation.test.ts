@@ -1,10 +1,9 @@
 // Isolation between accounts (DECISIONS "Identity and formats", "Errors"): key B can neither see, change,
 // download nor delete A's private files, nor touch A's folders, through any endpoint.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { expectKo, ko, type Uploaded } from "./support/http.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { expectKo, ko, type Uploaded, useHarness } from "./support/http.js";
 
-let h: Harness;
+const h = useHarness();
 let a: string; // owner
 let b: string; // intruder
 let file: Uploaded;
@@ -14,7 +13,6 @@ const NOT_ALLOWED = ko("Resource not allowed #631");
 const NO_FOLDER = ko("Folder not found #9001");
 
 beforeAll(async () => {
-  h = await start();
   a = h.premium;
   b = h.gold;
   folder = await h.raw.mkdir(a, "a-private");
@@ -23,7 +21,6 @@ beforeAll(async () => {
     fields: { did: String(folder) },
   })) as [Uploaded];
 });
-afterAll(() => h?.close());
 
 async function ownerStillSees() {
   const info = await h.raw.ok("file/info.cgi", { url: file.url }, a);

@@ -3,8 +3,8 @@
 // hour, 30 download connections per account, and the `off` profile.
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { fixedClock, type Harness, start } from "./support/emulator.js";
-import { expectKo, header, ko } from "./support/http.js";
+import { fixedClock, withEmulator } from "../helpers/emulator.js";
+import { expectKo, type Harness, header, ko, rawHarness } from "./support/http.js";
 
 const FLOOD = ko("Flood detected: IP Locked #374");
 const INFO_FLOOD = ko("Flood detected: IP Locked #38");
@@ -15,8 +15,8 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function real(extra: Parameters<typeof start>[0] = {}) {
-  h = await start({ limits: "real", now: fixedClock("2026-02-02T09:00:00Z"), ...extra });
+async function real(extra: Parameters<typeof withEmulator>[0] = {}) {
+  h = rawHarness(await withEmulator({ limits: "real", now: fixedClock("2026-02-02T09:00:00Z"), ...extra }));
   return h;
 }
 
@@ -190,7 +190,7 @@ describe("download connections", () => {
 
 describe("profile off", () => {
   it("never floods, whatever the rate", async () => {
-    h = await start({ limits: "off", now: fixedClock("2026-02-02T09:00:00Z") });
+    h = rawHarness(await withEmulator({ limits: "off", now: fixedClock("2026-02-02T09:00:00Z") }));
     for (let i = 0; i < 20; i++) {
       const r = await h.raw.api("user/info.cgi", {}, h.premium);
       expect([i, r.status]).toEqual([i, 200]);

@@ -1,16 +1,13 @@
 // startEmulator's contract (EmulatorOptions / RunningEmulator): URLs, public hosts, temp data folder,
 // bandwidth cap, the log (never a key), stats, idempotent close.
 import { stat } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
+import { describe, expect, it } from "vitest";
+import { withEmulator } from "../helpers/emulator.js";
+import { rawHarness, useHarness } from "./support/http.js";
 
 describe("defaults", () => {
-  let h: Harness;
   const lines: string[] = [];
-  beforeAll(async () => {
-    h = await start({ log: (l) => lines.push(l) });
-  });
-  afterAll(() => h?.close());
+  const h = useHarness({ log: (l) => lines.push(l) });
 
   it("serves on 127.0.0.1 with apiUrl = webUrl + /v1 and uploadHost = host:port", () => {
     expect(h.em.webUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -53,14 +50,10 @@ describe("defaults", () => {
 });
 
 describe("public hosts", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await start({
-      publicUploadHost: "up.example.test:8443",
-      publicDownloadUrl: "https://dl.example.test/t",
-    });
+  const h = useHarness({
+    publicUploadHost: "up.example.test:8443",
+    publicDownloadUrl: "https://dl.example.test/t",
   });
-  afterAll(() => h?.close());
 
   it("get_upload_server returns publicUploadHost", async () => {
     expect(h.em.uploadHost).toBe("up.example.test:8443");
@@ -83,7 +76,7 @@ describe("public hosts", () => {
 
 describe("temporary data folder", () => {
   it("is created when no dataDir is given and removed on close; close is idempotent", async () => {
-    const h = await start();
+    const h = rawHarness(await withEmulator());
     const dir = h.em.dataDir;
     await expect(stat(dir)).resolves.toBeDefined();
     await h.close();
@@ -112,7 +105,7 @@ describe("bandwidth cap", () => {
   it("caps an upload and a download at the given bytes per second", async () => {
     const pace = paced();
     const rate = 64 * 1024;
-    const h = await start({ bandwidth: rate, pace });
+    const h = rawHarness(await withEmulator({ bandwidth: rate, pace }));
     try {
       const key = h.premium;
       const node = await h.raw.uploadServer(key);
@@ -136,7 +129,7 @@ describe("bandwidth cap", () => {
 
   it("does not wait at all without a cap", async () => {
     const pace = paced();
-    const h = await start({ pace });
+    const h = rawHarness(await withEmulator({ pace }));
     try {
       const key = h.premium;
       const node = await h.raw.uploadServer(key);

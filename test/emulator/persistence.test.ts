@@ -2,8 +2,8 @@
 // accounts, rotated keys, folders, files and their bytes, shares, and pending end.pl results.
 import { stat } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start, tempDir } from "./support/emulator.js";
-import type { Uploaded } from "./support/http.js";
+import { tempDir, withEmulator } from "../helpers/emulator.js";
+import { type Harness, rawHarness, type Uploaded } from "./support/http.js";
 
 let dir: { dir: string; remove(): Promise<void> };
 let first: Harness | undefined;
@@ -29,7 +29,7 @@ function defaults(accounts: ReadonlyArray<{ email: string; offer: number; apiKey
 
 beforeAll(async () => {
   dir = await tempDir();
-  first = await start({ dataDir: dir.dir });
+  first = rawHarness(await withEmulator({ dataDir: dir.dir }));
   const { raw, em, premium } = first;
   state.accounts = defaults(em.accounts);
   state.canaryKey = em.admin.createAccount({ email: "kept@emulator.local", offer: 2 }).apiKey;
@@ -56,7 +56,7 @@ beforeAll(async () => {
   state.pendingXid = node.id;
   await first.close();
   first = undefined;
-  second = await start({ dataDir: dir.dir });
+  second = rawHarness(await withEmulator({ dataDir: dir.dir }));
 });
 afterAll(async () => {
   await first?.close();

@@ -1,13 +1,8 @@
 // Remote upload (spec §7.19): request, ls and info shapes; both `headers` forms are accepted.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { expectKo, PARIS_DATE } from "./support/http.js";
+import { describe, expect, it } from "vitest";
+import { expectKo, PARIS_DATE, useHarness } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 describe("remote/*.cgi", () => {
   it("request answers {status, id: int, urls} and the job shows in ls and info", async () => {

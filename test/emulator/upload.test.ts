@@ -1,15 +1,10 @@
 // Upload node (spec §7.2, §7.3, DECISIONS "Transfers"): get_upload_server, upload.cgi multipart and its 302.
 import { request as httpRequest } from "node:http";
 import { whirlpool } from "hash-wasm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { FILE_URL, fileId, header, multipart, WHIRLPOOL } from "./support/http.js";
+import { describe, expect, it } from "vitest";
+import { FILE_URL, fileId, header, multipart, useHarness, WHIRLPOOL } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 async function listRoot(key: string) {
   return (await h.raw.ok("file/ls.cgi", { folder_id: 0 }, key)).items as Array<Record<string, unknown>>;

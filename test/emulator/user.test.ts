@@ -1,14 +1,9 @@
 // user/info.cgi (spec §7.18): the exact JSON types rclone's strict decoder needs, empty bodies, settings.
 // Limits are off here; the #38 rate rule is in limits.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { expectKo } from "./support/http.js";
+import { describe, expect, it } from "vitest";
+import { expectKo, useHarness } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 // spec §7.18 "rclone type" column: these travel as JSON strings ...
 const STRING_FIELDS = [

@@ -1,12 +1,8 @@
 // Vouchers (spec §7.21, D2 only): ls shape, and check/use of a voucher listed there.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
+import { describe, expect, it } from "vitest";
+import { useHarness } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 describe("vouchers/*.cgi", () => {
   it("ls answers {status: OK, count: int, data: [{voucher, service}]}", async () => {

@@ -1,14 +1,9 @@
 // Website endpoints clients rely on (spec §7.22, §3.1): shared folder listing (JSON, password POST, text
 // export), check_links.pl lines, and the removal link of anonymous uploads.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, start } from "./support/emulator.js";
-import { fileId, header, type Uploaded } from "./support/http.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fileId, header, type Uploaded, useHarness } from "./support/http.js";
 
-let h: Harness;
-beforeAll(async () => {
-  h = await start();
-});
-afterAll(() => h?.close());
+const h = useHarness();
 
 const form = (pairs: Array<[string, string]>) => new URLSearchParams(pairs).toString();
 const FORM = { "content-type": "application/x-www-form-urlencoded" };

@@ -7,17 +7,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { assertBuilt, BIN, captured, errorLines, json, run, sandbox } from "../cli/support.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator } from "../helpers/emulator.js";
 import { CANARY } from "./support.js";
 
-let emu: TestEmulator;
+const emu = useEmulator();
 let env: Record<string, string>;
 const fichier = (args: string[], input?: string) =>
   run(args, { env, ...(input !== undefined ? { input } : {}) });
 
 beforeAll(async () => {
   assertBuilt();
-  emu = await withEmulator();
   emu.admin.createAccount({ email: "canary-gateway@test.local", offer: 1, apiKey: CANARY });
   env = {
     ...sandbox(),
@@ -30,7 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const text of captured) expect(text).not.toContain(CANARY);
-  await emu?.close();
 });
 
 describe("gateway token", () => {

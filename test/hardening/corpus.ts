@@ -6,6 +6,7 @@
 // `{name}` placeholders in args and env are filled by the suite (see bad-input.test.ts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { HOSTILE_CASES, RSS_CEILING_MIB } from "./hostile-cases.js";
 
 /** One row of the corpus. */
 export interface CorpusCase {
@@ -174,5 +175,29 @@ export function renderCorpusPage(cases: readonly CorpusCase[]): string {
     }
     lines.push("");
   }
+  lines.push(...hostileSection());
   return `${lines.join("\n")}`;
+}
+
+/** The hostile-server cases (hostile-cases.ts): they need a scripted server, so they are not corpus rows. */
+function hostileSection(): string[] {
+  return [
+    "## The hostile server",
+    "",
+    "These cases need a server that breaks the rules, which the emulator will not play: a small scripted one on",
+    "loopback (`test/helpers/scripted-server.ts`), fair on every route a case does not script. Each runs the built",
+    "`fichier --api-url <that server>` once (`test/hardening/hostile-server.test.ts`, part of `npm test`) and must",
+    `end with the exit code below, its error line last, a peak resident memory under ${RSS_CEILING_MIB} MiB (measured in the`,
+    "spawned process), well within a time ceiling that only a hang reaches, no request to any other host (a",
+    "redirect followed), no key sent to a download link or share page, and the canary key in no output.",
+    "",
+    "| case | command | exit |",
+    "|---|---|---|",
+    ...HOSTILE_CASES.map((c) => {
+      const env = Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${v} `);
+      const cmd = `${env.join("")}fichier ${c.args.join(" ")}`.replace(/\|/g, "\\|");
+      return `| ${c.name.replace(/\|/g, "\\|")} | \`${cmd}\` | ${c.exit} ${EXIT_NAMES[c.exit] ?? ""} |`;
+    }),
+    "",
+  ];
 }

@@ -22,8 +22,8 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../src/api/client.js";
-import { type RunningEmulator, startEmulator } from "../../src/emulator/index.js";
 import { uploadFile } from "../../src/transfer/upload.js";
+import { useEmulator } from "../helpers/emulator.js";
 
 const BIN = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const SRC = resolve(import.meta.dirname, "../../src");
@@ -31,11 +31,11 @@ const CANARY = "SecurityCanary_0123456789abcdefg";
 const OTHER = "SecurityOtherKey_0123456789abcde";
 const PASSPHRASE = "a long passphrase for the test";
 
-let em: RunningEmulator;
 let root: string;
 let home: string;
 let bin: string;
 const emulatorLog: string[] = [];
+const em = useEmulator({ bandwidth: 4 * 1024 * 1024, log: (l) => emulatorLog.push(l) });
 let runs = 0;
 /** Every text a run produced (stdout, stderr) plus what the fake player and curl saw. */
 const seen: { what: string; text: string }[] = [];
@@ -125,13 +125,11 @@ beforeAll(async () => {
     `#!/bin/sh\n{ echo "ARGV: $*"; echo "ENV:"; env; } >> ${record}\nexec /usr/bin/curl -sS -o /dev/null "$1"\n`,
   );
   chmodSync(join(bin, "fakeplayer"), 0o755);
-  em = await startEmulator({ limits: "off", bandwidth: 4 * 1024 * 1024, log: (l) => emulatorLog.push(l) });
   em.admin.createAccount({ email: "security@emulator.local", offer: 1, apiKey: CANARY });
   em.admin.createAccount({ email: "security-other@emulator.local", offer: 1, apiKey: OTHER });
 });
 
 afterAll(async () => {
-  await em?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
 

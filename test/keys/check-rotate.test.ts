@@ -1,7 +1,7 @@
 // The online check's cheat-sheet mapping (with the client's real error classes) and the rotation flow's
 // decisions, driven through the real client against the emulator.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { AuthError, EntitlementError, FloodError, NetworkError } from "../../src/api/errors.js";
 import {
   type AccountInfo,
@@ -15,7 +15,7 @@ import type { KeyError } from "../../src/keys/errors.js";
 import { CONSOLE_URL, consoleUrlFor, rotateKey } from "../../src/keys/rotate.js";
 import type { StoredKey } from "../../src/keys/store.js";
 import { clearSecrets, redact } from "../../src/redact.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator } from "../helpers/emulator.js";
 
 describe("cheatSheet", () => {
   it("maps AuthError to the invalid-key answer (exit 4)", () => {
@@ -59,7 +59,7 @@ describe("consoleUrlFor", () => {
 });
 
 describe("rotateKey against the emulator", () => {
-  let emu: TestEmulator;
+  const emu = useEmulator();
   const stores: string[] = [];
   const store = async (key: string): Promise<StoredKey> => {
     stores.push(key);
@@ -69,12 +69,8 @@ describe("rotateKey against the emulator", () => {
   const check = (apiKey: string, what: string): Promise<AccountInfo> =>
     checkKeyOnline({ apiKey, apiUrl: emu.apiUrl, what, governor: { shared: false } });
 
-  beforeAll(async () => {
-    emu = await withEmulator();
-  });
-  afterAll(async () => {
+  afterAll(() => {
     clearSecrets();
-    await emu.close();
   });
 
   it("a regenerated key: the old one is refused, the new one stored and registered with the redactor", async () => {

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_FLAGS } from "../../src/cli/node-flags.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator } from "../helpers/emulator.js";
+import { has, titled } from "../helpers/system-deps.js";
 
 const MAIN = resolve("dist/cli/main.js");
 const outputs: string[] = [];
@@ -35,7 +36,7 @@ interface Run {
   stderr: string;
 }
 
-let emu: TestEmulator;
+const emu = useEmulator();
 let root: string;
 let config: string;
 let cwd: string;
@@ -82,7 +83,6 @@ function run(
 
 beforeAll(async () => {
   if (!existsSync(MAIN)) throw new Error("dist/cli/main.js is missing: run `npm run build` first");
-  emu = await withEmulator();
   email = `canary-${randomBytes(3).toString("hex")}@example.org`;
   emu.admin.createAccount({ email, offer: 1, apiKey: CANARY });
   root = await mkdtemp(join(tmpdir(), "fichier-key-cli-"));
@@ -91,7 +91,6 @@ beforeAll(async () => {
   await mkdir(cwd);
 });
 afterAll(async () => {
-  await emu?.close();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -422,8 +421,8 @@ describe("fichier key scan and hook", () => {
   });
 });
 
-describe.skipIf(!process.env.FICHIER_TEST_SECRET_SERVICE)(
-  "fichier key with the OS keychain (Secret Service)",
+describe.skipIf(!has("secret-service"))(
+  titled("fichier key with the OS keychain (Secret Service)", "secret-service"),
   () => {
     it("set picks the keychain, status reports it, forget removes it", async () => {
       const env = { FICHIER_KEYCHAIN: "", FICHIER_PROFILE: `kc-${randomBytes(4).toString("hex")}` };

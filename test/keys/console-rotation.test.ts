@@ -7,11 +7,13 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { chromiumPresent, launchChromium } from "../helpers/chromium.js";
+import { useEmulator } from "../helpers/emulator.js";
+import { titled } from "../helpers/system-deps.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+const TITLE = titled("key rotation through the emulator's console in Chromium", "chromium");
 const MAIN = resolve("dist/cli/main.js");
 
 interface Run {
@@ -20,8 +22,8 @@ interface Run {
   stderr: string;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))("key rotation through the emulator's console in Chromium", () => {
-  let emu: TestEmulator;
+describe.skipIf(!chromiumPresent)(TITLE, () => {
+  const emu = useEmulator();
   let browser: Browser;
   let root: string;
   const outputs: string[] = [];
@@ -57,25 +59,11 @@ describe.skipIf(!existsSync(CHROMIUM))("key rotation through the emulator's cons
 
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error("dist/cli/main.js is missing: run `npm run build` first");
-    emu = await withEmulator();
     root = await mkdtemp(join(tmpdir(), "fichier-console-"));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    await emu?.close();
     await rm(root, { recursive: true, force: true });
   });
 

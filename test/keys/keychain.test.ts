@@ -7,9 +7,10 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { KeychainError } from "../../src/keys/errors.js";
 import { KEYCHAIN_SERVICE, osKeychain } from "../../src/keys/keychain.js";
+import { has, titled } from "../helpers/system-deps.js";
 
 const run = promisify(execFile);
-const hasSecretService = Boolean(process.env.FICHIER_TEST_SECRET_SERVICE);
+const hasSecretService = has("secret-service");
 const PROFILE = `test-${randomBytes(4).toString("hex")}`;
 const KEY = randomBytes(24).toString("base64url"); // 32 characters of the key alphabet
 
@@ -37,38 +38,41 @@ process.stdout.write(JSON.stringify(new Entry(${JSON.stringify(KEYCHAIN_SERVICE)
   return JSON.parse(stdout) as string;
 }
 
-describe.skipIf(!hasSecretService)("keychain store on a real Secret Service", () => {
-  const kc = osKeychain({});
-  afterAll(async () => {
-    await kc.delete(PROFILE).catch(() => undefined);
-  });
+describe.skipIf(!hasSecretService)(
+  titled("keychain store on a real Secret Service", "secret-service"),
+  () => {
+    const kc = osKeychain({});
+    afterAll(async () => {
+      await kc.delete(PROFILE).catch(() => undefined);
+    });
 
-  it("is usable (probe writes, reads back and deletes)", async () => {
-    await expect(kc.probe()).resolves.toBeUndefined();
-    expect(await searchItems("__fichier_probe__")).toEqual([]);
-  });
+    it("is usable (probe writes, reads back and deletes)", async () => {
+      await expect(kc.probe()).resolves.toBeUndefined();
+      expect(await searchItems("__fichier_probe__")).toEqual([]);
+    });
 
-  it("stores into gnome-keyring, visible over D-Bus and to another process", async () => {
-    expect(await kc.get(PROFILE)).toBeNull();
-    await kc.set(PROFILE, KEY);
-    expect(await kc.get(PROFILE)).toBe(KEY);
-    // One unlocked item in gnome-keyring's collection, found by our attributes.
-    const items = await searchItems(PROFILE);
-    expect(items).toHaveLength(1);
-    expect(items[0]).toMatch(/^\/org\/freedesktop\/secrets\/collection\//);
-    expect(await readInOtherProcess(PROFILE)).toBe(KEY);
-  });
+    it("stores into gnome-keyring, visible over D-Bus and to another process", async () => {
+      expect(await kc.get(PROFILE)).toBeNull();
+      await kc.set(PROFILE, KEY);
+      expect(await kc.get(PROFILE)).toBe(KEY);
+      // One unlocked item in gnome-keyring's collection, found by our attributes.
+      const items = await searchItems(PROFILE);
+      expect(items).toHaveLength(1);
+      expect(items[0]).toMatch(/^\/org\/freedesktop\/secrets\/collection\//);
+      expect(await readInOtherProcess(PROFILE)).toBe(KEY);
+    });
 
-  it("overwrites on a second set and deletes for real", async () => {
-    const next = randomBytes(24).toString("base64url");
-    await kc.set(PROFILE, next);
-    expect(await readInOtherProcess(PROFILE)).toBe(next);
-    expect(await kc.delete(PROFILE)).toBe(true);
-    expect(await kc.delete(PROFILE)).toBe(false);
-    expect(await kc.get(PROFILE)).toBeNull();
-    expect(await searchItems(PROFILE)).toEqual([]);
-  });
-});
+    it("overwrites on a second set and deletes for real", async () => {
+      const next = randomBytes(24).toString("base64url");
+      await kc.set(PROFILE, next);
+      expect(await readInOtherProcess(PROFILE)).toBe(next);
+      expect(await kc.delete(PROFILE)).toBe(true);
+      expect(await kc.delete(PROFILE)).toBe(false);
+      expect(await kc.get(PROFILE)).toBeNull();
+      expect(await searchItems(PROFILE)).toEqual([]);
+    });
+  },
+);
 
 describe("keychain store without a keychain", () => {
   it("FICHIER_KEYCHAIN=off makes every use fail with the fix", async () => {

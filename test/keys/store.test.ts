@@ -8,6 +8,7 @@ import { KeychainError, NoSecureStoreError } from "../../src/keys/errors.js";
 import { osKeychain, type SecretStore } from "../../src/keys/keychain.js";
 import { readStoredKey, resolveApiKey } from "../../src/keys/resolve.js";
 import { forgetKey, storeKey } from "../../src/keys/store.js";
+import { has, titled } from "../helpers/system-deps.js";
 
 const KEY = randomBytes(24).toString("base64url");
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -188,18 +189,21 @@ describe("forgetKey", () => {
   });
 });
 
-describe.skipIf(!process.env.FICHIER_TEST_SECRET_SERVICE)("storeKey with the real Secret Service", () => {
-  it("picks the OS keychain by default and resolves from it, then forgets it", async () => {
-    const profile = `store-${randomBytes(4).toString("hex")}`;
-    const r = await storeKey({ profile, key: KEY, env, passphrase: async () => null });
-    expect(r.store).toBe("keychain");
-    expect(await osKeychain({}).get(profile)).toBe(KEY);
-    const resolved = await resolveApiKey({ env, profile, warn: () => {}, cwd: root });
-    expect(resolved).toEqual({ key: KEY, source: "keychain", profile, storedAt: r.storedAt });
-    expect((await forgetKey({ profile, env })).keychain).toBe(true);
-    expect(await osKeychain({}).get(profile)).toBeNull();
-  });
-});
+describe.skipIf(!has("secret-service"))(
+  titled("storeKey with the real Secret Service", "secret-service"),
+  () => {
+    it("picks the OS keychain by default and resolves from it, then forgets it", async () => {
+      const profile = `store-${randomBytes(4).toString("hex")}`;
+      const r = await storeKey({ profile, key: KEY, env, passphrase: async () => null });
+      expect(r.store).toBe("keychain");
+      expect(await osKeychain({}).get(profile)).toBe(KEY);
+      const resolved = await resolveApiKey({ env, profile, warn: () => {}, cwd: root });
+      expect(resolved).toEqual({ key: KEY, source: "keychain", profile, storedAt: r.storedAt });
+      expect((await forgetKey({ profile, env })).keychain).toBe(true);
+      expect(await osKeychain({}).get(profile)).toBeNull();
+    });
+  },
+);
 
 describe("key metadata under concurrent writers", () => {
   it("keeps every profile when many stores run at once (keys.json is updated under a lock)", async () => {

@@ -2,19 +2,13 @@
 // Range, PUT as a verified journaled upload, MKCOL, DELETE, MOVE and COPY server-side, against the emulator.
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { newEntry } from "../../src/transfer/upload-send.js";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { useEmulator } from "../helpers/emulator.js";
 import { seedFiles } from "../integration/remote-index/support.js";
 import { callsTo, listings, serveAccount } from "./account-support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 

@@ -15,8 +15,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { describe, expect, it } from "vitest";
+import { useEmulator } from "../helpers/emulator.js";
 import { callsTo, serveAccount } from "./account-support.js";
 
 /** Runs a tool without blocking the event loop (the server under test lives in this process). */
@@ -40,13 +40,7 @@ function tool(
 
 const has = (bin: string) => existsSync(`/usr/bin/${bin}`);
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 /** Every file below `dir`, relative path → SHA-256. */
 function digests(dir: string): Map<string, string> {

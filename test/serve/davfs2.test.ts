@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { describe, expect, it } from "vitest";
+import { useEmulator } from "../helpers/emulator.js";
 import { serveAccount } from "./account-support.js";
 
 /** Runs a command without blocking the event loop (the server under test lives in this process). */
@@ -29,13 +29,7 @@ function cannotMount(): string | undefined {
   return undefined;
 }
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe("davfs2", () => {
   it("mounts the account: cp, ls, mv, rm and mkdir work", async (ctx) => {

@@ -1,13 +1,11 @@
-// The HTML page of a folder in headless Chromium: sortable with the keyboard, no external resource, no script,
-// hostile names shown as text. Skipped when /usr/bin/chromium is missing (.ci/system-deps installs it).
-import { existsSync } from "node:fs";
 import { Readable } from "node:stream";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderIndex, sortEntries } from "../../src/serve/index-page.js";
+import { chromiumPresent, launchChromium } from "../helpers/chromium.js";
+import { titled } from "../helpers/system-deps.js";
 import { serve, type TestServer } from "./support.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const HOSTILE = ['<img src=x onerror="window.pwned=1">.txt', '"><svg onload="window.pwned=2">.txt'];
 
 async function store(t: TestServer, path: string, size: number): Promise<void> {
@@ -37,71 +35,54 @@ describe("the folder page, without a browser", () => {
   });
 });
 
-const present = existsSync(CHROMIUM);
-describe.skipIf(!present)(
-  present
-    ? "the folder page in Chromium"
-    : "the folder page in Chromium: SKIPPED, /usr/bin/chromium is missing",
-  () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
+describe.skipIf(!chromiumPresent)(titled("the folder page in Chromium", "chromium"), () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
 
-    it("sorts by size with the keyboard, loads nothing from elsewhere, and runs no hostile name", async () => {
-      const t = await serve({ flavour: "http" });
-      await t.backend.mkdir("/Films");
-      await store(t, "/big.mkv", 3000);
-      await store(t, "/small.txt", 10);
-      await store(t, "/medium.bin", 500);
-      for (const name of HOSTILE) await store(t, `/${name}`, 1);
-      const page = await browser.newPage();
-      const requests: string[] = [];
-      page.on("request", (r) => requests.push(r.url()));
-      const dialogs: string[] = [];
-      page.on("dialog", (d) => {
-        dialogs.push(d.message());
-        void d.dismiss();
-      });
-      await page.goto(t.url);
-      expect(await page.title()).toBe("Index of /");
-      const names = async () => page.$$eval("tbody td:first-child a", (as) => as.map((a) => a.textContent));
-      expect(await names()).toEqual(expect.arrayContaining(["Films/", "big.mkv", ...HOSTILE]));
-      expect(await page.evaluate("typeof window.pwned")).toBe("undefined");
-
-      // Tab to the "Size" heading and press Enter: the page reloads sorted by size, folders first.
-      let focused = "";
-      for (let i = 0; i < 10 && !focused.startsWith("Size"); i++) {
-        await page.keyboard.press("Tab");
-        focused = await page.evaluate('document.activeElement?.textContent ?? ""');
-      }
-      expect(focused).toBe("Size");
-      await Promise.all([page.waitForURL(/sort=size&order=asc/), page.keyboard.press("Enter")]);
-      const sorted = await names();
-      expect(sorted.slice(0, 1)).toEqual(["Films/"]);
-      expect(sorted.slice(-3)).toEqual(["small.txt", "medium.bin", "big.mkv"]);
-      expect(await page.getAttribute("th:nth-child(2)", "aria-sort")).toBe("ascending");
-
-      // Following a file link gets the file's bytes.
-      const href = await page.getAttribute("a:text('medium.bin')", "href");
-      expect(href).toBe("/medium.bin");
-      expect(requests.every((u) => u.startsWith(t.url))).toBe(true);
-      expect(dialogs).toEqual([]);
-      await page.close();
+  it("sorts by size with the keyboard, loads nothing from elsewhere, and runs no hostile name", async () => {
+    const t = await serve({ flavour: "http" });
+    await t.backend.mkdir("/Films");
+    await store(t, "/big.mkv", 3000);
+    await store(t, "/small.txt", 10);
+    await store(t, "/medium.bin", 500);
+    for (const name of HOSTILE) await store(t, `/${name}`, 1);
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
+    const dialogs: string[] = [];
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
     });
-  },
-);
+    await page.goto(t.url);
+    expect(await page.title()).toBe("Index of /");
+    const names = async () => page.$$eval("tbody td:first-child a", (as) => as.map((a) => a.textContent));
+    expect(await names()).toEqual(expect.arrayContaining(["Films/", "big.mkv", ...HOSTILE]));
+    expect(await page.evaluate("typeof window.pwned")).toBe("undefined");
+
+    // Tab to the "Size" heading and press Enter: the page reloads sorted by size, folders first.
+    let focused = "";
+    for (let i = 0; i < 10 && !focused.startsWith("Size"); i++) {
+      await page.keyboard.press("Tab");
+      focused = await page.evaluate('document.activeElement?.textContent ?? ""');
+    }
+    expect(focused).toBe("Size");
+    await Promise.all([page.waitForURL(/sort=size&order=asc/), page.keyboard.press("Enter")]);
+    const sorted = await names();
+    expect(sorted.slice(0, 1)).toEqual(["Films/"]);
+    expect(sorted.slice(-3)).toEqual(["small.txt", "medium.bin", "big.mkv"]);
+    expect(await page.getAttribute("th:nth-child(2)", "aria-sort")).toBe("ascending");
+
+    // Following a file link gets the file's bytes.
+    const href = await page.getAttribute("a:text('medium.bin')", "href");
+    expect(href).toBe("/medium.bin");
+    expect(requests.every((u) => u.startsWith(t.url))).toBe(true);
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+});

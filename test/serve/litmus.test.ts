@@ -2,10 +2,11 @@
 // over the account (the emulator, through the index, the client and the transfer layer). Its suites basic,
 // copymove, props and locks must pass whole: docs/serve.md lists no exception.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestEmulator, withEmulator } from "../helpers/emulator.js";
+import { describe, expect, it } from "vitest";
+import { useEmulator } from "../helpers/emulator.js";
+import { has, titled } from "../helpers/system-deps.js";
 import { serveAccount } from "./account-support.js";
 import { serve } from "./support.js";
 
@@ -20,11 +21,6 @@ function summaries(output: string): Map<string, { run: number; passed: number; f
   }
   return out;
 }
-
-const present = existsSync(LITMUS);
-const title = present
-  ? "litmus, the WebDAV conformance suite"
-  : "litmus: SKIPPED, /usr/bin/litmus is missing (apt-get install litmus; .ci/system-deps installs it)";
 
 /** Runs litmus's four suites against `url` (a collection it may delete and make again). */
 function runLitmus(url: string): Promise<string> {
@@ -53,14 +49,8 @@ function expectAllPassed(output: string): void {
   expect(output).not.toMatch(/WARNING/);
 }
 
-describe.skipIf(!present)(title, () => {
-  let emu: TestEmulator;
-  beforeAll(async () => {
-    emu = await withEmulator();
-  });
-  afterAll(async () => {
-    await emu?.close();
-  });
+describe.skipIf(!has("litmus"))(titled("litmus, the WebDAV conformance suite", "litmus"), () => {
+  const emu = useEmulator();
 
   it("passes basic, copymove, props and locks with no failure and no warning (memory backend)", async () => {
     const t = await serve();

@@ -2,8 +2,9 @@
 // with no client code (src/api), so a test passes only if the emulator itself is faithful.
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "undici";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import type { RunningEmulator } from "../../../src/emulator/index.js";
+import { type TestEmulator, useEmulator } from "../../helpers/emulator.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: decoded JSON is inspected field by field in the tests
 export type Loose = any;
@@ -246,4 +247,70 @@ export class Raw {
 /** A random 32-character key in the spec's alphabet (§1.7), made at run time so no literal key sits in the code. */
 export function randomKey(): string {
   return randomBytes(24).toString("base64url").slice(0, 32);
+}
+
+/**
+ * The emulator suite's view of one emulator of the harness (test/helpers/emulator.ts): a raw client of it and
+ * the four default accounts' keys, as `h.raw.api(..., h.premium)` reads.
+ */
+export interface Harness {
+  em: TestEmulator;
+  raw: Raw;
+  free: string;
+  premium: string;
+  access: string;
+  gold: string;
+  /** Closes the raw client, then the emulator. */
+  close(): Promise<void>;
+}
+
+/**
+ * The raw view of an emulator a test started itself (`withEmulator`); `close()` closes both.
+ * @example
+ * const f = rawHarness(await withEmulator({ faults: "flood=1" }));
+ * try { ... } finally { await f.close(); }
+ */
+export function rawHarness(em: TestEmulator): Harness {
+  const raw = new Raw(em);
+  return {
+    em,
+    raw,
+    ...em.keys,
+    async close() {
+      await raw.close();
+      await em.close();
+    },
+  };
+}
+
+/**
+ * A test file's (or describe block's) opening for the emulator suite: the harness's `useEmulator` and a raw
+ * client of it, both closed after the block.
+ * @example
+ * const h = useHarness({ now: fixedClock("2026-05-01T08:00:00Z") });
+ * it("lists", async () => { await h.raw.ok("file/ls.cgi", { folder_id: 0 }, h.premium); });
+ */
+export function useHarness(opts: Parameters<typeof useEmulator>[0] = {}): Harness {
+  const em = useEmulator(opts);
+  const raw = new Raw(em);
+  afterAll(() => raw.close());
+  // Getters: the keys are known once the block's beforeAll has started the emulator.
+  return {
+    em,
+    raw,
+    get free() {
+      return em.keys.free;
+    },
+    get premium() {
+      return em.keys.premium;
+    },
+    get access() {
+      return em.keys.access;
+    },
+    get gold() {
+      return em.keys.gold;
+    },
+    // The block's afterAll hooks close both; a test has nothing to close.
+    close: async () => {},
+  };
 }

@@ -5,17 +5,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { FAST, uploadOne, virtualClock } from "./support.js";
 
-let emu: TestEmulator;
+const emu = useEmulator();
 let stateDir: string;
 beforeAll(async () => {
-  emu = await withEmulator();
   stateDir = await mkdtemp(join(tmpdir(), "fichier-caches-"));
 });
 afterAll(async () => {
-  await emu?.close();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 

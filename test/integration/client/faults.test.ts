@@ -1,18 +1,12 @@
 // Transient failures injected by the emulator are retried for idempotent calls and never for an upload POST.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
 import { FichierError, ServerError } from "../../../src/api/errors.js";
 import type { ClientEvent } from "../../../src/api/types.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { bytes, FAST } from "./support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 const count = (part: string) =>
   Object.entries(emu.admin.stats().byEndpoint)
@@ -25,7 +19,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retry: { attempts: 9 } },
+      governor: { ...FAST, retry: { ...FAST.retry, attempts: 9 } },
       onEvent: (e) => events.push(e),
     });
     emu.admin.setFaults("500=0.3,seed=7");
@@ -44,7 +38,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retry: { attempts: 9 } },
+      governor: { ...FAST, retry: { ...FAST.retry, attempts: 9 } },
     });
     emu.admin.setFaults("503=1,seed=3");
     const before = count("remote/ls");
@@ -61,7 +55,7 @@ describe("faults", () => {
     const client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
-      governor: { ...FAST, retry: { attempts: 9 } },
+      governor: { ...FAST, retry: { ...FAST.retry, attempts: 9 } },
     });
     const server = await client.upload.getServer();
     const before = count("upload.cgi");

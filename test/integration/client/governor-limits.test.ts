@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type FichierClient } from "../../../src/api/client.js";
 import { FloodError } from "../../../src/api/errors.js";
 import type { ClientEvent } from "../../../src/api/types.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { scaledClock, uploadOne, virtualClock } from "./support.js";
 
 // The emulator's documented limit (DECISIONS.md): 3 requests/s per key, token bucket with a burst of 3.
@@ -16,12 +16,11 @@ const BURST = 3;
 
 describe("mixed workload under real limits (virtual clock)", () => {
   const clock = virtualClock();
-  let emu: TestEmulator;
+  const emu = useEmulator({ limits: "real", now: clock.now });
   let client: FichierClient;
   const events: ClientEvent[] = [];
 
   beforeAll(async () => {
-    emu = await withEmulator({ limits: "real", now: clock.now });
     client = createClient({
       apiKey: emu.premium.apiKey,
       apiUrl: emu.apiUrl,
@@ -31,7 +30,6 @@ describe("mixed workload under real limits (virtual clock)", () => {
   });
   afterAll(async () => {
     await client?.close();
-    await emu?.close();
   });
 
   it("200 mixed calls: zero floods, close to the minimum time", async () => {
@@ -113,13 +111,7 @@ describe("an injected flood lock (clock 4 times faster than real time)", () => {
   // machine's delays of a few real milliseconds look like seconds, bunching the calls after the lock
   // into a second refusal by the emulator's own bucket; a burst of 1 spaces them evenly for the same reason.
   const clock = scaledClock(4);
-  let emu: TestEmulator;
-  beforeAll(async () => {
-    emu = await withEmulator({ limits: "real", lockSeconds: 2, now: clock.now });
-  });
-  afterAll(async () => {
-    await emu?.close();
-  });
+  const emu = useEmulator({ limits: "real", lockSeconds: 2, now: clock.now });
 
   it("holds every request back until the lock ends", async () => {
     const events: ClientEvent[] = [];

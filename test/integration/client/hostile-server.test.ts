@@ -7,7 +7,7 @@ import { Agent } from "undici";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createClient, type FichierClient } from "../../../src/api/client.js";
 import { FichierError, ServerError, TimeoutError } from "../../../src/api/errors.js";
-import { endless, type ScriptedServer, scriptedServer, trickle } from "./scripted-server.js";
+import { endless, type ScriptedServer, scriptedServer, trickle } from "../../helpers/scripted-server.js";
 import { bytes, FAST } from "./support.js";
 
 const KEY = randomBytes(24).toString("base64url");

@@ -4,7 +4,7 @@ import { type AddressInfo, connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
 import { AbortedError, NetworkError } from "../../../src/api/errors.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { FAST, uploadOne } from "./support.js";
 
 /** A minimal forward proxy (CONNECT tunnels and absolute-form requests) that counts what it carries. */
@@ -54,17 +54,15 @@ async function startProxy(): Promise<{ url: string; count: () => number; close: 
   };
 }
 
-let emu: TestEmulator;
+const emu = useEmulator();
 let proxy: Awaited<ReturnType<typeof startProxy>>;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  emu = await withEmulator();
   proxy = await startProxy();
 });
 afterAll(async () => {
   await proxy?.close();
-  await emu?.close();
 });
 afterEach(() => {
   for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"]) {

@@ -11,15 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initialBudget } from "../../../src/api/budget.js";
 import { keyFingerprint } from "../../../src/api/budget-store.js";
 import { assertBuilt, captured, type RunResult, run } from "../../cli/support.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
-import { type ScriptedServer, scriptedServer } from "./scripted-server.js";
+import { useEmulator } from "../../helpers/emulator.js";
+import { type ScriptedServer, scriptedServer } from "../../helpers/scripted-server.js";
 
-let emu: TestEmulator;
+const emu = useEmulator();
 const CANARY = randomBytes(24).toString("base64url");
 
 beforeAll(async () => {
   assertBuilt();
-  emu = await withEmulator();
   emu.admin.createAccount({
     email: `waits-${randomBytes(3).toString("hex")}@example.org`,
     offer: 1,
@@ -27,7 +26,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await emu?.close();
   for (const out of captured) expect(out).not.toContain(CANARY);
 });
 

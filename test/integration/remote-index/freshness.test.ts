@@ -4,21 +4,15 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../../../src/api/errors.js";
 import { NotIndexedError } from "../../../src/remote-index/errors.js";
 import { createMemoryIndex } from "../../../src/remote-index/memory-store.js";
 import { openIndex } from "../../../src/remote-index/open.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { clientOn, listings, uploadOne } from "./support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe("freshness", () => {
   it("serves a folder from the index within the window, lists it after, on refresh, never when cached", async () => {

@@ -1,19 +1,13 @@
 // Folders past the service's 5 000-result listing cap (spec §12) are read completely: 12 000 files, with
 // upload seconds cut across page boundaries, are all read, each page one more listing under the folder's
 // spacing. More than 5 000 files in one second cannot be paged past: the read says so.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openIndex } from "../../../src/remote-index/open.js";
 import type { IndexEvent } from "../../../src/remote-index/remote-index.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { callsTo, clientOn, seedFiles } from "./support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe("folders of more than 5 000 files", () => {
   it("reads 12 000 files completely, paging with sent_after, each page under the folder's spacing", async () => {

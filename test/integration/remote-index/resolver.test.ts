@@ -1,20 +1,14 @@
 // The one path resolver against the emulator: one behaviour for a path through a file, exact names after
 // decoding, duplicates, folders another process makes meanwhile (#9002), and each kind of reference.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { InvalidNameError, NotFoundError } from "../../../src/api/errors.js";
 import { exitCodeFor } from "../../../src/cli/exit-codes.js";
 import { WrongKindError } from "../../../src/remote-index/errors.js";
 import { openIndex } from "../../../src/remote-index/open.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { callsTo, clientOn, uploadOne } from "./support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe("resolver", () => {
   it("a path through a file, or naming a file where a folder is needed, is exit 2 everywhere", async () => {

@@ -11,21 +11,19 @@ import { applyChange } from "../../../src/remote-index/ingest.js";
 import { indexFile, openIndex } from "../../../src/remote-index/open.js";
 import type { IndexEvent } from "../../../src/remote-index/remote-index.js";
 import { SqliteIndexStore } from "../../../src/remote-index/sqlite-store.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { clientOn, listings } from "./support.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
-let emu: TestEmulator;
+const emu = useEmulator();
 let stateDir: string;
 beforeAll(async () => {
-  emu = await withEmulator();
   stateDir = mkdtempSync(join(tmpdir(), "fichier-index-"));
   if (!existsSync(join(ROOT, "dist/remote-index/sqlite-store.js"))) {
     throw new Error("dist/ is missing: run `npm run build` before this suite (it spawns the built modules)");
   }
 });
 afterAll(async () => {
-  await emu?.close();
   rmSync(stateDir, { recursive: true, force: true });
 });
 

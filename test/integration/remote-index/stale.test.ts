@@ -1,19 +1,13 @@
 // Changes made elsewhere (another client that does not feed this index, as the website or another tool would):
 // a call that meets a stale entry lists that one folder again and goes on, once, with a warning.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../../../src/api/errors.js";
 import { openIndex } from "../../../src/remote-index/open.js";
 import type { IndexEvent } from "../../../src/remote-index/remote-index.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { clientOn, listings, uploadOne } from "./support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe("stale entries", () => {
   it("a name made elsewhere within the window: the folder is listed again once, with a warning", async () => {

@@ -1,18 +1,12 @@
 // Write-through against the emulator: every change the client makes updates the index from the service's
 // answer, so what fichier itself just did is known without a listing (counted at the emulator).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { NotFoundError } from "../../../src/api/errors.js";
 import { openIndex } from "../../../src/remote-index/open.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { callsTo, clientOn, listings, uploadOne } from "./support.js";
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  emu = await withEmulator();
-});
-afterAll(async () => {
-  await emu?.close();
-});
+const emu = useEmulator();
 
 describe("write-through", () => {
   it("mkdir -p then resolving and listing the new folders makes no listing", async () => {

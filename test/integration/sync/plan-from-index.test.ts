@@ -11,17 +11,15 @@ import { hashLocal, type LocalHashCache } from "../../../src/sync/local-hash.js"
 import type { SyncEntry } from "../../../src/sync/march.js";
 import { hashesNeeded, planSync, type SyncSide } from "../../../src/sync/plan.js";
 import { remoteSide } from "../../../src/sync/sides.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { clientOn, listings, uploadOne } from "../remote-index/support.js";
 
-let emu: TestEmulator;
+const emu = useEmulator();
 let root: string;
 beforeAll(async () => {
-  emu = await withEmulator();
   root = mkdtempSync(join(tmpdir(), "fichier-plan-"));
 });
 afterAll(async () => {
-  await emu?.close();
   rmSync(root, { recursive: true, force: true });
 });
 

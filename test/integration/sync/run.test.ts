@@ -23,15 +23,14 @@ import { FolderRemovedError } from "../../../src/sync/remote-destination.js";
 import { syncTrees } from "../../../src/sync/run.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
 import { openUploadJournal } from "../../../src/transfer/upload-journal.js";
-import { type TestEmulator, withEmulator } from "../../helpers/emulator.js";
+import { useEmulator } from "../../helpers/emulator.js";
 import { callsTo, clientOn, uploadOne } from "../remote-index/support.js";
 
-let emu: TestEmulator;
+const emu = useEmulator();
 let root: string;
 const open: OpenedIndex[] = [];
 
 beforeAll(async () => {
-  emu = await withEmulator();
   root = mkdtempSync(join(tmpdir(), "fichier-sync-run-"));
 });
 afterEach(async () => {
@@ -41,7 +40,6 @@ afterEach(async () => {
   }
 });
 afterAll(async () => {
-  await emu?.close();
   rmSync(root, { recursive: true, force: true });
 });
 

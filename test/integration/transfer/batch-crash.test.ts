@@ -8,22 +8,18 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
 import { UploadJournal } from "../../../src/transfer/upload-journal.js";
 import { whirlpoolFile } from "../../../src/transfer/whirlpool.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const driver = join(here, "batch-driver.mjs");
 const built = join(here, "../../../dist/transfer/upload-batch.js");
 const SIZES = [1, 1000, 50_000, 100 * 1024, 70_000, 3];
 
-let h: TransferHarness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => h?.close());
+const h = useTransferHarness();
 
 /** Runs the driver; with a moment, kills it with SIGKILL once it says it got there. */
 async function drive(args: string[], moment: string): Promise<{ stdout: string; killed: boolean }> {

@@ -2,23 +2,18 @@
 // ones refused), two remote files with one name, empty remote folders, and a share holding only sub-folders.
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { downloadFolder, downloadShare } from "../../../src/transfer/download.js";
 import { DownloadRefusedError } from "../../../src/transfer/errors.js";
 import type { TransferEvent } from "../../../src/transfer/progress.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
-let h: TransferHarness;
+const h = useTransferHarness();
 
 async function newFolder(name: string, parent = 0): Promise<number> {
   return (await h.client.folders.create({ name, parentId: parent })).folderId;
 }
-
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => h?.close());
 
 describe("downloadFolder reruns", () => {
   it("skips files already there with the same size and Whirlpool, refuses different ones, recreates empty folders", async () => {

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { AbortedError, NotAllowedError } from "../../../src/api/errors.js";
 import { downloadFile } from "../../../src/transfer/download.js";
 import { readDownloadJournal, writeDownloadJournal } from "../../../src/transfer/download-journal.js";
@@ -10,21 +10,19 @@ import { coveredBytes } from "../../../src/transfer/segments.js";
 import { streamFile } from "../../../src/transfer/stream.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
 import { workingFilesFor } from "../../../src/transfer/working-files.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
-let h: TransferHarness;
+const h = useTransferHarness({ bandwidth: 4 * 1024 * 1024 });
 let src: string;
 let url: string;
 const SIZE = 12 * 1024 * 1024 + 11;
 
 beforeAll(async () => {
   // 4 MiB/s per connection: slow enough to act mid-download, fast enough for CI.
-  h = await harness({ bandwidth: 4 * 1024 * 1024 });
   src = join(h.tmp, "movie.bin");
   await randomFile(src, SIZE);
   url = (await uploadFile(h.client, { path: src })).url;
 });
-afterAll(async () => h?.close());
 
 async function identical(path: string): Promise<boolean> {
   return (await readFile(path)).equals(await readFile(src));

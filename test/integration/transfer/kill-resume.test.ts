@@ -16,7 +16,7 @@ import { readDownloadJournal } from "../../../src/transfer/download-journal.js";
 import { type ByteRange, coveredBytes, normalizeRanges } from "../../../src/transfer/segments.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
 import { workingFilesFor } from "../../../src/transfer/working-files.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const driver = join(here, "kill-driver.mjs");
@@ -68,18 +68,19 @@ function rangeOf(header: string | undefined): ByteRange {
   return { start: Number(m[1]), end: Number(m[2]) + 1 };
 }
 
-let h: TransferHarness;
 let proxy: Awaited<ReturnType<typeof startProxy>>;
+let webUrl = "";
 beforeAll(async () => {
-  let webUrl = "";
   proxy = await startProxy(() => webUrl);
-  h = await harness({ publicDownloadUrl: `http://127.0.0.1:${proxy.port}/dl` });
+});
+// Started once the proxy listens: the download links lead through it.
+const h = useTransferHarness(() => ({ publicDownloadUrl: `http://127.0.0.1:${proxy.port}/dl` }));
+beforeAll(() => {
   webUrl = h.em.webUrl;
 });
 afterAll(async () => {
   proxy?.server.closeAllConnections();
   proxy?.server.close();
-  await h?.close();
 });
 
 describe("resume after SIGKILL", () => {

@@ -1,17 +1,13 @@
 import { mkdir, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { downloadFile } from "../../../src/transfer/download.js";
 import type { TransferEvent } from "../../../src/transfer/progress.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
 import { whirlpoolFile } from "../../../src/transfer/whirlpool.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
-let h: TransferHarness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => h?.close());
+const h = useTransferHarness();
 
 async function sameBytes(a: string, b: string): Promise<boolean> {
   return (

@@ -1,46 +1,58 @@
-// Shared setup for the transfer tests: an emulator on loopback, a real client for its premium account,
-// temp folders, and random files of exact sizes (written in chunks, never held whole in memory).
-import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
+// Shared setup for the transfer tests: an emulator of the one harness (test/helpers/emulator.ts), a real
+// client for its premium account and a temp folder, opened and closed around a test file.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { afterAll, beforeAll } from "vitest";
 import { createClient, type FichierClient } from "../../../src/api/client.js";
-import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../../src/emulator/index.js";
+import type { EmulatorOptions } from "../../../src/emulator/index.js";
+import { type TestEmulator, useEmulator } from "../../helpers/emulator.js";
+
+export { randomFile } from "../../helpers/files.js";
 
 export interface TransferHarness {
-  em: RunningEmulator;
+  em: TestEmulator;
   key: string;
   client: FichierClient;
   tmp: string;
-  close(): Promise<void>;
 }
 
-/** An emulator (limits off unless asked) plus a client on its premium account and a temp folder. */
-export async function harness(opts: EmulatorOptions = {}): Promise<TransferHarness> {
-  const em = await startEmulator({ limits: "off", ...opts });
-  const premium = em.accounts.find((a) => a.offer === 1);
-  if (!premium) throw new Error("no premium account");
-  const client = createClient({ apiKey: premium.apiKey, apiUrl: em.apiUrl, governor: false });
-  const tmp = await mkdtemp(join(tmpdir(), "fichier-transfer-"));
+/**
+ * A test file's opening: an emulator (limits off unless asked), a client on its premium account (no governor)
+ * and a temp folder, made before the file's tests and closed or removed after them. Options known only once
+ * earlier `beforeAll` hooks ran (a proxy's port) are given as a function.
+ *
+ * @example
+ * const h = useTransferHarness({ bandwidth: 4 * 1024 * 1024 });
+ * it("uploads", async () => { await uploadFile(h.client, { path: join(h.tmp, "a.bin") }); });
+ */
+export function useTransferHarness(opts: EmulatorOptions | (() => EmulatorOptions) = {}): TransferHarness {
+  const em = useEmulator(opts);
+  let client: FichierClient | undefined;
+  let tmp: string | undefined;
+  beforeAll(async () => {
+    client = createClient({ apiKey: em.premium.apiKey, apiUrl: em.apiUrl, governor: false });
+    tmp = await mkdtemp(join(tmpdir(), "fichier-transfer-"));
+  });
+  afterAll(async () => {
+    await client?.close();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+  const ready = <T>(v: T | undefined): T => {
+    if (v === undefined)
+      throw new Error("useTransferHarness: used outside the tests of the file that opened it");
+    return v;
+  };
   return {
     em,
-    key: premium.apiKey,
-    client,
-    tmp,
-    async close() {
-      await em.close();
-      await rm(tmp, { recursive: true, force: true });
+    get key() {
+      return em.premium.apiKey;
+    },
+    get client() {
+      return ready(client);
+    },
+    get tmp() {
+      return ready(tmp);
     },
   };
-}
-
-/** Writes `size` random bytes to `path`, 1 MiB at a time. */
-export async function randomFile(path: string, size: number): Promise<void> {
-  async function* chunks() {
-    for (let left = size; left > 0; left -= 1024 * 1024) yield randomBytes(Math.min(left, 1024 * 1024));
-  }
-  await pipeline(Readable.from(chunks()), createWriteStream(path));
 }

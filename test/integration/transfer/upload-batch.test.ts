@@ -3,7 +3,7 @@
 import { appendFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { UploadLink } from "../../../src/api/types.js";
 import { ByteBudget } from "../../../src/transfer/bandwidth.js";
 import type { TransferClient } from "../../../src/transfer/client.js";
@@ -12,13 +12,9 @@ import { UploadJournal } from "../../../src/transfer/upload-journal.js";
 import { type UploadTreeOptions, uploadTree } from "../../../src/transfer/upload-tree.js";
 import { whirlpoolFile } from "../../../src/transfer/whirlpool.js";
 import { fakeClock } from "../../unit/api/fake-clock.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
-let h: TransferHarness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => h?.close());
+const h = useTransferHarness();
 
 /** Calls the emulator saw for the upload flow since `before`. */
 function calls(before: Record<string, number> = {}) {

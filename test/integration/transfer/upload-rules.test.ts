@@ -5,20 +5,16 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdir, readdir, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
 import { InvalidNameError, NotFoundError } from "../../../src/api/errors.js";
 import { WrongKindError } from "../../../src/remote-index/errors.js";
 import { downloadFolder } from "../../../src/transfer/download.js";
 import { UploadJournal } from "../../../src/transfer/upload-journal.js";
 import { uploadTree } from "../../../src/transfer/upload-tree.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
-let h: TransferHarness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => h?.close());
+const h = useTransferHarness();
 
 const named = async (folderId: number, name: string) =>
   (await h.client.files.list({ folderId })).filter((f) => f.filename === name);

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AbortedError } from "../../../src/api/errors.js";
 import { downloadFolder, downloadShare } from "../../../src/transfer/download.js";
 import { ChecksumMismatchError } from "../../../src/transfer/errors.js";
@@ -8,13 +8,9 @@ import type { TransferEvent } from "../../../src/transfer/progress.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
 import { UploadJournal } from "../../../src/transfer/upload-journal.js";
 import { uploadTree } from "../../../src/transfer/upload-tree.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
-let h: TransferHarness;
-beforeAll(async () => {
-  h = await harness();
-});
-afterAll(async () => h?.close());
+const h = useTransferHarness();
 
 async function countNamed(folderId: number, name: string): Promise<number> {
   return (await h.client.files.list({ folderId })).filter((f) => f.filename === name).length;

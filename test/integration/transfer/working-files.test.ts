@@ -3,23 +3,21 @@
 // a user's own NAME.part beside the download is never touched, and two runs never share working files.
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../../../src/api/client.js";
 import { downloadFile, downloadFolder, downloadShare } from "../../../src/transfer/download.js";
 import { WORKING_FOLDER } from "../../../src/transfer/local-names.js";
 import { uploadFile } from "../../../src/transfer/upload.js";
-import { harness, randomFile, type TransferHarness } from "./support.js";
+import { randomFile, useTransferHarness } from "./support.js";
 
-let h: TransferHarness;
+const h = useTransferHarness({ bandwidth: 4 * 1024 * 1024 });
 
 /** Three files named like a download and its working files, uploaded so that the working-file names list first. */
 const NAMES = ["report.pdf.part", "report.pdf.part.json", "report.pdf"] as const;
 
 beforeAll(async () => {
   // 4 MiB/s per connection: two downloads of one file overlap.
-  h = await harness({ bandwidth: 4 * 1024 * 1024 });
 });
-afterAll(async () => h?.close());
 
 /** Local sources of the three files: the .part.json is a plausible journal (it names no file of this run). */
 async function sources(dir: string): Promise<Map<string, string>> {

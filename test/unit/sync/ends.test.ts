@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isInside, parseSyncEnds, SyncRefusedError } from "../../../src/sync/ends.js";
 import { buildFilter } from "../../../src/sync/filter.js";
 import { walkLocal, withoutPaths } from "../../../src/sync/local-walk.js";
+import { has, titled } from "../../helpers/system-deps.js";
 
 let dir: string;
 beforeAll(() => {
@@ -100,18 +101,21 @@ describe("walkLocal", () => {
   });
 
   // Root reads every folder: this one needs an ordinary user.
-  it.skipIf(process.getuid?.() === 0)("a folder that cannot be read makes the side unreadable", async () => {
-    const root = join(dir, "locked-walk");
-    mkdirSync(join(root, "secret"), { recursive: true });
-    chmodSync(join(root, "secret"), 0o000);
-    try {
-      const side = await walkLocal(root);
-      expect(side.state).toBe("unreadable");
-      expect(side.problems?.[0]).toMatch(/^secret: EACCES/);
-    } finally {
-      chmodSync(join(root, "secret"), 0o755);
-    }
-  });
+  it.skipIf(!has("non-root"))(
+    titled("a folder that cannot be read makes the side unreadable", "non-root"),
+    async () => {
+      const root = join(dir, "locked-walk");
+      mkdirSync(join(root, "secret"), { recursive: true });
+      chmodSync(join(root, "secret"), 0o000);
+      try {
+        const side = await walkLocal(root);
+        expect(side.state).toBe("unreadable");
+        expect(side.problems?.[0]).toMatch(/^secret: EACCES/);
+      } finally {
+        chmodSync(join(root, "secret"), 0o755);
+      }
+    },
+  );
 
   it("withoutPaths removes a path and everything below it", () => {
     const side = {

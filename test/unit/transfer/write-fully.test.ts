@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeFully } from "../../../src/transfer/download-segment.js";
+import { missing } from "../../helpers/system-deps.js";
 import { tmpfsMounts } from "../../helpers/tmpfs.js";
 
 const disks = tmpfsMounts();
@@ -41,7 +42,7 @@ describe("writeFully", () => {
     try {
       const disk = join(dir, "disk");
       await mkdir(disk);
-      if (!disks.mount(disk, "size=1m")) return skip("mounting a tmpfs needs root");
+      if (!disks.mount(disk, "size=1m")) return skip(missing("tmpfs"));
       const fd = await open(join(disk, "a.part"), "w+");
       try {
         await fd.truncate(2 * 1024 * 1024);

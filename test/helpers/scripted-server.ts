@@ -1,7 +1,10 @@
 // A small scripted HTTP server on loopback for the hostile-server cases the emulator will not play: endless
-// or trickling bodies, impossible sizes, binary error pages, an upload node named by a stranger.
+// or trickling bodies, impossible sizes, gzip bombs, redirects, binary error pages, an upload node named by a
+// stranger. The client-level suite (test/integration/client/hostile-server.test.ts) and the spawned-command
+// suite (test/hardening/hostile-server.test.ts) both script it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 
 /** What the server saw of one request. */
 export interface SeenRequest {
@@ -66,4 +69,43 @@ export function endless(res: ServerResponse, chunk: Buffer): void {
 export function trickle(res: ServerResponse, everyMs: number): void {
   const timer = setInterval(() => res.write(" "), everyMs);
   res.on("close", () => clearInterval(timer));
+}
+
+// One gzip member inflating to 16 MiB of zeros (16 KiB on the wire); members may follow one another in a
+// gzip stream (RFC 1952 §2.2), so repeating it makes a bomb of any size without computing a large one.
+let bombMember: Buffer | undefined;
+
+/**
+ * An endless gzip bomb: `Content-Encoding: gzip` and members of 16 MiB of zeros each, until the client goes
+ * away (a client that inflated it would need 1 GiB per 1 MiB received).
+ * @example
+ * scriptedServer((_req, res) => gzipBomb(res, 200, "application/json"));
+ */
+export function gzipBomb(res: ServerResponse, status: number, contentType: string): void {
+  bombMember ??= gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
+  res.writeHead(status, { "content-type": contentType, "content-encoding": "gzip" });
+  endless(res, Buffer.concat(Array.from({ length: 16 }, () => bombMember as Buffer)));
+}
+
+/**
+ * Answers a GET of `data` as a 1fichier download link does (spec §7.1.1): 200 with the whole, or 206 with
+ * the `Range` asked (`bytes=A-B` or `bytes=A-`), `Accept-Ranges: bytes` either way.
+ * @example
+ * scriptedServer((req, res) => serveBytes(req, res, Buffer.from("hello")));
+ */
+export function serveBytes(req: IncomingMessage, res: ServerResponse, data: Buffer): void {
+  const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+  if (!m) {
+    res.writeHead(200, { "content-length": data.length, "accept-ranges": "bytes" });
+    res.end(data);
+    return;
+  }
+  const start = Number(m[1]);
+  const end = m[2] ? Math.min(Number(m[2]), data.length - 1) : data.length - 1;
+  res.writeHead(206, {
+    "content-length": end - start + 1,
+    "content-range": `bytes ${start}-${end}/${data.length}`,
+    "accept-ranges": "bytes",
+  });
+  res.end(data.subarray(start, end + 1));
 }
