@@ -206,13 +206,15 @@ export function createClient(options: ClientOptions): FichierClient {
   const ctx: ClientContext = {
     async call(endpoint, body, schema, opts: CallOptions = {}) {
       const signal = combine(opts.signal);
-      const send = () =>
-        transport.call(endpoint, body, {
+      const send = () => {
+        opts.onSent?.(now());
+        return transport.call(endpoint, body, {
           ...(signal ? { signal } : {}),
           ...(opts.method ? { method: opts.method } : {}),
           ...(opts.auth !== undefined ? { auth: opts.auth } : {}),
           ...(opts.tokenFields ? { tokenFields: opts.tokenFields } : {}),
         });
+      };
       const raw = governor
         ? await governor.run(
             {
