@@ -8,6 +8,7 @@ import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { z } from "zod";
 import { type BudgetState, implausible, initialBudget } from "./budget.js";
+import { DEFAULT_API_URL } from "./defaults.js";
 
 /** Reads, changes and writes the budget atomically with respect to other users of the same key. */
 export interface BudgetStore {
@@ -49,6 +50,23 @@ export class MemoryBudgetStore implements BudgetStore {
  */
 export function keyFingerprint(apiKey: string): string {
   return createHash("sha256").update(`fichier-governor:${apiKey}`).digest("hex").slice(0, 16);
+}
+
+/**
+ * The name part of the governor's state file: the key's fingerprint, and for any API other than 1fichier's
+ * (the emulator, a gateway, a test server) a hash of its URL. Limits, locks and cached answers belong to the
+ * service that gave them: an emulator's listing spacing or cached listing never applies to 1fichier's.
+ *
+ * @example
+ * ```ts
+ * stateFingerprint(key); // "3f1c9a0b7d2e4c51"
+ * stateFingerprint(key, "http://127.0.0.1:8080/v1"); // "3f1c9a0b7d2e4c51-6c1f09a2"
+ * ```
+ */
+export function stateFingerprint(apiKey: string, service?: string): string {
+  const own = keyFingerprint(apiKey);
+  if (service === undefined || service.replace(/\/+$/, "") === DEFAULT_API_URL) return own;
+  return `${own}-${createHash("sha256").update(service.replace(/\/+$/, "")).digest("hex").slice(0, 8)}`;
 }
 
 /**

@@ -148,9 +148,10 @@ function checkDuration(name: string, value: number | undefined): void {
 }
 
 /** The client's governor: a shared one, a new one from its options, or none (`governor: false`). */
-function governorOf(options: ClientOptions): Governor | undefined {
+function governorOf(options: ClientOptions, apiUrl: string): Governor | undefined {
   if (options.governor instanceof Governor) return options.governor;
-  return options.governor === false ? undefined : new Governor(options.governor ?? {}, options.apiKey);
+  if (options.governor === false) return undefined;
+  return new Governor({ service: apiUrl, ...options.governor }, options.apiKey);
 }
 
 /** The client's one HTTP exchange, from its options. */
@@ -189,7 +190,7 @@ export function createClient(options: ClientOptions): FichierClient {
   const webUrl = (
     options.webUrl ?? (apiUrl === DEFAULT_API_URL ? DEFAULT_WEB_URL : parsedApi.origin)
   ).replace(/\/+$/, "");
-  const governor = governorOf(options);
+  const governor = governorOf(options, apiUrl);
   let offEvents: (() => void) | undefined;
   if (governor && options.onEvent) offEvents = governor.on(options.onEvent);
   // One clock for the governor's waits and the lock ends read from answers (a test's virtual clock, or real time).
@@ -206,13 +207,15 @@ export function createClient(options: ClientOptions): FichierClient {
   const ctx: ClientContext = {
     async call(endpoint, body, schema, opts: CallOptions = {}) {
       const signal = combine(opts.signal);
-      const send = () =>
-        transport.call(endpoint, body, {
+      const send = () => {
+        opts.onSent?.(now());
+        return transport.call(endpoint, body, {
           ...(signal ? { signal } : {}),
           ...(opts.method ? { method: opts.method } : {}),
           ...(opts.auth !== undefined ? { auth: opts.auth } : {}),
           ...(opts.tokenFields ? { tokenFields: opts.tokenFields } : {}),
         });
+      };
       const raw = governor
         ? await governor.run(
             {

@@ -15,6 +15,11 @@ export interface CallOptions {
   auth?: boolean;
   /** Answer fields holding a token URL, hidden in the --debug trace (`download/get_token.cgi`'s `url`). */
   tokenFields?: readonly string[];
+  /**
+   * Told the time each attempt leaves, after the governor's wait: a listing that waited 28 s for its slot shows
+   * the account as it was when it was sent, not when it was asked for (the index stamps it so).
+   */
+  onSent?: (at: number) => void;
 }
 
 /** Shared by the endpoint groups; built once per client. */

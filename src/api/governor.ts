@@ -17,7 +17,7 @@ import {
   type BudgetStore,
   defaultStateDir,
   FileBudgetStore,
-  keyFingerprint,
+  stateFingerprint,
   MemoryBudgetStore,
 } from "./budget-store.js";
 import { AbortedError, AuthError, FloodError, NetworkError, TimeoutError } from "./errors.js";
@@ -97,6 +97,11 @@ export interface GovernorOptions {
    */
   shared?: boolean;
   stateDir?: string;
+  /**
+   * The API the limits belong to (its base URL; default 1fichier's): one state file per key and service, so
+   * another server's waits, locks and cached answers never apply to this one (`stateFingerprint`).
+   */
+  service?: string;
   /** Custom store (tests). Overrides `shared`. */
   store?: BudgetStore;
   clock?: Clock;
@@ -220,7 +225,7 @@ export class Governor {
     else if (options.shared !== false && apiKey !== undefined) {
       this.store = new FileBudgetStore({
         dir: defaultStateDir(options.stateDir),
-        fingerprint: keyFingerprint(apiKey),
+        fingerprint: stateFingerprint(apiKey, options.service),
         burst: this.bucket.burst,
         maxLockMs: this.lockCfg.maxMs,
         now: () => this.clock.now(),

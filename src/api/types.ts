@@ -144,7 +144,10 @@ export type ClientEvent =
 export interface ListingEvent {
   endpoint: "folder/ls.cgi" | "file/ls.cgi";
   folderId: number;
-  /** When the call was asked for (ms, the client's clock): the answer shows the account at or after it. */
+  /**
+   * When the call was sent (ms, the client's clock; after any wait for its slot): the answer shows the account
+   * at or after it.
+   */
   startedAt: number;
   /** `folder/ls.cgi` only: the folder itself (`fileCount` is its number of files, not recursive). */
   folder?: { name: string; createDate: string; password: boolean; shared: string | null; fileCount: number };

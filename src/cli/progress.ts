@@ -135,7 +135,10 @@ function plainLine(e: TransferEvent, label: (f: string) => string): string | und
   }
   if (e.type === "done") {
     const how = e.skipped === "journal" ? " (already uploaded)" : e.skipped === "exists" ? " (exists)" : "";
-    return `fichier: ${e.direction === "upload" ? "uploaded" : "downloaded"} ${label(e.file)}${how}`;
+    // A download is named by where it landed (`out/b/c/4.txt`), not by its remote name alone: files of one
+    // name in several folders must be told apart, as uploads are by their relative paths.
+    const shown = e.direction === "download" && e.path ? e.path : e.file;
+    return `fichier: ${e.direction === "upload" ? "uploaded" : "downloaded"} ${label(shown)}${how}`;
   }
   return undefined;
 }

@@ -197,7 +197,7 @@ async function build(
   const clock = o.governor?.clock ?? systemClock;
   const warn = o.warn ?? (() => {});
   const apiUrl = (o.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, "");
-  const governorOptions: GovernorOptions = { stateDir: o.dir, ...o.governor };
+  const governorOptions: GovernorOptions = { stateDir: o.dir, service: apiUrl, ...o.governor };
   const governor = new Governor(governorOptions, o.key.current());
   const client = createClient({
     apiKey: o.key.current(),

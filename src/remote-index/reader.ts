@@ -15,7 +15,7 @@ export interface IndexSource {
 
 /** One folder, read as fully as the service allows. */
 export interface FolderRead {
-  /** When the first listing was asked for (ms). */
+  /** When the first listing was sent (ms, after any wait for its slot). */
   startedAt: number;
   listing: FolderListing;
   /** Every file read, de-duplicated by file id. */
@@ -52,9 +52,13 @@ export async function readFolder(
   opts: { now: () => number; signal?: AbortSignal },
 ): Promise<FolderRead> {
   const signal = opts.signal ? { signal: opts.signal } : {};
-  const startedAt = opts.now();
+  let startedAt = opts.now();
   // fresh: the index is the cache; a governor-cached answer could predate changes another process wrote.
-  const listing = await source.folders.list({ folderId, files: true, fresh: true, ...signal });
+  // Stamped when sent: a listing that waited for its slot is as old as its answer, not as the wait.
+  const onSent = (at: number) => {
+    startedAt = at;
+  };
+  const listing = await source.folders.list({ folderId, files: true, fresh: true, onSent, ...signal });
   const first = listing.items ?? [];
   const byId = new Map(first.map((i) => [fileKey(i.url), i]));
   let calls = 1;

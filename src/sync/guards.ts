@@ -11,7 +11,7 @@ export type DeletionVerdict =
   /** A source problem: the transfers go on, no deletion (as rclone does after read errors); exit 9 at the end. */
   | { deletions: "skipped"; count: number; reason: string }
   /** The run is refused before any change (exit 2): the message names the count and the fix. */
-  | { deletions: "refused"; count: number; limit: number; reason: string };
+  | { deletions: "refused"; count: number; limit: number; reason: string; hint: string };
 
 /** rclone-like floor of the default `--max-delete`. */
 const MAX_DELETE_FLOOR = 100;
@@ -56,13 +56,18 @@ export function deletionVerdict(v: {
 }): DeletionVerdict {
   if (!v.delete || v.count === 0) return { deletions: "none" };
   const limit = maxDeleteLimit(v.destinationFiles, v.maxDelete);
-  const refuse = (reason: string): DeletionVerdict => ({
+  const refuse = (reason: string, hint: string): DeletionVerdict => ({
     deletions: "refused",
     count: v.count,
     limit,
     reason,
+    hint,
   });
-  if (v.source === "missing") return refuse(`the source does not exist: refusing to delete ${v.count} files`);
+  // No --max-delete lets an empty or missing source delete everything: the fix is the source, or no --delete.
+  const checkSource = "Nothing was changed. Check the source path (and the filters), or run without --delete.";
+  if (v.source === "missing") {
+    return refuse(`the source does not exist: refusing to delete ${v.count} files`, checkSource);
+  }
   if (v.source === "unreadable") {
     const what = v.problems?.length
       ? ` (${v.problems.slice(0, 3).join(", ")}${v.problems.length > 3 ? ", ..." : ""})`
@@ -74,11 +79,15 @@ export function deletionVerdict(v: {
     };
   }
   if (v.sourceFiles === 0) {
-    return refuse(`the source has no file (after filters): refusing to delete all ${v.count} files`);
+    return refuse(
+      `the source has no file (after filters): refusing to delete all ${v.count} files`,
+      checkSource,
+    );
   }
   if (v.count > limit) {
     return refuse(
       `${v.count} files to delete, more than --max-delete ${limit}: rerun with --max-delete ${v.count}`,
+      "Nothing was changed. Check the source, or raise --max-delete if the deletions are meant.",
     );
   }
   return { deletions: "allowed", count: v.count, limit };

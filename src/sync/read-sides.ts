@@ -137,7 +137,9 @@ async function findRemote(input: ReadInput, base: string, name: string | undefin
   const opts = signalOf(input);
   let found: { id: number; path?: string };
   try {
-    found = await index.resolveFolder(base, opts);
+    // A destination missing from a fresh listing is taken as missing: listing its parent again would wait for
+    // the parent's 30 s spacing, and making it says (#9002) when it was there after all (RemoteDestination).
+    found = await index.resolveFolder(base, { ...opts, recheckMissing: false });
   } catch (e) {
     if (!isNotFoundError(e)) throw e;
     return { path: displayPath(base, name), base, ...(name ? { name } : {}) };

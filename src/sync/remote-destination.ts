@@ -71,7 +71,15 @@ export class RemoteDestination implements Destination {
     if (this.ids.has("")) return;
     const { remote } = this.sides;
     const base = await this.index.resolveFolder(remote.base, { create: true });
-    const id = remote.name ? (await this.index.ensureFolder(base.id, remote.name)).id : base.id;
+    const made = remote.name ? await this.index.ensureFolder(base.id, remote.name) : base;
+    // The plan took the destination for missing (no listing was spent to be sure: mkdir says so, #9002). Found
+    // there now, it was made elsewhere meanwhile and may hold files the plan would send again.
+    if (made.created !== true) {
+      throw new FichierError(`${remote.path} was made by something else while this sync started`, {
+        hint: "Run the same sync again: it reads the folder and sends only what is missing.",
+      });
+    }
+    const id = made.id;
     this.ids.set("", id);
     this.result.createdRoot = true;
   }

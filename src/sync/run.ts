@@ -65,9 +65,7 @@ export async function syncTrees(
     ...pick(options, ["delete", "sizeOnly", "maxDelete"]),
   });
   if (plan.verdict.deletions === "refused") {
-    throw new SyncRefusedError(plan.verdict.reason, {
-      hint: "Nothing was changed. Check the source, or raise --max-delete if the deletions are meant.",
-    });
+    throw new SyncRefusedError(plan.verdict.reason, { hint: plan.verdict.hint });
   }
   const result = emptyResult(plan, {
     direction: sides.direction,

@@ -142,6 +142,8 @@ const LOCAL_FS_TEXT: Record<string, [cause: string, fix: string]> = {
   EIO: ["input/output error writing %s", "check the disk, or choose another folder with -o"],
   ELOOP: ["too many symbolic links in %s", "choose another folder with -o"],
   EEXIST: ["%s already exists", "move it away or choose another folder with -o"],
+  // Only from making a folder (local-names.ts): its parent exists but holds no new folders (/proc, /sys).
+  ENOENT: ["the folder %s cannot be made there", "choose another folder with -o"],
 };
 
 /**

@@ -3,7 +3,7 @@
 // share a name, and never the name of fichier's working folder. Plus the one way to create an output folder.
 import { constants as fsConstants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
-import { dirname, extname } from "node:path";
+import { dirname, extname, resolve } from "node:path";
 import { LOCAL_FS_ERRNO, LocalFileError, toLocalFileError } from "./errors.js";
 
 /**
@@ -119,14 +119,42 @@ export function uniqueLocalName(remote: string, taken: Set<string>, note: (messa
  */
 export async function ensureFolder(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeParents(resolve(dir));
   } catch (e) {
-    throw (await blockingAncestor(dir, e)) ?? toLocalFileError(e, dir) ?? e;
+    throw (await blockingAncestor(dir, e)) ?? toLocalFileError(e, dir) ?? unmakeable(e, dir) ?? e;
   }
   // An existing read-only or foreign folder: said now, not as a "not enough disk space" (a read-only mount
   // reports 0 bytes free) or a raw EROFS from open().
   const denied = await writeDenied(dir);
   if (denied && LOCAL_FS_ERRNO.has(denied)) throw new LocalFileError(denied, dir);
+}
+
+/**
+ * `mkdir -p`, one level at a time from the nearest existing ancestor. Not `mkdir(dir, { recursive: true })`:
+ * under a folder that refuses every mkdir with ENOENT (`/proc`, `/sys` on some kernels), Node 20's recursive
+ * mkdir retries forever at full CPU.
+ */
+async function makeParents(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    const st = await stat(at).catch(() => undefined);
+    if (st) break;
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const level of missing) {
+    await mkdir(level).catch((e: NodeJS.ErrnoException) => {
+      // Made meanwhile by another run: a folder is what was wanted.
+      if (e.code !== "EEXIST") throw e;
+    });
+  }
+}
+
+/** A folder its existing parent refuses to hold (ENOENT from mkdir: `/proc`, `/sys`), as a local error. */
+function unmakeable(e: unknown, dir: string): LocalFileError | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code !== "ENOENT" || err.syscall !== "mkdir") return undefined;
+  return new LocalFileError("ENOENT", err.path ?? dir, { cause: e });
 }
 
 /** The nearest existing ancestor of `dir` that is a file or not writable, as the error naming it. */

@@ -79,7 +79,8 @@ describe("hostile remote names", () => {
     ]);
     expect(outputs[3]?.stdout).toContain("├── \\e]0;PWNED\\x07.txt");
     expect(outputs[4]?.stdout).toMatch(/Name +\\e\]0;PWNED\\x07\.txt/);
-    expect(outputs[5]?.stderr).toContain("fichier: downloaded \\e]0;PWNED\\x07.txt");
+    // Named by where it landed: -o's folder, the remote folder, then the escaped name.
+    expect(outputs[5]?.stderr).toMatch(/fichier: downloaded \S*\/hostile\/\\e\]0;PWNED\\x07\.txt/);
     expect(outputs[6]?.stdout).toContain("local-hostile/\\e[2J.bin");
     expect(outputs[7]?.stdout.trim()).toBe(
       "moved /hostile/a\\nfichier: error: forged\\r.txt -> /hostile-up/a\\nfichier: error: forged\\r.txt",

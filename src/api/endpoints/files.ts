@@ -208,10 +208,13 @@ async function listFiles(
   const body: Record<string, unknown> = { folder_id: folderId };
   if (opts.sentBefore) body.sent_before = opts.sentBefore;
   if (opts.sentAfter) body.sent_after = opts.sentAfter;
-  const startedAt = ctx.now();
+  let startedAt = ctx.now();
   const files = await ctx.call("file/ls.cgi", body, fileListSchema, {
     cache: true,
     fresh: opts.fresh ?? false,
+    onSent: (at) => {
+      startedAt = at;
+    },
     ...sig(opts),
   });
   // The whole-account listing (-1) says no folder per file: nothing to tell.

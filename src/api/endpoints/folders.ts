@@ -19,7 +19,15 @@ export interface FoldersApi {
    * for (const f of root.subFolders) console.log(f.id, f.name);
    * ```
    */
-  list(opts?: { folderId?: number; files?: boolean; fresh?: boolean } & Signalable): Promise<FolderListing>;
+  list(
+    opts?: {
+      folderId?: number;
+      files?: boolean;
+      fresh?: boolean;
+      /** Told when the request leaves, after any wait for its slot (see `CallOptions.onSent`). */
+      onSent?: (at: number) => void;
+    } & Signalable,
+  ): Promise<FolderListing>;
   /**
    * Creates a folder (`folder/mkdir.cgi`, spec §7.14). The name is encoded (spec §5).
    * @example
@@ -90,10 +98,14 @@ export function foldersApi(ctx: ClientContext, observers: ClientObserver): Folde
     async list(opts = {}) {
       const body: Record<string, unknown> = { folder_id: opts.folderId ?? 0 };
       if (opts.files) body.files = 1;
-      const startedAt = ctx.now();
+      let startedAt = ctx.now();
       const l = await ctx.call("folder/ls.cgi", body, folderListingSchema, {
         cache: true,
         fresh: opts.fresh ?? false,
+        onSent: (at) => {
+          startedAt = at;
+          opts.onSent?.(at);
+        },
         ...sig(opts),
       });
       // spec §7.13: `items` only with `files: 1`; an empty folder may leave it out ([PY] reads it with a default).

@@ -4,6 +4,7 @@
  * Whirlpool verification and an atomic rename (src/transfer/download.ts).
  */
 import { stat } from "node:fs/promises";
+import { isAbsolute, relative } from "node:path";
 import type { Command } from "commander";
 import type { OpenedIndex } from "../../remote-index/open.js";
 import { classifyTarget } from "../../remote-index/targets.js";
@@ -117,7 +118,12 @@ export async function runDownload(ctx: CliContext, targets: string[], opts: Down
   const password = await readPassword(ctx, opts.password);
   // The key and the API URL first: a run without a key is one error, not one failed item per target.
   await ctx.client();
-  const view = createProgressView(ctx.out, { statsMs: ctx.globals().statsMs });
+  // Local paths as the user would type them: relative to the working folder when inside it.
+  const label = (f: string): string => {
+    const rel = relative(process.cwd(), f);
+    return isAbsolute(f) && rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : f;
+  };
+  const view = createProgressView(ctx.out, { statsMs: ctx.globals().statsMs, label });
   const ac = new AbortController();
   const stopListening = listenForCleanStop(() => ac.abort(new Error("interrupted")));
   const common = {

@@ -4,9 +4,10 @@
  * Each verb is an options object and a run function (testable without commander), registered by its own
  * function.
  */
+
 import type { Command } from "commander";
 import { FichierError, NotFoundError } from "../../api/errors.js";
-import { NotIndexedError } from "../../remote-index/errors.js";
+import { NotIndexedError, WrongKindError } from "../../remote-index/errors.js";
 import type { OpenedIndex } from "../../remote-index/open.js";
 import type { RemoteIndex } from "../../remote-index/remote-index.js";
 import type { ResolvedFile, ResolvedFolder } from "../../remote-index/resolver.js";
@@ -44,6 +45,14 @@ function registerRm(program: Command, ctx: CliContext): void {
     .action((targets: string[], opts: { yes?: boolean }) => runRm(ctx, targets, opts));
 }
 
+/** `rm` of a folder: the error names the command that removes folders. */
+function pointToRmdir(e: unknown): never {
+  if (e instanceof WrongKindError && e.found === "folder") {
+    throw withHint(e, "remove a folder with `fichier rmdir PATH` (-r with its contents)");
+  }
+  throw e;
+}
+
 /**
  * `fichier rm TARGET...`: deletes files (a confirmation for more than one), 100 per call.
  *
@@ -53,7 +62,7 @@ function registerRm(program: Command, ctx: CliContext): void {
 export async function runRm(ctx: CliContext, targets: string[], opts: { yes?: boolean }): Promise<void> {
   const index = await ctx.index();
   const client = index.client;
-  const resolved = await runEach(targets, (t) => index.resolveFile(t), ctx.out);
+  const resolved = await runEach(targets, (t) => index.resolveFile(t).catch(pointToRmdir), ctx.out);
   const urls = resolved.ok.map((o) => o.result.url);
   if (urls.length > 1) {
     await confirmOrThrow(

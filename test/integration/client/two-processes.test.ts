@@ -108,7 +108,9 @@ describe("two processes, one key", () => {
     expect(remoteLs() - callsBefore).toBe(20);
     expect(emu.admin.stats().floodLocks - locksBefore).toBe(0);
     // Both processes drew from the one state file of the key, which never recorded a flood lock.
-    const files = (await readdir(stateDir)).filter((f) => /^governor-[0-9a-f]{16}\.json$/.test(f));
+    const files = (await readdir(stateDir)).filter((f) =>
+      /^governor-[0-9a-f]{16}(-[0-9a-f]{8})?\.json$/.test(f),
+    );
     expect(files).toHaveLength(1);
     const state = JSON.parse(await readFile(join(stateDir, files[0] as string), "utf8"));
     expect(state.budget.lockCount).toBe(0);

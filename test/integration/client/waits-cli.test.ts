@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initialBudget } from "../../../src/api/budget.js";
-import { keyFingerprint } from "../../../src/api/budget-store.js";
+import { stateFingerprint } from "../../../src/api/budget-store.js";
 import { assertBuilt, captured, type RunResult, run } from "../../cli/support.js";
 import { useEmulator } from "../../helpers/emulator.js";
 import { type ScriptedServer, scriptedServer } from "../../helpers/scripted-server.js";
@@ -38,7 +38,7 @@ async function stateWith(budget: (now: number) => Record<string, unknown>): Prom
   const dir = mkdtempSync(join(tmpdir(), "fichier-state-"));
   const now = Date.now();
   const state = { version: 1, budget: { ...initialBudget(now, 3), ...budget(now) }, cache: {} };
-  await writeFile(join(dir, `governor-${keyFingerprint(CANARY)}.json`), JSON.stringify(state));
+  await writeFile(join(dir, `governor-${stateFingerprint(CANARY, emu.apiUrl)}.json`), JSON.stringify(state));
   return dir;
 }
 
@@ -53,6 +53,16 @@ describe("no server: exit 7 naming the cause, paced by the backoff only", () => 
     );
     expect(r.stderr).not.toMatch(/waiting/);
     expect(r.stderr.match(/^fichier: retrying folder\/ls\.cgi in [1-8] s/gm)).toHaveLength(4);
+  });
+
+  it("does not inherit another service's lock or spacing (the state is per key and service)", async () => {
+    // The emulator locked this key for 10 minutes; the same key against another server owes it nothing.
+    const dir = await stateWith((now) => ({ lockedUntil: now + 600_000, lockCount: 1, lastLockAt: now }));
+    const r = await run(["--api-url", "http://127.0.0.1:1/v1", "ls"], {
+      env: env({ FICHIER_STATE_DIR: dir }),
+    });
+    expect(r.code, r.stderr).toBe(7);
+    expect(r.stderr).not.toMatch(/waiting|flood lock/);
   });
 });
 
@@ -116,7 +126,7 @@ describe("a flood answer asking for Retry-After: 3000000", () => {
     // The unlock time said is fichier's own pause, not the distrusted 34 days.
     expect(errorLine(r)).toMatch(/Flood detected: IP Locked\. Locked until \d\d:\d\d:\d\d \(in (29|30) s\)/);
     const saved = JSON.parse(
-      await readFile(join(dir, `governor-${keyFingerprint(CANARY)}.json`), "utf8"),
+      await readFile(join(dir, `governor-${stateFingerprint(CANARY, `${server.origin}/v1`)}.json`), "utf8"),
     ) as {
       budget: { lockedUntil: number };
     };

@@ -56,6 +56,27 @@ describe("freshness", () => {
     await client.close();
   });
 
+  it("stamps a listing that waited for its slot when it was sent, so the next read within the window is free", async () => {
+    const { client, clock } = clientOn(emu, { folderListIntervalMs: 30_000 });
+    const dir = await client.folders.create({ name: "fresh-waited" });
+    await uploadOne(client, "w.txt", "w", dir.folderId);
+    const index = await openIndex(client, { memory: true });
+    await index.list(dir.folderId);
+    clock.t += 2_000;
+    // --refresh 2 s later: the governor holds the listing 28 s for the folder's spacing, then sends it.
+    const n0 = listings(emu);
+    const refreshed = await index.list(dir.folderId, { refresh: true });
+    expect(clock.slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(28_000);
+    expect(refreshed.ageMs).toBe(0);
+    clock.t += 25_000;
+    const next = await index.list(dir.folderId);
+    expect(next.fromIndex).toBe(true);
+    expect(next.ageMs).toBe(25_000);
+    expect(listings(emu) - n0).toBe(1);
+    await index.close();
+    await client.close();
+  });
+
   it("takes in the listings the client makes for other reasons", async () => {
     const { client } = clientOn(emu);
     const dir = await client.folders.create({ name: "fresh-b" });

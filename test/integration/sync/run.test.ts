@@ -100,6 +100,39 @@ describe("sync local → remote", () => {
     expect(emu.admin.stats().requests - calls0).toBe(0);
   });
 
+  it("a destination missing from another run's fresh listing is made at once, its parent not listed again", async () => {
+    const stateDir = join(root, "shared-index");
+    const earlier = clientOn(emu);
+    const before = await openIndex(earlier.client, { stateDir });
+    await before.list(0);
+    await before.close();
+    await earlier.client.close();
+    // The next command, seconds later: the root's entry is fresh but not its own listing.
+    const { client } = clientOn(emu, { folderListIntervalMs: 30_000 });
+    const index = await openIndex(client, { stateDir });
+    open.push(index);
+    const src = tree("up-new", { "n.txt": "new" });
+    const listed = callsTo(emu, "folder/ls");
+    const r = await syncTrees(index, await parseSyncEnds(`${src}/`, "fichier:/up-new-dest"), {});
+    expect(r).toMatchObject({ uploaded: 1, createdRoot: true, failed: [] });
+    expect(callsTo(emu, "folder/ls") - listed).toBe(0);
+  });
+
+  it("a destination made elsewhere after the plan took it for missing stops the run before any upload", async () => {
+    const index = await indexFor();
+    await index.list(0);
+    // Another tool makes the folder; this run's fresh listing of the root does not show it.
+    const other = clientOn(emu).client;
+    await other.folders.create({ name: "raced-dest" });
+    await other.close();
+    const src = tree("raced", { "r.txt": "raced" });
+    const uploads = callsTo(emu, "upload.cgi");
+    await expect(syncTrees(index, await parseSyncEnds(`${src}/`, "fichier:/raced-dest"), {})).rejects.toThrow(
+      /was made by something else while this sync started/,
+    );
+    expect(callsTo(emu, "upload.cgi") - uploads).toBe(0);
+  });
+
   it("without a trailing slash the source folder is made inside the destination", async () => {
     const src = tree("photos", { "p.jpg": "pixels" });
     const index = await indexFor();

@@ -244,6 +244,20 @@ describe("local file-system trouble", () => {
     }
   });
 
+  it.runIf(process.platform === "linux")(
+    "a folder that cannot be made under /proc fails with one error, not an endless retry",
+    async () => {
+      // Node 20's recursive mkdir retries ENOENT under /proc forever at full CPU; ensureFolder walks the levels.
+      const err = await ensureFolder("/proc/fichier-no-such/sub").catch((e) => e);
+      expect(err).toBeInstanceOf(LocalFileError);
+      expect(err.message).toContain("/proc");
+      const before = tokenCalls();
+      const dl = await downloadFile(h.client, { url, dir: "/proc/fichier-no-such" }).catch((e) => e);
+      expect(dl).toBeInstanceOf(LocalFileError);
+      expect(tokenCalls()).toBe(before);
+    },
+  );
+
   it("refuses a folder at the final path up front, even with force, leaving nothing behind", async () => {
     const out = join(h.tmp, "dir-in-the-way");
     await mkdir(join(out, "payload.bin"), { recursive: true });

@@ -188,15 +188,18 @@ describe("deletion guards", () => {
       deletions: "refused",
       count: 120,
     });
-    expect(deletionVerdict({ ...base, source: "ok", sourceFiles: 0 })).toMatchObject({
+    // No --max-delete fixes an empty source: its hint says so; past the limit, raising it is the fix.
+    expect(deletionVerdict({ ...base, source: "ok", sourceFiles: 0, maxDelete: 1000 })).toMatchObject({
       deletions: "refused",
       reason: "the source has no file (after filters): refusing to delete all 120 files",
+      hint: expect.not.stringContaining("--max-delete"),
     });
     expect(deletionVerdict({ ...base, source: "ok" })).toEqual({
       deletions: "refused",
       count: 120,
       limit: 100,
       reason: "120 files to delete, more than --max-delete 100: rerun with --max-delete 120",
+      hint: "Nothing was changed. Check the source, or raise --max-delete if the deletions are meant.",
     });
     expect(deletionVerdict({ ...base, source: "ok", maxDelete: 120 })).toEqual({
       deletions: "allowed",
