@@ -17,8 +17,8 @@ import {
   type BudgetStore,
   defaultStateDir,
   FileBudgetStore,
-  stateFingerprint,
   MemoryBudgetStore,
+  stateFingerprint,
 } from "./budget-store.js";
 import { AbortedError, AuthError, FloodError, NetworkError, TimeoutError } from "./errors.js";
 import { API_RETRY, MAX_TIMER_MS, nextRetry, type RetryPolicy, retryPolicy } from "./retry-policy.js";

@@ -64,7 +64,8 @@ export function deletionVerdict(v: {
     hint,
   });
   // No --max-delete lets an empty or missing source delete everything: the fix is the source, or no --delete.
-  const checkSource = "Nothing was changed. Check the source path (and the filters), or run without --delete.";
+  const checkSource =
+    "Nothing was changed. Check the source path (and the filters), or run without --delete.";
   if (v.source === "missing") {
     return refuse(`the source does not exist: refusing to delete ${v.count} files`, checkSource);
   }
