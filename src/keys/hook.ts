@@ -4,14 +4,11 @@ import { execFile } from "node:child_process";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join } from "node:path";
 import { withoutSecrets } from "../redact.js";
+import { shellQuote } from "../shell-quote.js";
 import { KeyError } from "./errors.js";
 
 /** First line after the shebang of every hook we write; recognises ours for reinstall. */
 export const HOOK_MARKER = "# installed by `fichier key hook install`";
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, "'\\''")}'`;
-}
 
 /**
  * The hook script. `command` is how to run fichier (absolute paths of node and the CLI by default, so the hook

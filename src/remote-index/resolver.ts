@@ -2,6 +2,7 @@
 // then a path is walked from the root over the index, each folder served from it within the listing window
 // and listed otherwise. Names match exactly, after decoding (src/api/names.ts; the client decodes listings).
 import { NotFoundError } from "../api/errors.js";
+import { shellArg } from "../shell-quote.js";
 import { NotIndexedError, WrongKindError } from "./errors.js";
 import type { RemoteIndex } from "./remote-index.js";
 import { classifyTarget, joinRemotePath, pathSegments, type Target } from "./targets.js";
@@ -194,7 +195,7 @@ async function findChild(
   let hit = match(view, name);
   const missing = !hit.folder && hit.files.length === 0;
   if (missing && opts.cached && view.ageMs === null) {
-    throw new NotIndexedError(parentPath, `run \`fichier ls ${parentPath}\` once without --cached`);
+    throw new NotIndexedError(parentPath, `run \`fichier ls ${shellArg(parentPath)}\` once without --cached`);
   }
   const recheck = !opts.cached && opts.recheckMissing !== false && !index.isOwnListing(parentId);
   if (missing && view.fromIndex && recheck) {
@@ -243,8 +244,8 @@ function notFound(
     : ` (the folder has more files than 1fichier lists at once, so it may be among those not read)`;
   const hint =
     what === "folder"
-      ? `check the path with \`fichier ls ${parent}\`, or create it with \`fichier mkdir -p ${target ?? joinRemotePath(parent, name)}\``
-      : `check the name with \`fichier ls ${parent}\``;
+      ? `check the path with \`fichier ls ${shellArg(parent)}\`, or create it with \`fichier mkdir -p ${shellArg(target ?? joinRemotePath(parent, name))}\``
+      : `check the name with \`fichier ls ${shellArg(parent)}\``;
   return new NotFoundError(`no ${what} named ${JSON.stringify(name)} in ${parent}${partial}`, {
     endpoint: "folder/ls.cgi",
     hint,

@@ -9,6 +9,7 @@ import type { OpenedIndex } from "../../remote-index/open.js";
 import type { ResolvedFile } from "../../remote-index/resolver.js";
 import { classifyTarget, parentAndName } from "../../remote-index/targets.js";
 import { asFileItem, type ReadOptions } from "../../remote-index/views.js";
+import { shellArg } from "../../shell-quote.js";
 import type { CliContext, FichierClient } from "../context.js";
 import { UsageError } from "../errors.js";
 import { escapeControls } from "../escape.js";
@@ -22,6 +23,7 @@ import {
   treeOf,
   walk,
 } from "../listing.js";
+
 import { formatBytes, plural, table } from "../output.js";
 import { readPassword } from "../prompts.js";
 import { fileInfo, folderLabel, onFile } from "../resolve.js";
@@ -147,7 +149,7 @@ function sayAges(ctx: CliContext, sections: Section[], cached: boolean): void {
   const top = sections[0];
   if (cached && top && top.listing.ageMs === null) {
     const label = folderLabel(top);
-    throw new NotIndexedError(label, `list it once without --cached: \`fichier ls ${label}\``);
+    throw new NotIndexedError(label, `list it once without --cached: \`fichier ls ${shellArg(label)}\``);
   }
   for (const s of sections) {
     const { ageMs, fromIndex } = s.listing;
