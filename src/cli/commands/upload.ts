@@ -40,6 +40,23 @@ export function relativeToNamed(path: string, named: readonly string[], cwd = pr
   return best ?? path;
 }
 
+const UPLOAD_HELP =
+  "\nSmall files (under 16 MiB) of one folder go up together, up to 100 files or 64 MiB per request.\n" +
+  "--bwlimit takes bytes per second with binary units as rclone does (512k, 10M, 1.5G; a bare number is\n" +
+  "KiB/s; off): one budget shared by every file of the run.\n" +
+  "A folder is recreated under --to with its name: `upload photos --to /b` makes /b/photos/...; with a\n" +
+  "trailing slash its contents go straight into --to: `upload photos/ --to /b` makes /b/... (rsync's rule).\n" +
+  "A journal of uploads in flight is kept in the state folder (FICHIER_STATE_DIR): after a crash or a lost\n" +
+  "answer, running the same command again finds the files that landed instead of uploading them twice.\n" +
+  "Refused up front: empty files, files over 300 GB, names 1fichier cannot store, unreadable paths. Inside\n" +
+  "a folder, empty files, fifos, sockets and links to nothing are skipped with a warning (exit 0).\n" +
+  "Each file is named by its path relative to what was named (photos/2026/a.jpg for `upload photos`).\n" +
+  "--to and the tree's folders are found or made through the remote index (a folder just made is known\n" +
+  "empty), and every file uploaded is written to it: a download or ls of the folder right after lists nothing.\n" +
+  "JSON: {uploaded:[{path,relativePath,filename,folderId,size,url,whirlpool,skipped?}],\n" +
+  "       failed:[{item,error,code?}], skipped:[{item,reason}],\n" +
+  "       bytes, seconds}; with --json, progress events are NDJSON lines on stderr.";
+
 /**
  * Registers `upload`.
  *
@@ -70,24 +87,7 @@ export function register(program: Command, ctx: CliContext): void {
       "bandwidth limit for all files together: 512k, 10M, off",
       parseRateOption("--bwlimit"),
     )
-    .addHelpText(
-      "after",
-      "\nSmall files (under 16 MiB) of one folder go up together, up to 100 files or 64 MiB per request.\n" +
-        "--bwlimit takes bytes per second with binary units as rclone does (512k, 10M, 1.5G; a bare number is\n" +
-        "KiB/s; off): one budget shared by every file of the run.\n" +
-        "A folder is recreated under --to with its name: `upload photos --to /b` makes /b/photos/...; with a\n" +
-        "trailing slash its contents go straight into --to: `upload photos/ --to /b` makes /b/... (rsync's rule).\n" +
-        "A journal of uploads in flight is kept in the state folder (FICHIER_STATE_DIR): after a crash or a lost\n" +
-        "answer, running the same command again finds the files that landed instead of uploading them twice.\n" +
-        "Refused up front: empty files, files over 300 GB, names 1fichier cannot store, unreadable paths. Inside\n" +
-        "a folder, empty files, fifos, sockets and links to nothing are skipped with a warning (exit 0).\n" +
-        "Each file is named by its path relative to what was named (photos/2026/a.jpg for `upload photos`).\n" +
-        "--to and the tree's folders are found or made through the remote index (a folder just made is known\n" +
-        "empty), and every file uploaded is written to it: a download or ls of the folder right after lists nothing.\n" +
-        "JSON: {uploaded:[{path,relativePath,filename,folderId,size,url,whirlpool,skipped?}],\n" +
-        "       failed:[{item,error,code?}], skipped:[{item,reason}],\n" +
-        "       bytes, seconds}; with --json, progress events are NDJSON lines on stderr.",
-    )
+    .addHelpText("after", UPLOAD_HELP)
     .action(
       async (
         paths: string[],
