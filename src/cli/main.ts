@@ -175,6 +175,8 @@ function withUsageHint(e: CommanderError): CommanderError & { hint: string } {
   return Object.assign(e, { hint });
 }
 
-const code = await main();
-// Flush stdout (a pipe may still hold the result), then end: open sockets must not keep the process alive.
-process.stdout.write("", () => process.exit(code));
+// No top-level await: the command is bundled as CommonJS (rolldown.config.mjs), which has none.
+main().then((code) => {
+  // Flush stdout (a pipe may still hold the result), then end: open sockets must not keep the process alive.
+  process.stdout.write("", () => process.exit(code));
+}, crash);

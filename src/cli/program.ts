@@ -14,33 +14,42 @@ export interface CommandModule {
   register(program: Command, ctx: CliContext): void | Promise<void>;
 }
 
-/** One command module and the commands (with aliases) it registers. */
+/** One command module, the commands (with aliases) it registers, and how to import it. */
 export interface CommandEntry {
   module: string;
   commands: string[];
+  /**
+   * Imports the module. A literal specifier in each entry, so the bundler that builds the command
+   * (`rolldown.config.mjs`) splits every module into chunks of its own, loaded only when its command runs.
+   */
+  load: () => Promise<CommandModule>;
 }
 
 /** Every command of `fichier`, in the order `--help` lists them. */
 export const COMMANDS: CommandEntry[] = [
-  { module: "about", commands: ["about", "whoami"] },
-  { module: "ls", commands: ["ls", "tree"] },
-  { module: "info", commands: ["info"] },
-  { module: "upload", commands: ["upload"] },
-  { module: "download", commands: ["download"] },
-  { module: "cat", commands: ["cat"] },
-  { module: "sync", commands: ["sync", "check"] },
-  { module: "folders", commands: ["mkdir", "rmdir"] },
-  { module: "manage", commands: ["rm", "mv", "cp", "rename", "attr"] },
-  { module: "share", commands: ["share"] },
-  { module: "link", commands: ["link", "play"] },
-  { module: "remote", commands: ["remote"] },
-  { module: "key", commands: ["key"] },
-  { module: "doctor", commands: ["doctor"] },
-  { module: "serve", commands: ["serve"] },
-  { module: "gateway", commands: ["gateway"] },
-  { module: "emulator", commands: ["emulator"] },
-  { module: "demo", commands: ["demo"] },
-  { module: "completion", commands: ["completion"] },
+  { module: "about", commands: ["about", "whoami"], load: () => import("./commands/about.js") },
+  { module: "ls", commands: ["ls", "tree"], load: () => import("./commands/ls.js") },
+  { module: "info", commands: ["info"], load: () => import("./commands/info.js") },
+  { module: "upload", commands: ["upload"], load: () => import("./commands/upload.js") },
+  { module: "download", commands: ["download"], load: () => import("./commands/download.js") },
+  { module: "cat", commands: ["cat"], load: () => import("./commands/cat.js") },
+  { module: "sync", commands: ["sync", "check"], load: () => import("./commands/sync.js") },
+  { module: "folders", commands: ["mkdir", "rmdir"], load: () => import("./commands/folders.js") },
+  {
+    module: "manage",
+    commands: ["rm", "mv", "cp", "rename", "attr"],
+    load: () => import("./commands/manage.js"),
+  },
+  { module: "share", commands: ["share"], load: () => import("./commands/share.js") },
+  { module: "link", commands: ["link", "play"], load: () => import("./commands/link.js") },
+  { module: "remote", commands: ["remote"], load: () => import("./commands/remote.js") },
+  { module: "key", commands: ["key"], load: () => import("./commands/key.js") },
+  { module: "doctor", commands: ["doctor"], load: () => import("./commands/doctor.js") },
+  { module: "serve", commands: ["serve"], load: () => import("./commands/serve.js") },
+  { module: "gateway", commands: ["gateway"], load: () => import("./commands/gateway.js") },
+  { module: "emulator", commands: ["emulator"], load: () => import("./commands/emulator.js") },
+  { module: "demo", commands: ["demo"], load: () => import("./commands/demo.js") },
+  { module: "completion", commands: ["completion"], load: () => import("./commands/completion.js") },
 ];
 
 /** Global options that take a value (to find the command word in argv, and the values to redact early). */
@@ -167,7 +176,7 @@ export async function registerCommands(program: Command, ctx: CliContext, args: 
     registerSummaries(program);
     return;
   }
-  const loaded = await Promise.all(entries.map((e) => loadModule(e.module)));
+  const loaded = await Promise.all(entries.map((e) => e.load()));
   for (const mod of loaded) await mod.register(program, ctx);
 }
 
@@ -199,11 +208,4 @@ function registerSummaries(program: Command): void {
       return terms.get(cmd) ?? Help.prototype.subcommandTerm.call(this, cmd);
     },
   });
-}
-
-/** Imports a command module (`src/cli/commands/<name>.ts`). */
-async function loadModule(name: string): Promise<CommandModule> {
-  // A plain variable: bundlers and vite leave a computed specifier to Node's own import.
-  const specifier = `./commands/${name}.js`;
-  return (await import(specifier)) as CommandModule;
 }

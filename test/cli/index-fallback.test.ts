@@ -7,7 +7,7 @@ import { seedFiles } from "../integration/remote-index/support.js";
 import { canaryAccount, json, ok } from "./support.js";
 
 const account = canaryAccount("canary-index-fallback@test.local");
-const NO_SQLITE = `--import=${resolve(import.meta.dirname, "fixtures/no-sqlite.mjs")}`;
+const NO_SQLITE = `--require=${resolve(import.meta.dirname, "fixtures/no-sqlite.cjs")}`;
 
 describe("better-sqlite3 that does not load", () => {
   const broken = { NODE_OPTIONS: NO_SQLITE };

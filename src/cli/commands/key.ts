@@ -2,8 +2,8 @@
  * `fichier key set|status|check|rotate|forget|scan|hook install`: the API-key lifecycle (docs/keys.md).
  * The key is read from stdin or a hidden prompt, never from argv; every output goes through the redactor.
  */
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { type AccountInfo, checkKeyOnline, offerName } from "../../keys/check.js";
 import { configDir, pickProfile, readMeta, rotationDaysFor, type StoreKind } from "../../keys/config.js";
@@ -367,10 +367,12 @@ async function scanAction(
   ctx.out.info(`fichier: no 1fichier key found${opts.history ? " in the files or the history" : ""}.`);
 }
 
-/** The command the hook runs: this very installation (node + dist/cli/main.js), so no PATH is needed. */
+/**
+ * The command the hook runs: this very installation (node + dist/cli/main.js), so no PATH is needed. The
+ * running script's real path: this module is a chunk of the bundle, not a file beside main.js.
+ */
 function selfCommand(): string[] {
-  const main = join(dirname(fileURLToPath(import.meta.url)), "..", "main.js");
-  return [process.execPath, main];
+  return [process.execPath, realpathSync(process.argv[1] ?? "")];
 }
 
 /**
