@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { makeFile, ROOT, saveResults, startEmulatorProcess, table, tempFolder } from "./lib.mjs";
+import { makeFile, nodeFlags, ROOT, saveResults, startEmulatorProcess, table, tempFolder } from "./lib.mjs";
 
 const DIST = join(ROOT, "dist");
 const FOLDERS = 5;
@@ -100,7 +100,7 @@ async function row(label, n, options) {
     const dir = join(tmp.dir, "tree");
     const bytes = await makeTree(dir, n);
     emu = await startEmulatorProcess(["--limits", "real", "--data", join(tmp.dir, "data")]);
-    const { NODE_FLAGS } = await import(pathToFileURL(join(DIST, "cli", "node-flags.js")).href);
+    const NODE_FLAGS = nodeFlags();
     const env = {
       ...process.env,
       FICHIER_API_KEY: emu.account(1).apiKey,

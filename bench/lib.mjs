@@ -3,7 +3,7 @@
 // their own tables with these same pieces.
 import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,6 +11,15 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const MAIN = join(ROOT, "dist", "cli", "main.js");
+
+/**
+ * The Node options the command runs with (src/cli/node-flags.ts), read from the built command's first line
+ * (`#!/usr/bin/env -S node ...`, which a test keeps equal to that list): the bundle has no node-flags module.
+ */
+export function nodeFlags() {
+  const first = readFileSync(MAIN, "utf8").split("\n", 1)[0];
+  return first.split(" ").filter((w) => w.startsWith("--"));
+}
 export const MiB = 1024 * 1024;
 
 /**

@@ -5,8 +5,8 @@
 // through fichier beside curl (bench/transfer.mjs), `fichier serve` (bench/serve.mjs), the governor's
 // workload under real limits, many small files batched vs one per request under real limits (bench/batch.mjs),
 // the gateway under load (bench/gateway.mjs), and `fichier sync` beside rclone's under real limits
-// (bench/sync.mjs, the longest). BENCH_SECTIONS picks them (default
-// "baseline,api,transfer,serve,workload,batch,gateway,sync").
+// (bench/sync.mjs, the longest), and the command's start-up beside Node's own (bench/startup.mjs). BENCH_SECTIONS
+// picks them (default "baseline,api,transfer,serve,workload,batch,gateway,sync,startup").
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -92,7 +92,9 @@ async function transfer(emu, file, bytes) {
 }
 
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,batch,gateway,sync").split(","),
+  (process.env.BENCH_SECTIONS ?? "baseline,api,transfer,serve,workload,batch,gateway,sync,startup").split(
+    ",",
+  ),
 );
 if (sections.has("baseline")) {
   const tmp = await tempFolder();
@@ -193,4 +195,8 @@ if (sections.has("gateway")) {
 if (sections.has("sync")) {
   const { syncBench } = await import("./sync.mjs");
   await printTables("sync", syncBench);
+}
+if (sections.has("startup")) {
+  const { startupBench } = await import("./startup.mjs");
+  await printTables("startup", startupBench);
 }

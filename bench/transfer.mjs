@@ -22,6 +22,7 @@ import {
   MiB,
   makeFile,
   mibps,
+  nodeFlags,
   ROOT,
   saveResults,
   startEmulatorProcess,
@@ -241,7 +242,7 @@ let lastVerifyTail = null;
 async function libDownload(env, apiUrl, url, dir, options) {
   await rm(dir, { recursive: true, force: true });
   await refill();
-  const { NODE_FLAGS } = await import(pathToFileURL(join(DIST, "cli", "node-flags.js")).href);
+  const NODE_FLAGS = nodeFlags();
   const script = join(ROOT, "bench", "lib-download.mjs");
   const out = await new Promise((resolve, reject) => {
     const child = spawn(
