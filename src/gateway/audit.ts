@@ -36,6 +36,9 @@ export interface AuditLogOptions {
 /** The log's file name in the gateway folder. */
 export const AUDIT_FILE = "audit.log";
 
+/** The most rotated files a reader looks for (`keep` is 5 by default). */
+const MAX_ROTATED = 20;
+
 /**
  * Appends records, one JSON line each, in order.
  * @example
@@ -161,15 +164,26 @@ async function readFile(path: string, each: (line: string) => void): Promise<voi
   }
 }
 
-/** Reads, oldest first, the rotated files newer than the one with inode `held`. */
-async function readNewerThan(path: string, held: number, each: (line: string) => void): Promise<void> {
-  const newer: string[] = [];
-  for (let i = 1; i <= 20; i++) {
-    const st = await stat(`${path}.${i}`).catch(() => undefined);
-    if (!st || st.ino === held) break;
-    newer.unshift(`${path}.${i}`);
+/**
+ * Opens the files written after the one with inode `held`: the current file and the rotated ones, looked at
+ * newest first (`audit.log`, `.1`, `.2`, ...) down to the held one, and returned oldest first. A rotation
+ * while looking moves files the same way as the look (to higher numbers), so each file is seen at least once
+ * (twice is caught by its inode), and a number missing in the middle of a rotation is stepped over.
+ */
+async function openNewerThan(path: string, held: number | undefined): Promise<FileHandle[]> {
+  const found: FileHandle[] = [];
+  const inodes = new Set<number>();
+  for (let i = 0; i <= MAX_ROTATED; i++) {
+    const handle = await open(i === 0 ? path : `${path}.${i}`, "r").catch(() => undefined);
+    if (!handle) continue;
+    const { ino } = await handle.stat();
+    if (ino === held || inodes.has(ino)) await handle.close();
+    if (ino === held) break;
+    if (inodes.has(ino)) continue;
+    inodes.add(ino);
+    found.push(handle);
   }
-  for (const f of newer) await readFile(f, each);
+  return found.reverse();
 }
 
 /**
@@ -189,7 +203,7 @@ export async function readAuditLog(
     const r = matches(line, opts.token);
     if (r) onRecord(r);
   };
-  for (let i = 20; i >= 1; i--) await readFile(`${path}.${i}`, each);
+  for (let i = MAX_ROTATED; i >= 1; i--) await readFile(`${path}.${i}`, each);
   if (!opts.follow) return readFile(path, each);
   let handle = await open(path, "r").catch(() => undefined);
   let offset = handle ? await readLines(handle, 0, each) : 0;
@@ -200,10 +214,17 @@ export async function readAuditLog(
       const current = await stat(path).catch(() => undefined);
       const held = handle ? (await handle.stat()).ino : undefined;
       if (!current || current.ino === held) continue;
+      // Rotated (maybe more than once): the held file's last lines (the writer may have added some since the
+      // read above, before it renamed the file), then every file written after it, oldest first; the newest
+      // is the one followed from now on.
+      if (handle) await readLines(handle, offset, each);
       await handle?.close();
-      // Rotated more than once since the last look: the files between the one held and the current one.
-      if (held !== undefined) await readNewerThan(path, held, each);
-      handle = await open(path, "r").catch(() => undefined);
+      const newer = await openNewerThan(path, held);
+      handle = newer.pop();
+      for (const older of newer) {
+        await readLines(older, 0, each);
+        await older.close();
+      }
       offset = handle ? await readLines(handle, 0, each) : 0;
     }
   } finally {

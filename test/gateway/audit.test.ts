@@ -1,6 +1,6 @@
 // The audit log: one JSON line per record, rotation by size, reading back (filtered, and followed across a
 // rotation), and the redactor as a last guard.
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -73,6 +73,32 @@ describe("AuditLog", () => {
     await more.close();
     await reading;
     expect(seen).toEqual([1, 3, 5, 7, 9]);
+  });
+
+  it("follows across a rotation caught half-way, and the lines added to the held file just before it", async () => {
+    // The reader holds audit.log (A) and sleeps. Meanwhile, by hand: A gets one more line, then two
+    // rotations, the second caught between its renames: A is now .3, B is .2, .1 is missing (about to
+    // receive the current file), and C is the current file. Every line of A, B and C must be read.
+    const line = (r: AuditRecord) => `${JSON.stringify(r)}\n`;
+    await writeFile(join(dir, "audit.log"), line(rec(1, "a")));
+    const ac = new AbortController();
+    const seen: number[] = [];
+    let following!: () => void;
+    const started = new Promise<void>((resolve) => {
+      following = resolve;
+    });
+    const reading = readAuditLog(dir, { follow: true, signal: ac.signal, pollMs: 300 }, (r) => {
+      seen.push(r.ms);
+      if (r.ms === 1) following();
+      if (r.ms === 6) ac.abort();
+    });
+    await started;
+    await appendFile(join(dir, "audit.log"), line(rec(2, "a")));
+    await rename(join(dir, "audit.log"), join(dir, "audit.log.3"));
+    await writeFile(join(dir, "audit.log.2"), line(rec(3, "b")) + line(rec(4, "a")));
+    await writeFile(join(dir, "audit.log"), line(rec(5, "a")) + line(rec(6, "b")));
+    await reading;
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it("masks a registered secret even if one slipped into a record", async () => {
