@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { SlowFirstSequencer } from "./test/helpers/sequencer.js";
 
 // Test files share their worker processes (isolate: false): each worker imports vitest, the emulator and the
 // client once instead of once per file (129 files, 3 workers: imports 107 s -> 17 s, the run 573 s -> 452 s).
@@ -19,8 +20,11 @@ export default defineConfig({
     pool: "forks",
     // Most tests wait on loopback I/O, spawned commands and bandwidth caps, not on the CPU: more workers
     // than the 2 cores keep both busy (129 files with 3 workers: 452 s; 146 files with 4: 375 s; 148 files on
-    // the bundled command with 4: 240 s, 83 % of 2 cores used; with 6: 204 s; default: 1).
+    // the bundled command with 4: 240 s, 83 % of 2 cores used; with 6: 204-248 s, as busy as the shared cores
+    // let the same work be, 377-457 CPU-s; default: 1).
     maxWorkers: 6,
+    // Known-slow files start first even on a fresh clone, which has no durations of an earlier run.
+    sequence: { sequencer: SlowFirstSequencer },
     reporters: [
       "default",
       ["json", { outputFile: "test-results/vitest.json" }],
