@@ -19,12 +19,20 @@ const KEEP = ["main.js", "chunks", "package.json"];
 // their `request` method, which undici's index mixes into the Dispatcher class: this module does the same with
 // only those parts. A name it lacks is a build error (MISSING_EXPORT).
 const UNDICI_LEAN = "\0fichier-undici-lean";
+// undici's client loads its HTTP/2 half (and Node's http2 module, about 14 ms per start) for a socket whose TLS
+// handshake chose h2, which happens only when `allowH2` is set; fichier never sets it (src/api/http.ts).
+const UNDICI_NO_H2 = "\0fichier-undici-no-h2";
 const undiciLean = {
   name: "fichier-undici-lean",
-  resolveId(source) {
-    return source === "undici" ? UNDICI_LEAN : null;
+  resolveId(source, importer) {
+    if (source === "undici") return UNDICI_LEAN;
+    const fromClient = importer?.replaceAll("\\", "/").endsWith("undici/lib/dispatcher/client.js");
+    return source === "./client-h2.js" && fromClient ? UNDICI_NO_H2 : null;
   },
   load(id) {
+    if (id === UNDICI_NO_H2) {
+      return 'export default () => { throw new Error("HTTP/2 is not used by fichier (allowH2 is never set)"); };';
+    }
     if (id !== UNDICI_LEAN) return null;
     return [
       'import Dispatcher from "undici/lib/dispatcher/dispatcher.js";',
