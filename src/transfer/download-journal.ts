@@ -1,7 +1,8 @@
 // The resume journal of a download: `NAME.part.json` beside `NAME.part`, listing the byte ranges already
 // written. It is only ever written AFTER the bytes it lists were written and flushed, so after a crash it
 // can under-report (bytes fetched again) but never over-report (a hole taken for data).
-import { open, readFile, rm } from "node:fs/promises";
+import { open, readdir, readFile, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { type ByteRange, normalizeRanges } from "./segments.js";
 
@@ -144,13 +145,21 @@ export async function overwriteDownloadJournal(path: string, journal: DownloadJo
 }
 
 /**
- * Removes a journal (after the final rename, or to start over).
+ * Removes a journal (after the final rename, or to start over), and the temporary copies that runs killed
+ * while writing it left beside it: write-file-atomic writes `NAME.<number>` and renames it over `NAME`, and a
+ * SIGKILL between the two leaves the temporary file behind.
  *
  * @example
- * await removeDownloadJournal("a.bin.part.json");
+ * await removeDownloadJournal("a.bin.part.json"); // and a.bin.part.json.1159322697, if a killed run left it
  */
 export async function removeDownloadJournal(path: string): Promise<void> {
   await rm(path, { force: true });
+  const name = basename(path);
+  const siblings = await readdir(dirname(path)).catch(() => [] as string[]);
+  const temporaries = siblings.filter(
+    (f) => f.startsWith(`${name}.`) && /^\d+$/.test(f.slice(name.length + 1)),
+  );
+  await Promise.all(temporaries.map((f) => rm(join(dirname(path), f), { force: true })));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import {
   journalMatches,
   parseDownloadJournal,
   readDownloadJournal,
+  removeDownloadJournal,
   serializeDownloadJournal,
   writeDownloadJournal,
 } from "../../../src/transfer/download-journal.js";
@@ -42,6 +43,24 @@ const journal: DownloadJournal = {
 };
 
 describe("download journal", () => {
+  it("is removed with the temporary copies killed runs left beside it, and nothing else", async () => {
+    const dir = await tempDir();
+    const p = join(dir, "a.bin.part.json");
+    await writeDownloadJournal(p, journal);
+    // write-file-atomic's temporary file, as a SIGKILL between its write and its rename leaves it.
+    await writeFile(join(dir, "a.bin.part.json.1159322697"), "{");
+    for (const other of ["a.bin.part", "a.bin.part.json.bak", "b.bin.part.json.42", "a.bin.part.json.12x"]) {
+      await writeFile(join(dir, other), "");
+    }
+    await removeDownloadJournal(p);
+    expect((await readdir(dir)).sort()).toEqual([
+      "a.bin.part",
+      "a.bin.part.json.12x",
+      "a.bin.part.json.bak",
+      "b.bin.part.json.42",
+    ]);
+  });
+
   it("round-trips, with ranges merged", async () => {
     const p = join(await tempDir(), "a.bin.part.json");
     await writeDownloadJournal(p, journal);
