@@ -1,10 +1,10 @@
 // Builds the `fichier` command as one bundle (npm run build, after tsc): `dist/cli/main.js` and its chunks in
 // `dist/cli/chunks/`, one per command module plus the code they share.
 //
-// Why: Node 20 has no compile cache, and the command used to load about 600 files (our modules, zod's,
-// undici's) as ES modules on every start. Bundled as CommonJS (Node loads it with less work than ES modules),
-// a start costs about 45 % less CPU (`ls -l` 0.55 -> 0.30 CPU-s on this machine), which is most of what a
-// short command costs. The library (`dist/index.js`, `dist/emulator/index.js`) stays tsc's ES modules.
+// Why: Node 20 has no compile cache, and the command used to load about 300 files on every start (our modules
+// and zod's as ES modules, undici's as CommonJS). Bundled as CommonJS, a start costs about 40 % less CPU
+// (`ls -l /` with its listing 0.54 -> 0.32 CPU-s on this machine, docs/cli.md "Start-up"), which is most of
+// what a short command costs. The library (`dist/index.js`, `dist/emulator/index.js`) stays tsc's ES modules.
 //
 // Native modules stay outside (they locate their binaries from their own path), and so do Node's built-ins.
 import { chmodSync, readdirSync, readFileSync, rmSync } from "node:fs";
