@@ -177,9 +177,11 @@ async function openNewerThan(path: string, held: number | undefined): Promise<Fi
     const handle = await open(i === 0 ? path : `${path}.${i}`, "r").catch(() => undefined);
     if (!handle) continue;
     const { ino } = await handle.stat();
-    if (ino === held || inodes.has(ino)) await handle.close();
-    if (ino === held) break;
-    if (inodes.has(ino)) continue;
+    if (ino === held || inodes.has(ino)) {
+      await handle.close();
+      if (ino === held) break;
+      continue;
+    }
     inodes.add(ino);
     found.push(handle);
   }
